@@ -1,0 +1,147 @@
+"""The contract's own CSV layouts (register files, generic statements,
+invoices, evidence manifests) read into the text form of a schema table.
+
+Accepts more than the contract says: a BOM, Windows-1252 bytes, header names
+in any case or with spaces, extra columns (ignored), CRLF. Refuses, by
+quarantining the whole file, only what cannot be read at all: no header, or
+a required column missing. A row with the wrong number of fields is
+quarantined on its own with its line number; the rest of the file loads.
+Light normalisation (``£1,234.50`` → ``1234.50``, ``13/06/2025`` →
+``2025-06-13``) happens here; anything still malformed is left as written
+for validation to quarantine with the value in view.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import polars as pl
+
+from pipelines.model import Parsed, Quarantined
+from pipelines.text import clean_cell, decode_text, normalise_date, normalise_money
+from schemas.core import Kind, Table
+
+_HEADER_CLEAN = re.compile(r"[^a-z0-9]+")
+
+
+def header_key(name: str) -> str:
+    return _HEADER_CLEAN.sub("_", name.strip().lower()).strip("_")
+
+
+def normalise_value(kind: Kind, value: str | None) -> str | None:
+    v = clean_cell(value)
+    if v is None:
+        return None
+    if kind is Kind.MONEY:
+        return normalise_money(v) or v
+    if kind is Kind.DATE:
+        return normalise_date(v) or v
+    if kind is Kind.BOOL:
+        return v.lower()
+    return v
+
+
+def csv_records(text: str) -> list[tuple[int, list[str]]]:
+    """Rows with their 1-based physical line numbers; blank lines skipped.
+
+    csv.reader tracks line_num across quoted newlines, so the number given is
+    the line on which the record starts.
+    """
+    out: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            # an unterminated quote swallows the rest: report it where it began
+            out.append((start, ["\x00csv-error"]))
+            break
+        if any(cell.strip() for cell in row):
+            out.append((start, row))
+        start = reader.line_num + 1
+    return out
+
+
+def rows_to_frame(table: Table, rows: list[dict[str, str | None]]) -> pl.DataFrame:
+    schema = table.text_schema()
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def read_contract_csv(
+    data: bytes,
+    path: str,
+    table: Table,
+    *,
+    format: str,
+    defaults: dict[str, str] | None = None,
+    aliases: dict[str, str] | None = None,
+) -> Parsed:
+    """Read one CSV whose header names the table's columns.
+
+    ``defaults`` fills columns the file does not carry (e.g. ``id_source``);
+    ``aliases`` maps other header spellings onto column names.
+    """
+    text, charset = decode_text(data)
+    records = csv_records(text)
+    if not records:
+        return Parsed.failed(format, "the file is empty")
+    header_line, header = records[0]
+    keys = [header_key(h) for h in header]
+    aliases = {header_key(k): v for k, v in (aliases or {}).items()}
+    keys = [aliases.get(k, k) for k in keys]
+    defaults = defaults or {}
+    wanted = {c.name for c in table.columns}
+    missing = [
+        c.name
+        for c in table.columns
+        if c.required and c.name not in keys and c.name not in defaults
+    ]
+    if missing:
+        return Parsed.failed(
+            format,
+            f"the header row has no column named {', '.join(missing)} "
+            f"(found: {', '.join(h.strip() for h in header if h.strip()) or 'nothing'})",
+        )
+    positions = {k: i for i, k in enumerate(keys) if k in wanted}
+    kinds = {c.name: c.kind for c in table.columns}
+    parsed = Parsed(format=format)
+    if charset not in ("utf-8", "utf-8-sig"):
+        parsed.notes.append(f"read as {charset}")
+    rows: list[dict[str, str | None]] = []
+    width = len(header)
+    for line, cells in records[1:]:
+        if cells == ["\x00csv-error"]:
+            parsed.quarantined.append(
+                Quarantined(line, "a quoted value is never closed, so the rest of the file cannot be read")
+            )
+            continue
+        # a trailing empty cell from "a,b," style exports is harmless
+        while len(cells) > width and cells[-1].strip() == "":
+            cells = cells[:-1]
+        if len(cells) != width:
+            parsed.quarantined.append(
+                Quarantined(
+                    line,
+                    f"this row has {len(cells)} values but the header has {width}",
+                    ",".join(cells),
+                )
+            )
+            continue
+        row: dict[str, str | None] = {}
+        for name in table.columns:
+            n = name.name
+            if n in positions:
+                row[n] = normalise_value(kinds[n], cells[positions[n]])
+            else:
+                row[n] = defaults.get(n)
+        row["source_line"] = line
+        rows.append(row)
+    parsed.tables[table.name] = rows_to_frame(table, rows)
+    return parsed

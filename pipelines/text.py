@@ -1,0 +1,128 @@
+"""Turning bank-ish text into the contract's spelling, without ever using float.
+
+Banks write money as ``£1,234.50``, ``-£52.00``, ``+£5.00``, ``(12.00)`` or
+``1234,5``; dates as ``13 Jun 2025``, ``15/01/2024`` or ``2025-06-13``.
+These helpers return the contract's text form (``-1234.50``, ``2025-06-13``)
+or ``None`` when the value cannot be read with certainty; a reader then keeps
+the original text so validation quarantines the row with the value in view.
+
+>>> normalise_money("-£1,234.5")
+'-1234.50'
+>>> normalise_date("13 Jun 2025")
+'2025-06-13'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+PENNY = Decimal("0.01")
+_MONEY_JUNK = re.compile(r"[£$€\s\u00a0,]|GBP", re.IGNORECASE)
+_MONEY_SHAPE = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
+
+
+def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode file bytes, trusting the bytes over a declared charset.
+
+    Order: a BOM; strict UTF-8 (a header claiming CP1252 often lies about a
+    UTF-8 export); the declared charset; CP1252; Latin-1 (never fails).
+    Returns ``(text, charset_used)``.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for enc in (declared, "cp1252"):
+        if not enc:
+            continue
+        try:
+            return data.decode(enc), enc
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
+def to_money(value: str | int | Decimal) -> Decimal:
+    """Exact pounds and pence. Raises on floats: they have no place near money."""
+    if isinstance(value, float):
+        raise TypeError("money must not be a float")
+    return Decimal(value).quantize(PENNY, rounding=ROUND_HALF_EVEN)
+
+
+def normalise_money(text: str | None) -> str | None:
+    if text is None:
+        return None
+    s = text.strip()
+    if not s:
+        return None
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1]
+    if s.upper().endswith("CR"):
+        s = s[:-2]
+    elif s.upper().endswith("DR"):
+        negative, s = not negative, s[:-2]
+    s = _MONEY_JUNK.sub("", s)
+    # a sign may sit either side of the pound sign: "-£5" and "£-5"
+    if s.count("-") == 1 and s.endswith("-"):
+        s = "-" + s[:-1]
+    if not _MONEY_SHAPE.match(s):
+        return None
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        return None
+    if d != d.quantize(PENNY):  # fractions of a penny: not a bank amount
+        return None
+    if negative:
+        d = -d
+    return f"{d.quantize(PENNY):f}"
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d/%m/%y", "%Y%m%d")
+
+
+def normalise_date(text: str | None, formats: tuple[str, ...] = _DATE_FORMATS) -> str | None:
+    """Read a UK-style date. Day-first always: ``01/02/2026`` is 1 February."""
+    if text is None:
+        return None
+    s = " ".join(text.strip().split())
+    if not s:
+        return None
+    for fmt in formats:
+        try:
+            return datetime.strptime(s, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def content_id(*parts: object, occurrence: int = 1) -> str:
+    """A stable id for a transaction that came without one.
+
+    Built from what the bank printed (account, date, amount, payee, memo) and
+    the occurrence of that same content within the file, so that two genuine
+    identical purchases on one day stay two, and a re-download of the same
+    statement yields the same ids.
+    """
+    h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+    return f"C{h[:16]}-{occurrence}"
+
+
+def clean_cell(value: str | None) -> str | None:
+    """Trim and fold blank to None; keep inner text exactly."""
+    if value is None:
+        return None
+    v = value.strip()
+    return v or None
