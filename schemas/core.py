@@ -56,9 +56,9 @@ _DUCKDB = {
 # normalised it). Readers leave what they cannot normalise untouched so that
 # validation quarantines it with the original text in view.
 TEXT_PATTERNS = {
-    Kind.MONEY: r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$",
-    Kind.QUANTITY: r"^-?[0-9]{1,14}(\.[0-9]{1,4})?$",
-    Kind.DATE: r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+    Kind.MONEY: r"^-?[0-9]{1,16}(?:\.[0-9]{1,2})?$",
+    Kind.QUANTITY: r"^-?[0-9]{1,14}(?:\.[0-9]{1,4})?$",
+    Kind.DATE: r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$",
     Kind.INT: r"^-?[0-9]{1,18}$",
     Kind.BOOL: r"^(?i:true|false|yes|no|y|n|1|0)$",
 }

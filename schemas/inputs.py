@@ -158,6 +158,7 @@ evidence_items = Table(
         Column("file", required=False),
         Column("amount", Kind.MONEY, required=False),
         Column("note", required=False),
+        Column("submitted_on", Kind.DATE, required=False, doc="beyond the contract: when the family sent it"),
         Column("file_present", Kind.BOOL, doc="the named file was in the return"),
     ),
 )

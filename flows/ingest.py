@@ -1,0 +1,227 @@
+"""Ingest: new inbox files → validated, typed rows in ``land``; the rest logged.
+
+Thin I/O around pipelines/: hash and list the inbox, parse new files (fanned
+out over processes when there are many), validate each table's rows once as
+a whole batch, type them, and append to the working copy of the warehouse.
+Every file seen gets one line in ``land.ingest_log``; every row set aside
+gets one line in ``land.quarantine``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import yaml
+
+from flows.inbox import InboxFile, parse_one, scan
+from flows.warehouse import append, read
+from pipelines.ingest import QUARANTINE_SCHEMA, cast_batch, file_id_for, plan_files, split_failures
+from pipelines.model import Parsed
+from pipelines.readers.dispatch import unreadable_reason
+from schemas import inputs
+from schemas.policy import Policy, policy_from_mapping
+from schemas.warehouse import LAND
+
+PARALLEL_THRESHOLD = 64
+
+
+@dataclass
+class IngestSummary:
+    files_seen: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_new: int = 0
+    new_files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "new_files"}
+
+
+def load_policy(inbox: Path) -> tuple[Policy, str | None]:
+    """The council's policy.yaml over the defaults; a broken file means defaults and a reason."""
+    path = inbox / "register" / "policy.yaml"
+    if not path.exists():
+        return Policy(), None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError("it is not a list of settings")
+        return policy_from_mapping(data), None
+    except Exception as e:  # noqa: BLE001 - a bad policy file must not stop the run
+        return Policy(), f"policy.yaml could not be used ({str(e).splitlines()[0]}); the defaults apply"
+
+
+def parse_files(inbox: Path, files: list[InboxFile], workers: int) -> dict[str, Parsed]:
+    if len(files) < PARALLEL_THRESHOLD or workers <= 1:
+        return dict(parse_one(str(inbox), f) for f in files)
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        chunk = max(1, len(files) // (workers * 8))
+        return dict(pool.map(parse_one, [str(inbox)] * len(files), files, chunksize=chunk))
+
+
+def _content_hash(frame: pl.DataFrame, cols: list[str]) -> pl.Series:
+    joined = frame.select(pl.concat_str([pl.col(c).fill_null("") for c in cols], separator="\x1f"))
+    return pl.Series(
+        "content_hash", [hashlib.sha256(v.encode()).hexdigest()[:16] for v in joined.to_series()]
+    )
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    run_id: str,
+    validate,
+    workers: int = 2,
+    now: datetime | None = None,
+) -> IngestSummary:
+    """``validate(table, text_frame) -> {row: [reasons]}`` is injected (GX in production)."""
+    now = now or datetime.now()
+    summary = IngestSummary()
+    files = scan(inbox)
+    summary.files_seen = len(files)
+    known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
+    new, dups = plan_files([(f.relpath, f.sha256) for f in files], known)
+    by_path = {f.relpath: f for f in files}
+    seq0 = read(con, "SELECT coalesce(max(seq), 0) AS s FROM land.ingest_log")["s"][0]
+    log_rows: list[dict] = []
+    quarantine_frames: list[pl.DataFrame] = []
+
+    def log(path: str, sha: str, kind: str, status: str, reason: str | None, fmt: str | None = None,
+            loaded: int = 0, quarantined: int = 0, rows_new: int = 0, notes: str | None = None) -> None:
+        log_rows.append(dict(
+            file_id=file_id_for(path, sha), path=path, sha256=sha, format=fmt, kind=kind,
+            status=status, reason=reason, rows_loaded=loaded, rows_quarantined=quarantined,
+            rows_new=rows_new, notes=notes, run_id=run_id, seen_at=now,
+            seq=seq0 + len(log_rows) + 1,
+        ))
+
+    for path, sha, original in dups:
+        log(path, sha, by_path[path].kind or "unknown", "duplicate",
+            f"the same content as {original}, which is already loaded; nothing new")
+
+    to_parse: list[InboxFile] = []
+    for path, sha in new:
+        f = by_path[path]
+        if f.kind is None or f.kind == "policy":
+            problem = unreadable_reason(path) if f.kind is None else load_policy(inbox)[1]
+            log(path, sha, f.kind or "unknown", "quarantined" if problem else "accepted", problem,
+                "yaml" if f.kind else None, quarantined=1 if problem else 0)
+            if problem:
+                quarantine_frames.append(pl.DataFrame(
+                    [dict(file_id=file_id_for(path, sha), path=path, line=None, reason=problem, raw=None)],
+                    schema=QUARANTINE_SCHEMA))
+        else:
+            to_parse.append(f)
+    summary.new_files = [f.relpath for f in to_parse]
+
+    parsed = parse_files(inbox, to_parse, workers)
+
+    # Gather text rows per table across files, with lineage.
+    batches: dict[str, list[pl.DataFrame]] = defaultdict(list)
+    reader_q: Counter[str] = Counter()
+    for f in to_parse:
+        p = parsed[f.relpath]
+        fid = file_id_for(f.relpath, f.sha256)
+        if p.file_error:
+            quarantine_frames.append(pl.DataFrame(
+                [dict(file_id=fid, path=f.relpath, line=None, reason=p.file_error, raw=None)],
+                schema=QUARANTINE_SCHEMA))
+            continue
+        if p.quarantined:
+            quarantine_frames.append(pl.DataFrame(
+                [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
+                 for q in p.quarantined], schema=QUARANTINE_SCHEMA))
+            reader_q[fid] += len(p.quarantined)
+        for name, frame in p.tables.items():
+            lineage = [pl.lit(fid).alias("file_id"), pl.lit(f.relpath).alias("source_path")]
+            if name == "evidence_items":
+                lineage.append(pl.lit(str(Path(f.relpath).parent.as_posix())).alias("return_dir"))
+            batches[name].append(frame.with_columns(lineage))
+
+    loaded: Counter[str] = Counter()
+    valid_q: Counter[str] = Counter()
+    new_rows: Counter[str] = Counter()
+    for name in sorted(batches):
+        table = inputs.ALL_INPUTS[name]
+        batch = pl.concat(batches[name], how="diagonal_relaxed")
+        for c in table.columns:
+            if c.name not in batch.columns:
+                batch = batch.with_columns(pl.lit(None, pl.String).alias(c.name))
+        batch = batch.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])
+        good, bad = split_failures(table, batch, validate(table, batch))
+        typed, bad_cast = cast_batch(table, good)
+        for q in (bad, bad_cast):
+            if q.height:
+                quarantine_frames.append(q)
+                valid_q.update(q["file_id"].to_list())
+        loaded.update(typed["file_id"].to_list())
+        new_rows.update(_load_table(con, name, typed, seq0 + len(log_rows)))
+
+    for f in to_parse:
+        p = parsed[f.relpath]
+        fid = file_id_for(f.relpath, f.sha256)
+        rows_q = reader_q[fid] + valid_q[fid]
+        notes = "; ".join(p.notes) or None
+        if p.file_error:
+            log(f.relpath, f.sha256, f.kind, "quarantined", p.file_error, p.format, 0, 1, notes=notes)
+        elif loaded[fid] == 0 and rows_q > 0:
+            log(f.relpath, f.sha256, f.kind, "quarantined",
+                f"none of its {rows_q} rows could be used; see audit.quarantine for each line",
+                p.format, 0, rows_q, notes=notes)
+        else:
+            reason = (f"{rows_q} row(s) set aside; see audit.quarantine" if rows_q else None)
+            log(f.relpath, f.sha256, f.kind, "accepted", reason, p.format, loaded[fid], rows_q,
+                new_rows[fid], notes)
+
+    log_frame = pl.DataFrame(log_rows, schema=LAND["ingest_log"].polars_schema()) if log_rows else None
+    if log_frame is not None:
+        append(con, "land", LAND["ingest_log"], log_frame)
+    if quarantine_frames:
+        q = pl.concat(quarantine_frames).with_columns(pl.lit(run_id).alias("run_id"))
+        append(con, "land", LAND["quarantine"], q)
+    for row in log_rows:
+        setattr(summary, row["status"], getattr(summary, row["status"]) + 1)
+        summary.rows_loaded += row["rows_loaded"]
+        summary.rows_quarantined += row["rows_quarantined"]
+        summary.rows_new += row["rows_new"]
+    return summary
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, name: str, typed: pl.DataFrame, seq_base: int) -> Counter[str]:
+    """Append typed rows to land; return per file how many rows were new."""
+    table = LAND[name]
+    typed = typed.with_row_index("__i")
+    if name == "statement_lines":
+        known = read(con, "SELECT DISTINCT account_id, transaction_id FROM land.statement_lines")
+        typed = typed.with_columns((pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq"))
+        fresh = typed.join(known, on=["account_id", "transaction_id"], how="anti").unique(
+            ["account_id", "transaction_id"], keep="first", maintain_order=True)
+        append(con, "land", table, typed)
+        return Counter(fresh["file_id"].to_list())
+    if name == "invoice_lines":
+        cols = [c.name for c in inputs.invoice_lines.columns]
+        typed = typed.with_columns(_content_hash(typed.with_columns(pl.col(cols).cast(pl.String)), cols))
+        known = read(con, "SELECT invoice_id, content_hash, version FROM land.invoice_lines")
+        typed = typed.join(known.select("invoice_id", "content_hash"), on=["invoice_id", "content_hash"],
+                           how="anti").unique(["invoice_id", "content_hash"], keep="first", maintain_order=True)
+        top = known.group_by("invoice_id").agg(pl.col("version").max().alias("v0"))
+        typed = (typed.join(top, on="invoice_id", how="left")
+                 .with_columns((pl.col("v0").fill_null(0) + pl.col("invoice_id").cum_count().over("invoice_id"))
+                               .cast(pl.Int64).alias("version"),
+                               (pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq")))
+        append(con, "land", table, typed)
+        return Counter(typed["file_id"].to_list())
+    append(con, "land", table, typed)
+    return Counter(typed["file_id"].to_list())

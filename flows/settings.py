@@ -1,0 +1,27 @@
+"""One typed settings object (env prefix ``DPRECON_``), defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DPRECON_")
+
+    inbox: Path = Path("data/inbox")
+    warehouse: Path = Path("data/warehouse.duckdb")
+    reports: Path = Path("data/reports")
+    workers: int = max(1, os.cpu_count() or 1)
+    council_name: str = "Demo Council"
+
+
+def quiet_prefect_defaults() -> None:
+    """Prefect's local ephemeral API, quiet and offline, unless the caller set otherwise."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -1,0 +1,77 @@
+"""Validate text-form batches with Great Expectations.
+
+GX has no Polars engine, so the whole batch of one table (every new file of
+that kind in this run, concatenated) is handed over once in its pandas form.
+The answer comes back as data: for each failing row, the reasons.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+import polars as pl
+
+from schemas.core import Table
+from schemas.expectations import build_suite, gx_module, reason_key
+
+_CONTEXT = None
+
+
+def _context():
+    global _CONTEXT
+    if _CONTEXT is None:
+        gx = gx_module()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        for name in ("great_expectations", "great_expectations.core"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        ctx = gx.get_context(mode="ephemeral")
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _CONTEXT = ctx
+    return _CONTEXT
+
+
+def validate_batch(table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
+    """Map row position (0-based, in ``frame``) → reasons it failed.
+
+    ``frame`` is the text form of ``table`` (all String columns) plus any
+    extra lineage columns, which GX does not look at.
+    """
+    if frame.height == 0:
+        return {}
+    ctx = _context()
+    suite, reasons = build_suite(table)
+    name = f"batch_{table.name}"
+    try:
+        ds = ctx.data_sources.get(name)
+    except Exception:  # noqa: BLE001 - GX raises its own lookup errors
+        ds = ctx.data_sources.add_pandas(name)
+    try:
+        asset = ds.get_asset("rows")
+    except LookupError:
+        asset = ds.add_dataframe_asset("rows")
+    try:
+        definition = asset.get_batch_definition("whole")
+    except KeyError:
+        definition = asset.add_batch_definition_whole_dataframe("whole")
+    columns = [c.name for c in table.columns]
+    pdf = frame.select(columns).to_pandas(use_pyarrow_extension_array=False)
+    pdf = pdf.astype(object).where(pdf.notna(), None)
+    batch = definition.get_batch(batch_parameters={"dataframe": pdf})
+    result = batch.validate(
+        suite, result_format={"result_format": "COMPLETE", "partial_unexpected_count": 0}
+    )
+    failures: dict[int, list[str]] = defaultdict(list)
+    for res in result.results:
+        if res.success:
+            continue
+        cfg = res.expectation_config
+        reason = reasons.get(reason_key(cfg.type, cfg.kwargs), cfg.type)
+        column = cfg.kwargs.get("column")
+        values = res.result.get("unexpected_list") or []
+        for i, idx in enumerate(res.result.get("unexpected_index_list") or []):
+            shown = values[i] if i < len(values) else None
+            text = reason if shown is None else f"{reason} (found {shown!r} in {column})"
+            failures[int(idx)].append(text)
+    return dict(failures)

@@ -1,0 +1,94 @@
+"""Which reader reads which inbox file (contract §1 layout).
+
+``classify`` names the kind of a file from its place in the inbox;
+``read_file`` runs the right reader on its bytes. Neither touches the disk.
+Paths are inbox-relative with forward slashes.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from pipelines.model import Parsed
+from schemas import inputs
+
+REGISTER = {
+    "register/budgets.csv": inputs.budgets,
+    "register/plan_lines.csv": inputs.plan_lines,
+    "register/providers.csv": inputs.providers,
+}
+POLICY = "register/policy.yaml"
+
+
+def classify(relpath: str) -> str | None:
+    """The kind of file, or None for something dprecon does not read."""
+    p = PurePosixPath(relpath)
+    top = p.parts[0] if p.parts else ""
+    suffix = p.suffix.lower()
+    if relpath in REGISTER:
+        return PurePosixPath(relpath).stem
+    if relpath == POLICY:
+        return "policy"
+    if top == "statements" and suffix in (".ofx", ".qfx"):
+        return "statement_ofx"
+    if top == "statements" and suffix == ".csv":
+        return "statement_csv"
+    if top == "invoices" and suffix == ".csv":
+        return "invoice_csv"
+    if top == "invoices" and suffix == ".xml":
+        return "invoice_ubl"
+    if top == "evidence" and p.name.lower() == "manifest.csv":
+        return "evidence_manifest"
+    return None
+
+
+def is_evidence_attachment(relpath: str) -> bool:
+    """A receipt or timesheet inside an evidence return: read through its manifest."""
+    p = PurePosixPath(relpath)
+    return bool(p.parts) and p.parts[0] == "evidence" and p.name.lower() != "manifest.csv"
+
+
+def unreadable_reason(relpath: str) -> str:
+    p = PurePosixPath(relpath)
+    top = p.parts[0] if len(p.parts) > 1 else "the inbox root"
+    return (
+        f"dprecon does not read '{p.suffix or p.name}' files in {top}: statements are .ofx, .qfx "
+        "or .csv; invoices are .csv or UBL .xml; the register is budgets.csv, plan_lines.csv, "
+        "providers.csv and policy.yaml"
+    )
+
+
+def read_file(kind: str, relpath: str, data: bytes, siblings: frozenset[str] = frozenset()) -> Parsed:
+    """Run the reader for ``kind``. Never raises: a reader bug is a file error too."""
+    try:
+        return _read(kind, relpath, data, siblings)
+    except Exception as e:  # noqa: BLE001 - bad input must never crash a run
+        return Parsed.failed(kind, f"dprecon could not read this file ({type(e).__name__}: {e})")
+
+
+def _read(kind: str, relpath: str, data: bytes, siblings: frozenset[str]) -> Parsed:
+    if kind in ("budgets", "plan_lines", "providers"):
+        from pipelines.readers.contract_csv import read_contract_csv
+
+        return read_contract_csv(data, relpath, inputs.ALL_INPUTS[kind], format="csv:register")
+    if kind == "statement_ofx":
+        from pipelines.readers.ofx import read_ofx
+
+        return read_ofx(data, relpath)
+    if kind == "statement_csv":
+        from pipelines.readers.statement_csv import read_statement_csv
+
+        return read_statement_csv(data, relpath)
+    if kind == "invoice_csv":
+        from pipelines.readers.invoices import read_invoice_csv
+
+        return read_invoice_csv(data, relpath)
+    if kind == "invoice_ubl":
+        from pipelines.readers.invoices import read_ubl
+
+        return read_ubl(data, relpath)
+    if kind == "evidence_manifest":
+        from pipelines.readers.evidence import read_manifest
+
+        return read_manifest(data, relpath, set(siblings))
+    return Parsed.failed(kind, unreadable_reason(relpath))

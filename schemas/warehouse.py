@@ -1,0 +1,322 @@
+"""The warehouse: landing tables, derived tables and the auditors' views.
+
+Three schemas, one direction of data:
+
+* ``land``  – what came in, typed, with lineage (``file_id``, ``source_path``,
+  ``source_line``); append-only across runs; plus the ingest log, quarantine,
+  runs and the carried-forward exception history.
+* ``core``  – derived from ``land`` on every run (transactions deduplicated
+  across overlapping statements, invoice versions, matches, positions,
+  exceptions). Safe to rebuild.
+* ``audit`` – the contract's views (shared/contract.md §3), names stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from schemas import inputs
+from schemas.core import Column, Kind, Table
+
+LINEAGE_COLUMNS = (
+    Column("file_id"),
+    Column("source_path"),
+    Column("source_line", Kind.INT, required=False),
+)
+
+
+def landed(table: Table, *more: Column) -> Table:
+    """An input table as it sits in ``land``: typed, with lineage."""
+    return replace(table, extra=tuple(more) + LINEAGE_COLUMNS)
+
+
+ingest_log = Table(
+    name="ingest_log",
+    grain="one file seen (a path with given content), logged once",
+    key=("file_id",),
+    lineage=False,
+    columns=(
+        Column("file_id"),
+        Column("path"),
+        Column("sha256"),
+        Column("format", required=False),
+        Column("kind"),
+        Column("status", allowed=("accepted", "duplicate", "quarantined")),
+        Column("reason", required=False),
+        Column("rows_loaded", Kind.INT),
+        Column("rows_quarantined", Kind.INT),
+        Column("rows_new", Kind.INT, doc="rows not already known from an earlier file"),
+        Column("notes", required=False),
+        Column("run_id"),
+        Column("seen_at", Kind.TIMESTAMP),
+        Column("seq", Kind.INT, doc="load order across runs"),
+    ),
+)
+
+quarantine = Table(
+    name="quarantine",
+    grain="one row or whole file set aside",
+    lineage=False,
+    columns=(
+        Column("file_id"),
+        Column("path"),
+        Column("line", Kind.INT, required=False),
+        Column("reason"),
+        Column("raw", required=False),
+        Column("run_id"),
+    ),
+)
+
+runs = Table(
+    name="runs",
+    grain="one run of the nightly job",
+    key=("run_id",),
+    lineage=False,
+    columns=(
+        Column("run_id"),
+        Column("as_of", Kind.DATE),
+        Column("started_at", Kind.TIMESTAMP),
+        Column("finished_at", Kind.TIMESTAMP, required=False),
+        Column("status"),
+        Column("files_seen", Kind.INT),
+        Column("exceptions_open", Kind.INT),
+    ),
+)
+
+exception_history = Table(
+    name="exception_history",
+    grain="one exception id ever raised",
+    key=("exception_id",),
+    lineage=False,
+    columns=(
+        Column("exception_id"),
+        Column("first_seen", Kind.DATE),
+        Column("last_seen", Kind.DATE),
+    ),
+)
+
+reviews = Table(
+    name="reviews",
+    grain="one officer decision (append-only; kept outside the rebuilt file)",
+    lineage=False,
+    columns=(
+        Column("exception_id"),
+        Column("reviewer"),
+        Column("decided_at", Kind.TIMESTAMP),
+        Column("decision", allowed=("confirmed", "dismissed", "recovered", "referred")),
+        Column("note", required=False),
+        Column("amount_recovered", Kind.MONEY, required=False),
+    ),
+)
+
+LAND = {
+    "budgets": landed(inputs.budgets),
+    "plan_lines": landed(inputs.plan_lines),
+    "providers": landed(inputs.providers),
+    "statement_lines": landed(inputs.statement_lines, Column("seq", Kind.INT)),
+    "statement_balances": landed(inputs.statement_balances),
+    "invoice_lines": landed(
+        inputs.invoice_lines,
+        Column("content_hash"),
+        Column("version", Kind.INT),
+        Column("seq", Kind.INT),
+    ),
+    "evidence_items": landed(inputs.evidence_items, Column("return_dir")),
+    "ingest_log": ingest_log,
+    "quarantine": quarantine,
+    "runs": runs,
+    "exception_history": exception_history,
+}
+
+# ---- core: derived each run -------------------------------------------------
+
+transactions = Table(
+    name="transactions",
+    grain="one bank transaction (deduplicated across overlapping statements)",
+    key=("account_id", "transaction_id"),
+    lineage=False,
+    columns=(
+        Column("transaction_id"),
+        Column("account_id"),
+        Column("budget_id", required=False),
+        Column("date", Kind.DATE),
+        Column("amount", Kind.MONEY),
+        Column("payee", required=False),
+        Column("memo", required=False),
+        Column("trntype", required=False),
+        Column("mcc", required=False),
+        Column("txn_class", required=False),
+        Column("category", required=False),
+        Column("plan_line_id", required=False),
+        Column("provider_id", required=False),
+        Column("invoice_id", required=False),
+        Column("needs_evidence", Kind.BOOL, required=False),
+        Column("evidence_ref", required=False, doc="the reference printed on the return"),
+        Column("source_path"),
+        Column("source_line", Kind.INT, required=False),
+    ),
+)
+
+invoices = Table(
+    name="invoices",
+    grain="one invoice or credit note (latest version)",
+    key=("invoice_id",),
+    lineage=False,
+    columns=(
+        Column("invoice_id"),
+        Column("provider_id"),
+        Column("budget_id"),
+        Column("issue_date", Kind.DATE),
+        Column("due_date", Kind.DATE),
+        Column("period_start", Kind.DATE, required=False),
+        Column("period_end", Kind.DATE, required=False),
+        Column("category", required=False),
+        Column("units", Kind.QUANTITY, required=False),
+        Column("unit_rate", Kind.MONEY, required=False),
+        Column("amount", Kind.MONEY),
+        Column("kind"),
+        Column("paid_amount", Kind.MONEY),
+        Column("payment_status"),
+        Column("version", Kind.INT),
+        Column("source_path"),
+        Column("source_line", Kind.INT, required=False),
+    ),
+)
+
+matches = Table(
+    name="matches",
+    grain="one link between a transaction and an invoice",
+    lineage=False,
+    columns=(
+        Column("transaction_id"),
+        Column("account_id"),
+        Column("invoice_id"),
+        Column("amount", Kind.MONEY),
+        Column("method"),
+        Column("confidence", Kind.QUANTITY),
+    ),
+)
+
+budget_positions = Table(
+    name="budget_positions",
+    grain="one budget and monitoring period",
+    key=("budget_id", "period_start"),
+    lineage=False,
+    columns=(
+        Column("budget_id"),
+        Column("period_start", Kind.DATE),
+        Column("period_end", Kind.DATE),
+        Column("opening_balance", Kind.MONEY),
+        Column("council_paid", Kind.MONEY),
+        Column("contributions_due", Kind.MONEY),
+        Column("contributions_paid", Kind.MONEY),
+        Column("spent", Kind.MONEY),
+        Column("closing_balance", Kind.MONEY),
+        Column("owed", Kind.MONEY),
+        Column("weeks_held", Kind.QUANTITY, required=False),
+    ),
+)
+
+line_positions = Table(
+    name="line_positions",
+    grain="one plan line and monitoring period",
+    key=("budget_id", "line_id", "period_start"),
+    lineage=False,
+    columns=(
+        Column("budget_id"),
+        Column("line_id"),
+        Column("outcome_domain"),
+        Column("category"),
+        Column("period_start", Kind.DATE),
+        Column("period_end", Kind.DATE),
+        Column("planned", Kind.MONEY),
+        Column("spent", Kind.MONEY),
+    ),
+)
+
+exceptions = Table(
+    name="exceptions",
+    grain="one flag raised (stable id from rule, budget, period and subject)",
+    key=("exception_id",),
+    lineage=False,
+    columns=(
+        Column("exception_id"),
+        Column("rule_code"),
+        Column("severity", allowed=("low", "medium", "high")),
+        Column("budget_id", required=False),
+        Column("period_start", Kind.DATE, required=False),
+        Column("period_end", Kind.DATE, required=False),
+        Column("amount", Kind.MONEY, required=False),
+        Column("explanation"),
+        Column("evidence", required=False, doc="transaction or invoice ids, space-separated"),
+        Column("subject", required=False),
+        Column("first_seen", Kind.DATE),
+        Column("last_seen", Kind.DATE),
+        Column("status"),
+    ),
+)
+
+evidence_returns = Table(
+    name="evidence_returns",
+    grain="one evidence return due (budget and period)",
+    key=("budget_id", "period_start"),
+    lineage=False,
+    columns=(
+        Column("budget_id"),
+        Column("period_start", Kind.DATE),
+        Column("period_end", Kind.DATE),
+        Column("due_date", Kind.DATE),
+        Column("received_at", Kind.DATE, required=False),
+        Column("items_evidenced", Kind.INT),
+        Column("items_outstanding", Kind.INT),
+        Column("eligibility_status", allowed=("ok", "at_risk", "lapsed")),
+    ),
+)
+
+CORE = {
+    t.name: t
+    for t in (
+        transactions,
+        invoices,
+        matches,
+        budget_positions,
+        line_positions,
+        exceptions,
+        evidence_returns,
+        reviews,
+    )
+}
+
+# ---- audit: the contract's views --------------------------------------------
+
+AUDIT_VIEWS = {
+    "ingest_log": "SELECT file_id, path, sha256, format, status, reason, rows_loaded, "
+    "rows_quarantined, run_id, seen_at, kind, rows_new, notes FROM land.ingest_log",
+    "quarantine": "SELECT file_id, path, line, reason, raw, run_id FROM land.quarantine",
+    "transactions": "SELECT transaction_id, account_id, budget_id, date, amount, payee, memo, "
+    "trntype, mcc, category, plan_line_id, provider_id, invoice_id, needs_evidence, "
+    "source_path, source_line, txn_class, evidence_ref FROM core.transactions",
+    "invoices": "SELECT invoice_id, provider_id, budget_id, issue_date, due_date, period_start, "
+    "period_end, category, units, unit_rate, amount, kind, paid_amount, payment_status, "
+    "source_path, source_line, version FROM core.invoices",
+    "matches": "SELECT transaction_id, invoice_id, amount, method, confidence, account_id "
+    "FROM core.matches",
+    "budget_positions": "SELECT * FROM core.budget_positions",
+    "line_positions": "SELECT * FROM core.line_positions",
+    "exceptions": "SELECT exception_id, rule_code, severity, budget_id, period_start, period_end, "
+    "amount, explanation, evidence, first_seen, last_seen, status, subject FROM core.exceptions",
+    "reviews": "SELECT exception_id, reviewer, decided_at, decision, note, amount_recovered "
+    "FROM core.reviews",
+    "evidence_returns": "SELECT * FROM core.evidence_returns",
+    "runs": "SELECT run_id, as_of, started_at, finished_at, status, files_seen, exceptions_open "
+    "FROM land.runs",
+}
+
+
+def ddl() -> list[str]:
+    stmts = ["CREATE SCHEMA IF NOT EXISTS land", "CREATE SCHEMA IF NOT EXISTS core",
+             "CREATE SCHEMA IF NOT EXISTS audit"]
+    stmts += [t.duckdb_ddl("land") for t in LAND.values()]
+    stmts += [t.duckdb_ddl("core") for t in CORE.values()]
+    stmts += [f"CREATE OR REPLACE VIEW audit.{name} AS {sql}" for name, sql in AUDIT_VIEWS.items()]
+    return stmts
