@@ -31,6 +31,7 @@ from schemas.policy import Policy, policy_from_mapping
 from schemas.warehouse import LAND
 
 PARALLEL_THRESHOLD = 64
+SUMMARY_TABLES = {"statement_balances"}
 
 
 @dataclass
@@ -166,8 +167,10 @@ def ingest(
             if q.height:
                 quarantine_frames.append(q)
                 valid_q.update(q["file_id"].to_list())
-        loaded.update(typed["file_id"].to_list())
-        new_rows.update(_load_table(con, name, typed, seq0 + len(log_rows)))
+        fresh = _load_table(con, name, typed, seq0 + len(log_rows))
+        if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
+            loaded.update(typed["file_id"].to_list())
+            new_rows.update(fresh)
 
     for f in to_parse:
         p = parsed[f.relpath]

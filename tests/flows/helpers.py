@@ -1,0 +1,39 @@
+"""Running the job in tests without Prefect's start-up cost."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from flows.job import run_job
+from flows.validation import validate_batch
+
+VIEWS = ("ingest_log", "quarantine", "transactions", "invoices", "matches", "budget_positions",
+         "line_positions", "exceptions", "reviews", "evidence_returns")
+
+
+def run(inbox: Path, warehouse: Path, as_of: date = date(2025, 6, 30)) -> dict:
+    return run_job(inbox, warehouse, warehouse.parent / "reports", as_of, validate=validate_batch, workers=1)
+
+
+def copy_inbox(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def dump_views(warehouse: Path) -> dict[str, str]:
+    """Every audit view as sorted text, for byte-for-byte comparison."""
+    out = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for v in VIEWS:
+            rows = con.execute(f"SELECT * FROM audit.{v}").fetchall()
+            out[v] = "\n".join(sorted(repr(r) for r in rows))
+    return out
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
