@@ -55,7 +55,17 @@ COLUMN_ROLES = (
     "mcc",
 )
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-_TOP_KEYS = {"name", "bank", "description", "header", "date_formats", "newest_first", "columns", "account", "trailer"}
+_TOP_KEYS = {
+    "name",
+    "bank",
+    "description",
+    "header",
+    "date_formats",
+    "newest_first",
+    "columns",
+    "account",
+    "trailer",
+}
 _ACCOUNT_KEYS = {"preamble_labels", "columns", "pattern", "keep", "join"}
 _TRAILER_KEYS = {"labels"}
 
@@ -164,7 +174,9 @@ def _build(raw: dict, source: str) -> Profile:
     _check_keys(raw, _TOP_KEYS, "the profile")
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
-        raise ProfileError("name must be lower-case letters, digits and underscores, e.g. lloyds_current")
+        raise ProfileError(
+            "name must be lower-case letters, digits and underscores, e.g. lloyds_current"
+        )
     header = _strings(raw.get("header"), "header")
     columns = _check_keys(raw.get("columns", {}), set(COLUMN_ROLES), "[columns]")
     for role, heading in columns.items():
@@ -175,9 +187,15 @@ def _build(raw: dict, source: str) -> Profile:
     signed = "amount" in columns
     pair = "paid_out" in columns and "paid_in" in columns
     if signed == pair or (not pair and ("paid_out" in columns or "paid_in" in columns)):
-        raise ProfileError("[columns] needs either amount (one signed column) or both paid_out and paid_in")
+        raise ProfileError(
+            "[columns] needs either amount (one signed column) or both paid_out and paid_in"
+        )
     acct = _check_keys(raw.get("account", {}), _ACCOUNT_KEYS, "[account]")
-    labels = _strings(acct["preamble_labels"], "[account] preamble_labels") if "preamble_labels" in acct else ()
+    labels = (
+        _strings(acct["preamble_labels"], "[account] preamble_labels")
+        if "preamble_labels" in acct
+        else ()
+    )
     acct_cols = _strings(acct["columns"], "[account] columns") if "columns" in acct else ()
     if bool(labels) == bool(acct_cols):
         raise ProfileError("[account] needs either preamble_labels or columns (not both)")
@@ -188,9 +206,13 @@ def _build(raw: dict, source: str) -> Profile:
     if pattern is not None:
         try:
             if not isinstance(pattern, str) or re.compile(pattern).groups > 1:
-                raise ProfileError("[account] pattern must be a regular expression with at most one group")
+                raise ProfileError(
+                    "[account] pattern must be a regular expression with at most one group"
+                )
         except re.error as exc:
-            raise ProfileError(f"[account] pattern is not a valid regular expression ({exc})") from None
+            raise ProfileError(
+                f"[account] pattern is not a valid regular expression ({exc})"
+            ) from None
     keep = acct.get("keep", "text")
     if keep not in KEEP_RULES:
         raise ProfileError(f"[account] keep must be one of: {', '.join(KEEP_RULES)}")
@@ -204,7 +226,9 @@ def _build(raw: dict, source: str) -> Profile:
     if not isinstance(newest_first, bool):
         raise ProfileError("newest_first must be true or false")
     trailer = _check_keys(raw.get("trailer", {}), _TRAILER_KEYS, "[trailer]")
-    trailer_labels = _strings(trailer["labels"], "[trailer] labels") if trailer.get("labels") else ()
+    trailer_labels = (
+        _strings(trailer["labels"], "[trailer] labels") if trailer.get("labels") else ()
+    )
     for key in ("bank", "description"):
         if not isinstance(raw.get(key, ""), str):
             raise ProfileError(f"{key} must be a text")
