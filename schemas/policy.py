@@ -19,7 +19,7 @@ DEFAULT_BOOKMAKERS = [
     r"bet ?365",
     r"william ?hill",
     r"ladbrokes",
-    r"coral(?!\s*reef)",
+    r"\bcoral\b",
     r"paddy ?power",
     r"betfair",
     r"sky ?bet",

@@ -83,18 +83,6 @@ runs = Table(
     ),
 )
 
-exception_history = Table(
-    name="exception_history",
-    grain="one exception id ever raised",
-    key=("exception_id",),
-    lineage=False,
-    columns=(
-        Column("exception_id"),
-        Column("first_seen", Kind.DATE),
-        Column("last_seen", Kind.DATE),
-    ),
-)
-
 reviews = Table(
     name="reviews",
     grain="one officer decision (append-only; kept outside the rebuilt file)",
@@ -108,25 +96,6 @@ reviews = Table(
         Column("amount_recovered", Kind.MONEY, required=False),
     ),
 )
-
-LAND = {
-    "budgets": landed(inputs.budgets),
-    "plan_lines": landed(inputs.plan_lines),
-    "providers": landed(inputs.providers),
-    "statement_lines": landed(inputs.statement_lines, Column("seq", Kind.INT)),
-    "statement_balances": landed(inputs.statement_balances),
-    "invoice_lines": landed(
-        inputs.invoice_lines,
-        Column("content_hash"),
-        Column("version", Kind.INT),
-        Column("seq", Kind.INT),
-    ),
-    "evidence_items": landed(inputs.evidence_items, Column("return_dir")),
-    "ingest_log": ingest_log,
-    "quarantine": quarantine,
-    "runs": runs,
-    "exception_history": exception_history,
-}
 
 # ---- core: derived each run -------------------------------------------------
 
@@ -285,6 +254,28 @@ CORE = {
         evidence_returns,
         reviews,
     )
+}
+
+# the last-known state of every exception ever raised, carried from run to run
+exception_history = replace(exceptions, name="exception_history")
+
+LAND = {
+    "budgets": landed(inputs.budgets),
+    "plan_lines": landed(inputs.plan_lines),
+    "providers": landed(inputs.providers),
+    "statement_lines": landed(inputs.statement_lines, Column("seq", Kind.INT)),
+    "statement_balances": landed(inputs.statement_balances),
+    "invoice_lines": landed(
+        inputs.invoice_lines,
+        Column("content_hash"),
+        Column("version", Kind.INT),
+        Column("seq", Kind.INT),
+    ),
+    "evidence_items": landed(inputs.evidence_items, Column("return_dir")),
+    "ingest_log": ingest_log,
+    "quarantine": quarantine,
+    "runs": runs,
+    "exception_history": exception_history,
 }
 
 # ---- audit: the contract's views --------------------------------------------

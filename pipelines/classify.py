@@ -1,0 +1,162 @@
+"""What each transaction is, and which plan line it serves (docs/rules.md §3).
+
+Classes, tested in order on payee + memo and the MCC: ``council_payment``,
+``contribution``, ``refund`` (other money in), ``cash``, ``statutory``
+(HMRC on PA wages), ``spend``.
+
+Categorisation, first that applies: the invoice it pays → the line naming
+that provider (else the line of the invoice's category); the provider whose
+payee pattern it matches → likewise; its MCC's category; HMRC → the
+employer-costs line, else the PA line.
+
+Example: "C TAYLOR WAGES" −£150.00 on budget B001 matches provider PA01's
+pattern ``C TAYLOR``; B001's line L1 names PA01, so the £150.00 is spending
+on L1 (personal_assistant, daily_living). A −£12.50 card purchase with MCC
+5814 (fast food) maps to social_activity → line L2.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from pipelines.patterns import matches_any
+from schemas.policy import Policy
+
+_REGEX_META = re.compile(r"[\\^$.|?*+()\[\]{}]")
+
+
+def text_expr() -> pl.Expr:
+    return pl.concat_str([pl.col("payee").fill_null(""), pl.col("memo").fill_null("")], separator=" ")
+
+
+def classify_transactions(txns: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    text = txns.select(text_expr()).to_series()
+    hits = {name: matches_any(text, getattr(policy, f"{name}_payee_patterns"))
+            for name in ("council", "contribution", "cash", "statutory")}
+    mcc = pl.col("mcc").fill_null("")
+    trntype = pl.col("trntype").fill_null("").str.to_uppercase()
+    inflow = pl.col("amount") > 0
+    cls = (
+        pl.when(inflow & hits["council"]).then(pl.lit("council_payment"))
+        .when(inflow & hits["contribution"]).then(pl.lit("contribution"))
+        .when(inflow).then(pl.lit("refund"))
+        .when(mcc.is_in(policy.cash_mccs) | (trntype == "ATM") | hits["cash"]).then(pl.lit("cash"))
+        .when(hits["statutory"]).then(pl.lit("statutory"))
+        .when(pl.col("amount") < 0).then(pl.lit("spend"))
+        .otherwise(pl.lit("zero"))
+    )
+    return txns.with_columns(cls.alias("txn_class"))
+
+
+def provider_patterns(providers: pl.DataFrame) -> list[tuple[str, str]]:
+    """(provider_id, pattern) pairs, lowest provider_id first."""
+    out = []
+    for pid, patterns in providers.sort("provider_id").select("provider_id", "payee_patterns").iter_rows():
+        for p in (patterns or "").split("|"):
+            if p.strip():
+                out.append((pid, p.strip()))
+    return out
+
+
+def payee_provider(texts: pl.Series, providers: pl.DataFrame) -> pl.Series:
+    """The provider whose payee pattern each text matches (lowest provider_id wins)."""
+    pairs = provider_patterns(providers)
+    result: list[str | None] = [None] * len(texts)
+    if not pairs or len(texts) == 0:
+        return pl.Series("provider_id", result, dtype=pl.String)
+    literal = [(pid, p) for pid, p in pairs if not _REGEX_META.search(p)]
+    regexes = [(pid, p) for pid, p in pairs if _REGEX_META.search(p)]
+    rank = {pid: i for i, pid in enumerate(providers.sort("provider_id")["provider_id"].to_list())}
+    by_pattern: dict[str, str] = {}
+    for pid, p in literal:
+        key = p.upper()
+        if key not in by_pattern or rank[pid] < rank[by_pattern[key]]:
+            by_pattern[key] = pid
+    upper = texts.fill_null("").str.to_uppercase()
+    if by_pattern:
+        found = upper.str.extract_many(list(by_pattern), overlapping=True, ascii_case_insensitive=True)
+        for i, hits in enumerate(found.to_list()):
+            pids = [by_pattern[h.upper()] for h in hits or []]
+            if pids:
+                result[i] = min(pids, key=rank.__getitem__)
+    for pid, p in regexes:
+        try:
+            mask = upper.str.contains("(?i)" + p).to_list()
+        except Exception:  # noqa: BLE001 - a council's broken pattern matches nothing
+            continue
+        for i, m in enumerate(mask):
+            if m and (result[i] is None or rank[pid] < rank[result[i]]):
+                result[i] = pid
+    return pl.Series("provider_id", result, dtype=pl.String)
+
+
+def mcc_category(policy: Policy) -> pl.DataFrame:
+    rows = [(code, cat) for cat, codes in policy.mcc_categories.items() for code in codes]
+    return pl.DataFrame(rows, schema={"mcc": pl.String, "mcc_category": pl.String}, orient="row").unique(
+        "mcc", keep="first", maintain_order=True)
+
+
+def categorise(
+    txns: pl.DataFrame,
+    matches: pl.DataFrame,
+    invoices: pl.DataFrame,
+    providers: pl.DataFrame,
+    plan_lines: pl.DataFrame,
+    policy: Policy,
+) -> pl.DataFrame:
+    """Add provider_id, invoice_id, category, plan_line_id and needs_evidence."""
+    # (1) the invoice it pays (the largest share; ties by invoice id)
+    paid = (
+        matches.join(invoices.select("invoice_id", "provider_id", pl.col("category").alias("inv_category")),
+                     on="invoice_id", how="left")
+        .sort(["amount", "invoice_id"], descending=[True, False])
+        .unique(["account_id", "transaction_id"], keep="first")
+        .select("account_id", "transaction_id", "invoice_id", pl.col("provider_id").alias("inv_provider"), "inv_category")
+    )
+    out = txns.drop([c for c in ("invoice_id", "provider_id", "category", "plan_line_id") if c in txns.columns])
+    out = out.join(paid, on=["account_id", "transaction_id"], how="left")
+    # (2) payee patterns, computed once per distinct text
+    texts = out.select(text_expr().alias("__text")).unique()
+    texts = texts.with_columns(payee_provider(texts["__text"], providers).alias("pat_provider"))
+    out = out.with_columns(text_expr().alias("__text")).join(texts, on="__text", how="left")
+    prov_cat = providers.select(pl.col("provider_id").alias("pat_provider"), pl.col("category").alias("pat_category"))
+    out = out.join(prov_cat, on="pat_provider", how="left")
+    out = out.join(mcc_category(policy), on="mcc", how="left")
+    outgoing = pl.col("amount") < 0
+    out = out.with_columns(
+        pl.when(outgoing).then(pl.coalesce("inv_provider", "pat_provider")).alias("provider_id"),
+        pl.when(outgoing).then(
+            pl.when(pl.col("inv_provider").is_not_null()).then(pl.col("inv_category"))
+            .when(pl.col("pat_provider").is_not_null()).then(pl.col("pat_category"))
+            .when(pl.col("mcc_category").is_not_null()).then(pl.col("mcc_category"))
+            .when(pl.col("txn_class") == "statutory").then(pl.lit("employer_costs"))
+        ).alias("category"),
+    )
+    # plan line: by named provider, else by category (lowest line_id), statutory → PA line fallback
+    by_provider = (plan_lines.filter(pl.col("provider_id").is_not_null()).sort("line_id")
+                   .unique(["budget_id", "provider_id"], keep="first")
+                   .select("budget_id", "provider_id", pl.col("line_id").alias("line_by_provider"),
+                           pl.col("category").alias("line_provider_category")))
+    by_category = (plan_lines.sort("line_id").unique(["budget_id", "category"], keep="first")
+                   .select("budget_id", "category", pl.col("line_id").alias("line_by_category")))
+    pa_line = (plan_lines.filter(pl.col("category") == "personal_assistant").sort("line_id")
+               .unique("budget_id", keep="first").select("budget_id", pl.col("line_id").alias("line_pa")))
+    out = (out.join(by_provider, on=["budget_id", "provider_id"], how="left")
+           .join(by_category, on=["budget_id", "category"], how="left")
+           .join(pa_line, on="budget_id", how="left"))
+    out = out.with_columns(
+        pl.when(outgoing).then(
+            pl.coalesce(
+                "line_by_provider",
+                "line_by_category",
+                pl.when(pl.col("txn_class") == "statutory").then(pl.col("line_pa")),
+            )
+        ).alias("plan_line_id"),
+        pl.when(pl.col("line_by_provider").is_not_null()).then(pl.col("line_provider_category"))
+        .otherwise(pl.col("category")).alias("category"),
+        (outgoing & pl.col("invoice_id").is_null() & (pl.col("txn_class") != "statutory")).alias("needs_evidence"),
+    )
+    return out.drop(["inv_provider", "inv_category", "__text", "pat_provider", "pat_category", "mcc_category",
+                     "line_by_provider", "line_provider_category", "line_by_category", "line_pa"])

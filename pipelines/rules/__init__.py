@@ -1,0 +1,90 @@
+"""The thirteen exception rules (docs/rules.md §5), as pure functions over frames.
+
+Each rule takes the :class:`Books` and returns a list of :func:`flag` rows.
+An exception's id is derived from its rule, budget, period and subject, so the
+same problem keeps the same id from one night to the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+
+from schemas.policy import Policy
+
+SEVERITY = {
+    "INELIGIBLE_SPEND": "high", "UNAPPROVED_PAYEE": "high", "DUPLICATE_PAYMENT": "high",
+    "OUTSIDE_TERM": "high", "CASH_WITHDRAWAL": "high",
+    "SURPLUS_BALANCE": "medium", "OVERSPEND": "medium", "INVOICE_UNPAID": "medium",
+    "RATE_ABOVE_AGREED": "medium", "CONTRIBUTION_MISSING": "medium", "EVIDENCE_OVERDUE": "medium",
+    "UNDERSPEND_LINE": "low", "STATEMENT_GAP": "low",
+}
+RULE_CODES = tuple(SEVERITY)
+
+
+@dataclass(frozen=True)
+class Books:
+    """Everything the rules look at, already reconciled."""
+
+    as_of: date
+    policy: Policy
+    budgets: pl.DataFrame
+    plan_lines: pl.DataFrame
+    providers: pl.DataFrame
+    periods: pl.DataFrame  # periods.monitoring_periods
+    txns: pl.DataFrame  # classified, categorised, with period_start
+    invoices: pl.DataFrame  # with paid_amount, credited_amount, payment_status
+    matches: pl.DataFrame
+    positions: pl.DataFrame  # budget_positions
+    lines: pl.DataFrame  # line_positions (+ weekly_units, planned_amount, closed, days)
+    coverage: pl.DataFrame  # account_id, start_date, end_date
+    balance_breaks: pl.DataFrame  # account_id, date, difference, transaction_id, source_path, source_line
+    evidence: pl.DataFrame  # evidence_items (typed) + received_on
+
+
+def exception_id(rule: str, budget_id: str | None, period_start: date | None, subject: str | None) -> str:
+    key = f"{rule}|{budget_id or ''}|{period_start or ''}|{subject or ''}"
+    return "X" + hashlib.sha256(key.encode()).hexdigest()[:15].upper()
+
+
+def flag(rule: str, budget_id: str | None, period_start: date | None, period_end: date | None,
+         amount: Decimal | None, explanation: str, evidence: list[str] | None = None,
+         subject: str | None = None) -> dict:
+    return dict(
+        exception_id=exception_id(rule, budget_id, period_start, subject), rule_code=rule,
+        severity=SEVERITY[rule], budget_id=budget_id, period_start=period_start, period_end=period_end,
+        amount=amount, explanation=explanation, evidence=" ".join(sorted(set(evidence or []))) or None,
+        subject=subject,
+    )
+
+
+def gbp(amount: Decimal | None) -> str:
+    if amount is None:
+        return "£0.00"
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"
+
+
+def day(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def span(first: date, last: date) -> str:
+    return f"on {day(first)}" if first == last else f"between {day(first)} and {day(last)}"
+
+
+_PAYEE_JUNK = re.compile(r"[^A-Z ]+")
+
+
+def normalise_payee(text: str | None) -> str:
+    return " ".join(_PAYEE_JUNK.sub(" ", (text or "").upper()).split())
+
+
+def payee_expr() -> pl.Expr:
+    return (pl.col("payee").fill_null(pl.col("memo")).fill_null("").str.to_uppercase()
+            .str.replace_all(r"[^A-Z ]+", " ").str.replace_all(r"\s+", " ").str.strip_chars())

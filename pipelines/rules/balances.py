@@ -1,0 +1,91 @@
+"""Rules on positions: surplus, overspend, underspend, contributions.
+
+Example (SURPLUS_BALANCE): weekly payment £300.00, policy 8 weeks, no
+contingency. The quarter closes at £4,150.00 with £250.00 of invoices owed:
+4,150.00 − 250.00 − 8 × 300.00 = £1,500.00 to recover.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from pipelines.positions import money, weekly_payment
+from pipelines.rules import Books, day, flag, gbp
+
+ZERO = Decimal("0.00")
+
+
+def _closed_positions(books: Books) -> pl.DataFrame:
+    return books.positions.join(
+        books.periods.select("budget_id", "period_start", "closed"), on=["budget_id", "period_start"]
+    ).filter(pl.col("closed")).join(books.budgets, on="budget_id")
+
+
+def surplus_balance(books: Books) -> list[dict]:
+    out = []
+    pol = books.policy
+    for r in _closed_positions(books).iter_rows(named=True):
+        weekly = weekly_payment(r["payment_frequency"], r["payment_amount"])
+        allowed = money(pol.surplus_weeks * weekly)
+        excess = r["closing_balance"] - r["owed"] - pol.contingency - allowed
+        if excess > 0:
+            out.append(flag("SURPLUS_BALANCE", r["budget_id"], r["period_start"], r["period_end"], excess,
+                            f"On {day(r['period_end'])} the account held {gbp(r['closing_balance'])}"
+                            f" with {gbp(r['owed'])} still owed to providers. The council's payments are"
+                            f" {gbp(weekly)} a week and the account may keep {pol.surplus_weeks} weeks"
+                            f" ({gbp(allowed)}){' plus ' + gbp(pol.contingency) if pol.contingency else ''}."
+                            f" {gbp(excess)} is surplus the council may recover."))
+    return out
+
+
+def overspend(books: Books) -> list[dict]:
+    out = []
+    tol = books.policy.overspend_tolerance
+    pos = _closed_positions(books).sort("budget_id", "period_start").with_columns(
+        pl.col("spent").cum_sum().over("budget_id").alias("cum_spent"))
+    for r in pos.iter_rows(named=True):
+        term = (r["end_date"] - r["start_date"]).days + 1
+        elapsed = (r["period_end"] - r["start_date"]).days + 1
+        pro_rata = money(r["agreed_amount"] * elapsed / term)
+        if r["cum_spent"] > pro_rata * (1 + tol):
+            over = r["cum_spent"] - pro_rata
+            out.append(flag("OVERSPEND", r["budget_id"], r["period_start"], r["period_end"], over,
+                            f"By {day(r['period_end'])} {gbp(r['cum_spent'])} had been spent, against"
+                            f" {gbp(pro_rata)} of the {gbp(r['agreed_amount'])} budget for that point in"
+                            f" the term: {gbp(over)} ahead, more than the {tol:.0%} allowed."))
+    return out
+
+
+def contribution_missing(books: Books) -> list[dict]:
+    out = []
+    weeks = books.policy.contribution_arrears_weeks
+    pos = (_closed_positions(books).filter(pl.col("weekly_contribution") > 0).sort("budget_id", "period_start")
+           .with_columns(pl.col("contributions_due").cum_sum().over("budget_id").alias("cum_due"),
+                         pl.col("contributions_paid").cum_sum().over("budget_id").alias("cum_paid")))
+    for r in pos.iter_rows(named=True):
+        arrears = r["cum_due"] - r["cum_paid"]
+        if arrears > weeks * r["weekly_contribution"]:
+            out.append(flag("CONTRIBUTION_MISSING", r["budget_id"], r["period_start"], r["period_end"], arrears,
+                            f"The assessed contribution is {gbp(r['weekly_contribution'])} a week. From"
+                            f" {day(r['start_date'])} to {day(r['period_end'])} {gbp(r['cum_due'])} was due"
+                            f" and {gbp(r['cum_paid'])} was paid into the account: {gbp(arrears)} behind."))
+    return out
+
+
+def underspend_line(books: Books) -> list[dict]:
+    out = []
+    ratio = books.policy.underspend_ratio
+    rows = books.lines.filter(pl.col("closed") & (pl.col("days") >= 28) & (pl.col("weekly_units") > 0)
+                              & (pl.col("planned_amount") > 0))
+    for r in rows.iter_rows(named=True):
+        if r["spent"] < ratio * r["planned"]:
+            gap = r["planned"] - r["spent"]
+            out.append(flag("UNDERSPEND_LINE", r["budget_id"], r["period_start"], r["period_end"], gap,
+                            f"Plan line {r['line_id']} ({r['category'].replace('_', ' ')}, for"
+                            f" {r['outcome_domain'].replace('_', ' ')}) planned {gbp(r['planned'])} from"
+                            f" {day(r['period_start'])} to {day(r['period_end'])} but {gbp(r['spent'])} was"
+                            f" spent on it: the agreed outcome may not be being pursued.",
+                            subject=r["line_id"]))
+    return out

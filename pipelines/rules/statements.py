@@ -1,0 +1,71 @@
+"""STATEMENT_GAP: days no statement covers, and running balances that jump.
+
+Example: statements for account 40001234 cover 1 April–30 April and
+1 June–30 June. The 31 days of May are covered by none, longer than the
+policy's 7 days: May's money cannot be checked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from pipelines.periods import assign_period
+from pipelines.rules import Books, day, flag, gbp
+
+
+def uncovered_runs(intervals: list[tuple[date, date]], start: date, end: date) -> list[tuple[date, date]]:
+    """Maximal runs of days in [start, end] that no interval covers."""
+    runs = []
+    cursor = start
+    for s, e in sorted(intervals):
+        if e < cursor:
+            continue
+        if s > cursor:
+            runs.append((cursor, min(s - timedelta(days=1), end)))
+        cursor = max(cursor, e + timedelta(days=1))
+        if cursor > end:
+            break
+    if cursor <= end:
+        runs.append((cursor, end))
+    return [r for r in runs if r[0] <= r[1]]
+
+
+def statement_gap(books: Books) -> list[dict]:
+    limit = books.policy.statement_gap_days
+    cov: dict[str, list[tuple[date, date]]] = {}
+    for a, s, e in books.coverage.select("account_id", "start_date", "end_date").iter_rows():
+        cov.setdefault(a, []).append((s, e))
+    gaps = []
+    for b, a, s, e in books.budgets.select("budget_id", "account_id", "start_date", "end_date").iter_rows():
+        intervals = cov.get(a, [])
+        if not intervals:
+            continue
+        last = min(e, books.as_of, max(x[1] for x in intervals))
+        for g0, g1 in uncovered_runs(intervals, s, last):
+            if (g1 - g0).days + 1 > limit:
+                gaps.append(dict(budget_id=b, date=g0, gap_end=g1))
+    out = []
+    if gaps:
+        frame = assign_period(pl.DataFrame(gaps), books.periods).join(
+            books.periods.select("budget_id", "period_start", "period_end"), on=["budget_id", "period_start"])
+        for r in frame.iter_rows(named=True):
+            days = (r["gap_end"] - r["date"]).days + 1
+            out.append(flag("STATEMENT_GAP", r["budget_id"], r["period_start"], r["period_end"], None,
+                            f"No statement covers {day(r['date'])} to {day(r['gap_end'])} ({days} days):"
+                            f" the money in that time cannot be checked. Please send the missing statement.",
+                            subject=f"gap|{r['date']}"))
+    breaks = books.balance_breaks
+    if breaks.height:
+        terms = books.budgets.select("budget_id", "account_id", "start_date", "end_date")
+        b2 = breaks.join(terms, on="account_id").filter(
+            (pl.col("date") >= pl.col("start_date")) & (pl.col("date") <= pl.col("end_date")))
+        b2 = assign_period(b2, books.periods).join(
+            books.periods.select("budget_id", "period_start", "period_end"), on=["budget_id", "period_start"])
+        for r in b2.iter_rows(named=True):
+            out.append(flag("STATEMENT_GAP", r["budget_id"], r["period_start"], r["period_end"], r["difference"],
+                            f"On {day(r['date'])} the statement {r['source_path']} (line {r['source_line']}) shows a"
+                            f" balance that does not follow from the line before: {gbp(r['difference'])} is unexplained.",
+                            [r["transaction_id"]], subject=f"balance|{r['source_path']}|{r['source_line']}"))
+    return out

@@ -1,0 +1,46 @@
+"""What the statements themselves say: the days they cover and whether their
+running balances follow line to line (docs/rules.md, statement coverage).
+
+Example: a monthly prepaid-card feed whose lines run from 1 to 30 April
+covers 1–30 April for every card that appears in it, even a card whose own
+lines stop on 20 April.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+COVERAGE_SCHEMA = {"account_id": pl.String, "start_date": pl.Date, "end_date": pl.Date}
+
+
+def statement_coverage(lines: pl.DataFrame, balances: pl.DataFrame, formats: pl.DataFrame) -> pl.DataFrame:
+    """``lines``/``balances``: land rows with file_id; ``formats``: file_id, format."""
+    ofx_files = formats.filter(pl.col("format").str.starts_with("ofx"))["file_id"].implode()
+    declared = balances.filter(pl.col("file_id").is_in(ofx_files)).select(
+        "file_id", "account_id", "start_date", "end_date")
+    # OFX without DTSTART/DTEND, and every other file: the span of its lines
+    span = lines.group_by("file_id").agg(pl.col("date").min().alias("start_date"), pl.col("date").max().alias("end_date"))
+    accounts = lines.select("file_id", "account_id").unique()
+    spans = accounts.join(span, on="file_id").join(
+        declared.select("file_id", "account_id"), on=["file_id", "account_id"], how="anti")
+    cols = list(COVERAGE_SCHEMA)
+    cov = pl.concat([declared.select(cols).cast(COVERAGE_SCHEMA), spans.select(cols).cast(COVERAGE_SCHEMA)]).drop_nulls()
+    return cov.unique().sort("account_id", "start_date", "end_date")
+
+
+def balance_breaks(lines: pl.DataFrame) -> pl.DataFrame:
+    """Lines whose running balance is not the previous line's balance plus their amount."""
+    has = lines.filter(pl.col("balance").is_not_null())
+    if has.height == 0:
+        return pl.DataFrame(schema={"account_id": pl.String, "date": pl.Date, "difference": pl.Decimal(18, 2),
+                                    "transaction_id": pl.String, "source_path": pl.String, "source_line": pl.Int64})
+    # files may list newest first: put each file's lines in time order
+    direction = has.group_by("file_id").agg(
+        (pl.col("date").sort_by("source_line").first() > pl.col("date").sort_by("source_line").last()).alias("newest_first"))
+    has = has.join(direction, on="file_id").with_columns(
+        pl.when(pl.col("newest_first")).then(-pl.col("source_line")).otherwise(pl.col("source_line")).alias("__order"))
+    ordered = has.sort("file_id", "account_id", "date", "__order").with_columns(
+        pl.col("balance").shift(1).over("file_id", "account_id").alias("prev"))
+    ordered = ordered.with_columns((pl.col("balance") - pl.col("prev") - pl.col("amount")).alias("difference"))
+    return ordered.filter(pl.col("prev").is_not_null() & (pl.col("difference") != 0)).select(
+        "account_id", "date", pl.col("difference").cast(pl.Decimal(18, 2)), "transaction_id", "source_path", "source_line")
