@@ -20,6 +20,7 @@ import polars as pl
 
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
+from flows import reviews as reviews_mod
 from flows.warehouse import append, exclusive, open_working_copy, publish, read
 from schemas.warehouse import LAND
 
@@ -36,12 +37,26 @@ def pause_point(name: str) -> None:
         marker = os.environ.get("DPRECON_PAUSE_MARKER")
         if marker:
             Path(marker).write_text(name)
-        time.sleep(float(os.environ.get("DPRECON_PAUSE_SECONDS", "600")))
+        time.sleep(int(os.environ.get("DPRECON_PAUSE_SECONDS", "600")))
 
 
-def report_stage(con, reports: Path, as_of: date) -> list[str]:
-    """STUB (reports issue): the officers' report and families' returns are not rendered yet."""
-    return []
+def report_stage(con, reports: Path, as_of: date, council: str) -> list[str]:
+    """Officers' exception report (HTML, CSV, XLSX) under REPORTS/<as-of>/."""
+    from reports.exceptions.render import render
+
+    return [str(p) for p in render(con, reports / as_of.isoformat(), as_of, council)]
+
+
+def refresh_reviews(warehouse: Path) -> None:
+    """Publish the review store's decisions into the warehouse now, without a full run."""
+    with exclusive(warehouse):
+        con, nxt = open_working_copy(warehouse)
+        try:
+            reconcile_mod.apply_reviews(con, reviews_mod.load(warehouse))
+        except BaseException:
+            con.close()
+            raise
+        publish(con, nxt, warehouse)
 
 
 def run_job(
@@ -55,6 +70,7 @@ def run_job(
     run_id: str | None = None,
     step: Step = direct,
     log: Callable[[str], None] = lambda msg: None,
+    council: str = "Demo Council",
 ) -> dict:
     run_id = run_id or str(uuid.uuid4())
     started = datetime.now()
@@ -69,10 +85,13 @@ def run_job(
             log("ingest: {files_seen} files seen, {accepted} accepted, {duplicate} duplicate, "
                 "{quarantined} quarantined; {rows_loaded} rows loaded, {rows_quarantined} set aside".format(**ingested))
             pause_point("reconcile")
-            reconciled = step("reconcile", reconcile_mod.rebuild_core, con, as_of, policy)
+            books = step("reconcile", reconcile_mod.rebuild_core, con, as_of, policy)
+            reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
+                          "matches": books.matches.height, "budgets": books.budgets.height}
             log(f"reconcile: {reconciled}")
-            flagged = step("flag", reconcile_mod.raise_exceptions, con, as_of, policy)
-            written = step("report", report_stage, con, reports, as_of)
+            flagged = step("flag", reconcile_mod.raise_exceptions, con, books, reviews_mod.load(warehouse))
+            log(f"flag: {flagged}")
+            written = step("report", report_stage, con, reports, as_of, council)
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])
             append(con, "land", LAND["runs"], pl.DataFrame([dict(
                 run_id=run_id, as_of=as_of, started_at=started, finished_at=datetime.now(),

@@ -1,17 +1,18 @@
-"""Rebuild ``core`` from ``land``: thin I/O around pipelines/ledger.py.
-
-Matching, positions, exception rules and evidence returns are stubs that
-write empty tables until the reconciliation issue lands; the views exist.
+"""Reconcile and flag: thin I/O around pipelines/ (ledger, match, classify,
+periods, positions, rules). Reads ``land`` from the working copy, rebuilds
+``core``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import duckdb
 import polars as pl
 
 from flows.warehouse import read, replace_table
+from pipelines.classify import categorise, classify_transactions
 from pipelines.ledger import (
     attach_budgets,
     conform,
@@ -19,8 +20,14 @@ from pipelines.ledger import (
     dedupe_transactions,
     latest_file_rows,
 )
+from pipelines.match import match_payments
+from pipelines.periods import assign_period, monitoring_periods
+from pipelines.positions import budget_positions, line_positions, opening_balances
+from pipelines.rules import Books
+from pipelines.rules.run import raise_all, settle
+from pipelines.statements import balance_breaks, statement_coverage
 from schemas.policy import Policy
-from schemas.warehouse import CORE
+from schemas.warehouse import CORE, LAND
 
 FILE_ORDER = "SELECT file_id, seq FROM land.ingest_log WHERE status = 'accepted'"
 
@@ -33,25 +40,63 @@ def load_register(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     }
 
 
-def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) -> dict[str, int]:
-    register = load_register(con)
+def evidence_ref(account_id: str, transaction_id: str) -> str:
+    """The short reference printed on a family's evidence return for one payment."""
+    return "E" + hashlib.sha256(f"{account_id}|{transaction_id}".encode()).hexdigest()[:7].upper()
+
+
+def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) -> Books:
+    reg = load_register(con)
+    budgets, plan_lines, providers = reg["budgets"], reg["plan_lines"], reg["providers"]
     lines = read(con, "SELECT * FROM land.statement_lines")
-    txns = attach_budgets(dedupe_transactions(lines), register["budgets"])
+    txns = classify_transactions(attach_budgets(dedupe_transactions(lines), budgets), policy)
+    txns = txns.with_columns(pl.Series("evidence_ref", [evidence_ref(a, t) for a, t in
+                                                        txns.select("account_id", "transaction_id").iter_rows()],
+                                       dtype=pl.String))
+    result = match_payments(txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")), providers)
+    invoices = result.invoices
+    txns = categorise(txns, result.matches, invoices, providers, plan_lines, policy)
+    periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
+    txns = assign_period(txns, periods)
+    started = periods.filter(pl.col("period_start") <= as_of)
+    positions = budget_positions(budgets, started, txns, invoices, result.matches, opening_balances(lines))
+    lines_pos = line_positions(budgets, started, plan_lines, txns)
+    formats = read(con, "SELECT file_id, format FROM land.ingest_log WHERE format IS NOT NULL")
+    evidence = read(con, """
+        SELECT e.*, coalesce(e.submitted_on, CAST(l.seen_at AS DATE)) AS received_on
+        FROM land.evidence_items e JOIN land.ingest_log l USING (file_id)""")
+    for name, frame in reg.items():
+        replace_table(con, "core", CORE[name], conform(frame, CORE[name]))
     replace_table(con, "core", CORE["transactions"], conform(txns, CORE["transactions"]))
-
-    invoices = current_invoices(read(con, "SELECT * FROM land.invoice_lines"))
-    invoices = invoices.with_columns(
-        pl.lit(0).cast(pl.Decimal(18, 2)).alias("paid_amount"),
-        pl.lit("unmatched").alias("payment_status"),
-    )
     replace_table(con, "core", CORE["invoices"], conform(invoices, CORE["invoices"]))
-    # STUB (reconciliation issue): matches, positions, evidence returns.
-    for name in ("matches", "budget_positions", "line_positions", "evidence_returns"):
-        replace_table(con, "core", CORE[name], CORE[name].empty())
-    return {"transactions": txns.height, "invoices": invoices.height}
+    replace_table(con, "core", CORE["matches"], conform(result.matches, CORE["matches"]))
+    replace_table(con, "core", CORE["budget_positions"], conform(positions, CORE["budget_positions"]))
+    replace_table(con, "core", CORE["line_positions"], conform(lines_pos, CORE["line_positions"]))
+    return Books(
+        as_of=as_of, policy=policy, budgets=budgets, plan_lines=plan_lines, providers=providers,
+        periods=periods, txns=txns, invoices=invoices, matches=result.matches, positions=positions,
+        lines=lines_pos, coverage=statement_coverage(lines, read(con, "SELECT * FROM land.statement_balances"), formats),
+        balance_breaks=balance_breaks(lines), evidence=evidence,
+    )
 
 
-def raise_exceptions(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) -> int:
-    """STUB (reconciliation issue): the thirteen rules. Writes no exceptions yet."""
-    replace_table(con, "core", CORE["exceptions"], CORE["exceptions"].empty())
-    return 0
+def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.DataFrame) -> dict[str, int]:
+    raised, returns = raise_all(books)
+    history = read(con, "SELECT * FROM land.exception_history")
+    replace_table(con, "land", LAND["exception_history"], settle(raised, history, pl.DataFrame(), books.as_of))
+    apply_reviews(con, reviews)
+    replace_table(con, "core", CORE["evidence_returns"], conform(returns, CORE["evidence_returns"]))
+    counts = raised.group_by("rule_code").len().sort("rule_code")
+    return dict(counts.iter_rows())
+
+
+def apply_reviews(con: duckdb.DuckDBPyConnection, reviews: pl.DataFrame) -> None:
+    """core.exceptions = the rules' view of every exception, overridden by the latest officer decision."""
+    replace_table(con, "core", CORE["reviews"], conform(reviews, CORE["reviews"]))
+    by_rule = read(con, "SELECT * FROM land.exception_history")
+    final = by_rule
+    if reviews.height and by_rule.height:
+        latest = reviews.sort("decided_at").unique("exception_id", keep="last").select("exception_id", "decision")
+        final = by_rule.join(latest, on="exception_id", how="left").with_columns(
+            pl.coalesce("decision", "status").alias("status")).drop("decision")
+    replace_table(con, "core", CORE["exceptions"], conform(final, CORE["exceptions"]))

@@ -143,6 +143,8 @@ invoice_lines = Table(
         Column("unit_rate", Kind.MONEY, required=False),
         Column("amount", Kind.MONEY, doc="positive; a credit note's amount is what it takes off"),
         Column("kind", allowed=INVOICE_KINDS),
+        Column("billing_reference", required=False,
+               doc="beyond the contract: the invoice a credit note corrects (UBL BillingReference)"),
     ),
 )
 

@@ -144,6 +144,8 @@ invoices = Table(
         Column("unit_rate", Kind.MONEY, required=False),
         Column("amount", Kind.MONEY),
         Column("kind"),
+        Column("billing_reference", required=False),
+        Column("credited_amount", Kind.MONEY, required=False),
         Column("paid_amount", Kind.MONEY),
         Column("payment_status"),
         Column("version", Kind.INT),
@@ -245,6 +247,9 @@ evidence_returns = Table(
 CORE = {
     t.name: t
     for t in (
+        landed(inputs.budgets),
+        landed(inputs.plan_lines),
+        landed(inputs.providers),
         transactions,
         invoices,
         matches,
@@ -299,6 +304,9 @@ AUDIT_VIEWS = {
     "reviews": "SELECT exception_id, reviewer, decided_at, decision, note, amount_recovered "
     "FROM core.reviews",
     "evidence_returns": "SELECT * FROM core.evidence_returns",
+    "budgets": "SELECT * FROM core.budgets",
+    "plan_lines": "SELECT * FROM core.plan_lines",
+    "providers": "SELECT * FROM core.providers",
     "runs": "SELECT run_id, as_of, started_at, finished_at, status, files_seen, exceptions_open "
     "FROM land.runs",
 }

@@ -28,3 +28,23 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def sim_council(tmp_path_factory):
+    """A simulated council (seeded), run once through the nightly job without Prefect."""
+    from datetime import date
+
+    from flows.job import run_job
+    from flows.simulate import write_simulation
+    from flows.validation import validate_batch
+    from pipelines.simulate import SimParams
+
+    work = tmp_path_factory.mktemp("council")
+    inbox = work / "inbox"
+    summary = write_simulation(inbox, SimParams(accounts=60, months=12, seed=5))
+    as_of = date.fromisoformat(str(summary["as_of"]))
+    wh = work / "warehouse.duckdb"
+    result = run_job(inbox, wh, work / "reports", as_of, validate=validate_batch, workers=1)
+    return {"inbox": inbox, "warehouse": wh, "reports": work / "reports" / as_of.isoformat(),
+            "as_of": as_of, "result": result, "summary": summary}

@@ -218,6 +218,7 @@ def _document(doc: Element, line: int, notes: list[str]) -> tuple[dict, str | No
         "unit_rate": rate,
         "amount": amount or raw_amount,  # left as written when unreadable: validation says why
         "kind": "credit_note" if is_credit else "invoice",
+        "billing_reference": _text(doc, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
         "source_line": line,
     }
     return row, None

@@ -16,6 +16,9 @@ from pipelines.rules import Books, day, flag, gbp
 
 
 def _with_period(books: Books, frame: pl.DataFrame, date_col: str) -> pl.DataFrame:
+    """Put each invoice in the monitoring period containing ``date_col`` (its own
+    billing period columns would otherwise shadow the monitoring period's)."""
+    frame = frame.drop([c for c in ("period_start", "period_end") if c in frame.columns])
     p = assign_period(frame, books.periods, date_col)
     return p.filter(pl.col("period_start").is_not_null()).join(
         books.periods.select("budget_id", "period_start", "period_end"), on=["budget_id", "period_start"])

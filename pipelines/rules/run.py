@@ -49,7 +49,7 @@ def raise_all(books: Books) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def settle(raised: pl.DataFrame, history: pl.DataFrame, reviews: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """Merge tonight's flags with earlier ones and officers' decisions."""
+    """Merge tonight's flags with earlier ones (and, if given, officers' decisions)."""
     schema = exceptions_table.polars_schema()
     prior = history.select(list(schema)).cast(schema) if history.height else pl.DataFrame(schema=schema)
     now = raised.join(prior.select("exception_id", "first_seen"), on="exception_id", how="left").with_columns(

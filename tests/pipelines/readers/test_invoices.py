@@ -95,6 +95,7 @@ def test_ubl_invoice_one_rate():
         "unit_rate": "22.50",
         "amount": "450.00",
         "kind": "invoice",
+        "billing_reference": None,
         "source_line": 2,  # the line the <Invoice> element starts on
     }
 

@@ -1,0 +1,71 @@
+"""Officers' decisions on exceptions: an append-only store outside the warehouse.
+
+Decisions are input, not derived state: a rebuild of the warehouse must never
+lose one. They live in ``reviews.jsonl`` beside the warehouse (one JSON object
+per line, appended with a lock and fsync). Every run loads them into
+``core.reviews`` and lets the latest decision set each exception's status;
+``record_decision`` also refreshes the published warehouse straight away.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import polars as pl
+
+from schemas.warehouse import reviews as reviews_table
+
+DECISIONS = ("confirmed", "dismissed", "recovered", "referred")
+
+
+def store_path(warehouse: Path) -> Path:
+    return warehouse.with_name("reviews.jsonl")
+
+
+def load(warehouse: Path) -> pl.DataFrame:
+    path = store_path(warehouse)
+    schema = reviews_table.polars_schema()
+    if not path.exists():
+        return pl.DataFrame(schema=schema)
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn last line from a crash mid-append: the decision was never confirmed
+        rows.append(dict(
+            exception_id=r["exception_id"], reviewer=r["reviewer"],
+            decided_at=datetime.fromisoformat(r["decided_at"]), decision=r["decision"], note=r.get("note"),
+            amount_recovered=Decimal(r["amount_recovered"]) if r.get("amount_recovered") is not None else None))
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def append(warehouse: Path, exception_id: str, reviewer: str, decision: str, note: str | None,
+           amount_recovered: str | None, now: datetime | None = None) -> dict:
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+    amount = None
+    if decision == "recovered":
+        try:
+            amount = Decimal(amount_recovered or "").quantize(Decimal("0.01"))
+        except InvalidOperation as e:
+            raise ValueError("a 'recovered' decision needs the amount recovered, e.g. --amount 1250.00") from e
+    elif amount_recovered:
+        raise ValueError("only a 'recovered' decision takes an amount")
+    record = dict(exception_id=exception_id, reviewer=reviewer, decided_at=(now or datetime.now()).isoformat(),
+                  decision=decision, note=note, amount_recovered=str(amount) if amount is not None else None)
+    path = store_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.write(json.dumps(record) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return record

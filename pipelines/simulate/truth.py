@@ -1,0 +1,449 @@
+"""The ground truth: docs/rules.md evaluated, independently, on what the files show.
+
+This evaluator shares no code with the reconciliation in ``pipelines/``: it
+reads only the simulator's own records and the policy, and applies the
+definitions of docs/rules.md literally. It sees only what a council would
+see: transactions in statement files that a reader can load (a corrupt
+extra copy shows nothing; a missing month hides its money), invoices, and
+the evidence returns.
+
+Worked example (``SURPLUS_BALANCE``): a budget paid £400.00 four-weekly
+has a weekly payment of £100.00; with ``surplus_weeks`` 8 a closed period
+ending with £1,150.00 in the account and £200.00 owed on invoices leaves
+1,150 − 200 − 0 − 800 = £150.00 to recover.
+
+What docs/rules.md leaves open is decided here:
+
+* a transaction "pays a matched invoice" when the simulator made it to
+  settle that invoice (it quotes the invoice number, or it is the
+  provider's name with exactly the invoice's net amount); a credit note
+  belongs to the invoice it names (UBL ``BillingReference``; in CSV its id
+  is the invoice's id + ``-CR``, same provider, budget and period);
+* ``owed`` at a period end counts credit notes issued on or before it;
+* the account's opening balance comes from the earliest line (by date,
+  then position) that prints a running balance; OFX ``LEDGERBAL`` is a
+  closing balance, not a running one;
+* ``STATEMENT_GAP`` (b) compares a line with the previous line *of the same
+  account* in the same file (the card feed holds every card);
+* the normalised payee is the payee text upper-cased with runs of spaces
+  closed; ``DUPLICATE_PAYMENT`` (b) takes every outgoing line without an
+  MCC, cash and HMRC included, as the rule's words say;
+* a categorisation step "applies" only when it yields one of the budget's
+  lines; otherwise the next step is tried;
+* a return counts as received, on time or late, when a manifest row names
+  the budget and period (all returns are sent before the run date), so a
+  late return is not ``EVIDENCE_OVERDUE``; ``CASH_WITHDRAWAL`` is judged for a
+  period once its return is received or its due date is on or before as_of;
+* a rule whose date falls outside its budget's term (an invoice due after
+  the term ended) takes the budget's last period (first, if before);
+* several subjects in one (budget, rule, period) make one row whose amount
+  is their sum and whose note lists them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from pipelines.simulate.common import add_months_ord, rhe
+from pipelines.simulate.records import Account, Budget, Provider, StatementFile, Txn
+from schemas.policy import Policy
+
+
+@dataclass(frozen=True)
+class Expected:
+    budget_id: str
+    rule_code: str
+    period_start: int
+    amount: int
+    subjects: tuple[str, ...]
+
+
+def _any(patterns: list[str]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
+
+
+class Judge:
+    """The policy compiled once, and the shared register's payee patterns."""
+
+    def __init__(self, policy: Policy, providers: list[Provider]) -> None:
+        self.policy = policy
+        self.council = _any(policy.council_payee_patterns)
+        self.contribution = _any(policy.contribution_payee_patterns)
+        self.cash = _any(policy.cash_payee_patterns)
+        self.statutory = _any(policy.statutory_payee_patterns)
+        self.ineligible = _any(policy.ineligible_payee_patterns)
+        self.cash_mccs = frozenset(policy.cash_mccs)
+        self.ineligible_mccs = frozenset(policy.ineligible_mccs)
+        self.mcc_category = {m: c for c, ms in reversed(list(policy.mcc_categories.items())) for m in ms}
+        self.providers = providers
+        self.register = _groups(providers)
+        self.surplus_weeks = Fraction(str(policy.surplus_weeks))
+        self.overspend_factor = 1 + Fraction(str(policy.overspend_tolerance))
+        self.arrears_weeks = Fraction(str(policy.contribution_arrears_weeks))
+        self.underspend_ratio = Fraction(str(policy.underspend_ratio))
+        self.contingency = _pence(policy.contingency)
+        self.cash_allowance = _pence(policy.cash_allowance_per_period)
+        self._texts: dict[tuple[str, str], tuple[bool, ...]] = {}
+
+    def text_tests(self, payee: str, memo: str) -> tuple[bool, ...]:
+        """(council, contribution, cash, statutory, ineligible) on the payee or the memo."""
+        key = (payee, memo)
+        hit = self._texts.get(key)
+        if hit is None:
+            if len(self._texts) > 50_000:  # bounded: memory stays flat over many accounts
+                self._texts.clear()
+            hit = self._texts[key] = tuple(
+                bool(p.search(payee) or (memo and p.search(memo)))
+                for p in (self.council, self.contribution, self.cash, self.statutory, self.ineligible)
+            )
+        return hit
+
+    def periods(self, b: Budget) -> list[tuple[int, int]]:
+        step = {"four_weekly": 0, "monthly": 1, "quarterly": 3, "annual": 12}[self.policy.return_frequency]
+
+        def start_of(k: int) -> int:
+            return b.start + 28 * k if step == 0 else add_months_ord(b.start, step * k)
+
+        out = []
+        k = 0
+        while start_of(k) <= b.end:
+            out.append((start_of(k), min(start_of(k + 1) - 1, b.end)))
+            k += 1
+        return out
+
+
+def _groups(providers: list[Provider]) -> tuple[re.Pattern, list[Provider]]:
+    parts = [f"(?P<p{n}>{'|'.join(f'(?:{x})' for x in p.patterns)})" for n, p in enumerate(providers)]
+    return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE), list(providers)
+
+
+def _period_of(periods: list[tuple[int, int]], day: int) -> int:
+    for ps, pe in periods:
+        if ps <= day <= pe:
+            return ps
+    return periods[0][0] if day < periods[0][0] else periods[-1][0]
+
+
+def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[Expected]:
+    pol = judge.policy
+    files = [f for f in acct.statements if not f.corrupt]
+    seen: set[int] = set()
+    for f in files:
+        seen.update(id(t) for t in f.lines)
+    visible = [t for t in acct.txns if id(t) in seen]
+    ofx = acct.channel in ("ofx1", "ofx2")
+    printed_ids = acct.channel != "nationwide"
+
+    # -- balances (rules §4): opening 0.00 unless a running balance says otherwise
+    days = [t.day for t in visible]
+    prefix = [0]
+    for t in visible:
+        prefix.append(prefix[-1] + t.amount)
+    position = {id(t): n for n, t in enumerate(visible)}
+    opening = 0
+    first = None
+    for f in files:
+        for t, bal in zip(f.lines, f.balances, strict=True):
+            if bal is not None and f.fmt != "ofx1" and f.fmt != "ofx2":
+                key = (t.day, position[id(t)])
+                if first is None or key < first[0]:
+                    first = (key, bal)
+                break
+    if first is not None:
+        opening = first[1] - prefix[first[0][1] + 1]
+
+    def balance(day: int) -> int:
+        return opening + prefix[bisect.bisect_right(days, day)]
+
+    # -- what each transaction is (§3)
+    budgets = sorted(acct.budgets, key=lambda b: b.start)
+    periods = {b.budget_id: judge.periods(b) for b in budgets}
+    pa_re = _groups(acct.pas)
+    cache: dict[tuple, tuple] = {}
+
+    def classify(t: Txn) -> str:
+        council, contribution, cash, statutory, _ = judge.text_tests(t.payee, t.memo)
+        if t.amount > 0:
+            if council:
+                return "council_payment"
+            if contribution:
+                return "contribution"
+            return "refund"
+        if t.mcc in judge.cash_mccs or (ofx and t.trntype == "ATM") or cash:
+            return "cash"
+        if statutory:
+            return "statutory"
+        return "spend"
+
+    def provider_of(t: Txn) -> Provider | None:
+        key = (t.payee, t.memo)
+        hit = cache.get(key)
+        if hit is None:
+            found = None
+            for pattern, plist in (judge.register, pa_re):
+                for x in key:
+                    m = pattern.search(x)
+                    if m:
+                        found = plist[int(m.lastgroup[1:])]
+                        break
+                if found:
+                    break
+            hit = cache[key] = (found,)
+        return hit[0]
+
+    def budget_at(day: int) -> Budget | None:
+        best = None
+        for b in budgets:
+            if b.start <= day <= b.end and (best is None or b.start >= best.start):
+                best = b
+        return best
+
+    invoices = {inv.invoice_id: inv for inv in invoices_visible}
+    credits: dict[str, list] = {}
+    for inv in invoices.values():
+        if inv.kind == "credit_note":
+            credits.setdefault(inv.corrects, []).append(inv)
+    matched: dict[str, list[tuple[Txn, int]]] = {}
+    rows: dict[tuple[str, str, int], list] = {}
+
+    def flag(b: Budget, rule: str, day: int, amount: int, subject: str = "") -> None:
+        ps = _period_of(periods[b.budget_id], day)
+        row = rows.setdefault((b.budget_id, rule, ps), [0, []])
+        row[0] += amount
+        if subject:
+            row[1].append(subject)
+
+    info = []  # (txn, class, budget)
+    for t in visible:
+        cls = classify(t)
+        b = budget_at(t.day)
+        info.append((t, cls, b))
+        if t.amount < 0:
+            for inv_id, amount in t.pays:
+                if inv_id in invoices:
+                    matched.setdefault(inv_id, []).append((t, amount))
+
+    def pays_matched(t: Txn) -> bool:
+        return any(inv_id in invoices for inv_id, _ in t.pays)
+
+    line_index: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+    for b in budgets:
+        by_provider: dict[str, str] = {}
+        by_category: dict[str, str] = {}
+        for ln in sorted(b.lines, key=lambda ln: ln.line_id):  # the lowest line_id takes it
+            if ln.provider_id:
+                by_provider.setdefault(ln.provider_id, ln.line_id)
+            by_category.setdefault(ln.category, ln.line_id)
+        line_index[b.budget_id] = (by_provider, by_category)
+
+    def category_line(b: Budget, t: Txn, cls: str) -> str | None:
+        by_provider, by_category = line_index[b.budget_id]
+
+        def naming(pid: str | None, category: str | None) -> str | None:
+            return (by_provider.get(pid) if pid else None) or by_category.get(category)
+
+        for inv_id, _ in t.pays:
+            inv = invoices.get(inv_id)
+            if inv is not None:
+                hit = naming(inv.provider_id, inv.category)
+                if hit:
+                    return hit
+        p = provider_of(t)
+        if p is not None:
+            hit = naming(p.provider_id, p.category)
+            if hit:
+                return hit
+        if t.mcc and t.mcc in judge.mcc_category:
+            hit = naming(None, judge.mcc_category[t.mcc])
+            if hit:
+                return hit
+        if cls == "statutory":
+            return naming(None, "employer_costs") or naming(None, "personal_assistant")
+        return None
+
+    referenced = set()
+    received = set()
+    for r in acct.returns:
+        received.add((r.budget_id, r.period))
+        referenced.update(it.ref for it in r.items if it.ref)
+
+    # -- per transaction rules
+    outside: dict[tuple[str, int], int] = {}
+    last_seen: dict[tuple[str, int], list[Txn]] = {}
+    for t, cls, b in info:
+        if t.amount >= 0:
+            continue
+        if b is None:
+            if not budgets:
+                continue
+            before = [x for x in budgets if x.end < t.day]
+            owner = max(before, key=lambda x: x.end) if before else min(
+                (x for x in budgets if x.start > t.day), key=lambda x: x.start)
+            ps = periods[owner.budget_id][-1][0] if before else periods[owner.budget_id][0][0]
+            outside[(owner.budget_id, ps)] = outside.get((owner.budget_id, ps), 0) - t.amount
+            continue
+        if t.mcc in judge.ineligible_mccs or judge.text_tests(t.payee, t.memo)[4]:
+            flag(b, "INELIGIBLE_SPEND", t.day, -t.amount)
+        if not t.mcc and cls == "spend" and not pays_matched(t):
+            p = provider_of(t)
+            allowed = p is not None and (
+                p.approved or any(ln.provider_id == p.provider_id for ln in b.lines)
+            )
+            if not allowed:
+                flag(b, "UNAPPROVED_PAYEE", t.day, -t.amount, _norm(t.payee))
+        if not t.mcc:
+            key = (_norm(t.payee), t.amount)
+            earlier = last_seen.setdefault(key, [])
+            if any(t.day - o.day < pol.duplicate_window_days for o in earlier):
+                flag(b, "DUPLICATE_PAYMENT", t.day, -t.amount, f"{_norm(t.payee)} {t.day}")
+            earlier.append(t)
+    by_id = {b.budget_id: b for b in budgets}
+    for (bid, ps), amount in outside.items():
+        rows.setdefault((bid, "OUTSIDE_TERM", ps), [0, []])[0] += amount
+
+    # -- invoices
+    for inv_id, pays in matched.items():
+        inv = invoices[inv_id]
+        if inv.kind != "invoice":
+            continue
+        net = inv.amount - sum(c.amount for c in credits.get(inv_id, []))
+        total = sum(a for _, a in pays)
+        if total > net:
+            later = max((t for t, _ in pays), key=lambda t: (t.day, t.seq))
+            b = budget_at(later.day) or by_id.get(inv.budget_id)
+            if b is not None:
+                flag(b, "DUPLICATE_PAYMENT", later.day, total - net, inv_id)
+    for inv in invoices.values():
+        b = by_id.get(inv.budget_id)
+        if b is None or inv.kind != "invoice":
+            continue
+        if inv.unit_rate:
+            agreed = next((ln.unit_rate for ln in sorted(b.lines, key=lambda ln: ln.line_id)
+                           if ln.provider_id == inv.provider_id), None)
+            if agreed is None:
+                p = next((p for p in judge.providers if p.provider_id == inv.provider_id), None)
+                agreed = p.agreed_rate if p else None
+            if agreed is not None and inv.unit_rate > agreed:
+                flag(b, "RATE_ABOVE_AGREED", inv.issue, rhe((inv.unit_rate - agreed) * inv.units_x100, 100),
+                     inv.invoice_id)
+        if inv.due + pol.unpaid_grace_days < as_of:
+            owed = inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, []))
+            owed -= sum(a for _, a in matched.get(inv.invoice_id, []))
+            if owed > 0:
+                flag(b, "INVOICE_UNPAID", inv.due, owed, inv.invoice_id)
+
+    # -- per budget and period
+    for b in budgets:
+        term_days = b.end - b.start + 1
+        mine = [(t, cls) for t, cls, bb in info if bb is b]  # in date order, all within the term
+        mdays = [t.day for t, _ in mine]
+        cum_spent, cum_contrib = [0], [0]
+        for t, cls in mine:
+            cum_spent.append(cum_spent[-1] + (0 if cls in ("council_payment", "contribution") else -t.amount))
+            cum_contrib.append(cum_contrib[-1] + (t.amount if cls == "contribution" else 0))
+        weekly = {"weekly": b.payment_amount, "four_weekly": rhe(b.payment_amount, 4),
+                  "monthly": rhe(b.payment_amount * 12, 52)}[b.payment_frequency]
+        my_invoices = [inv for inv in invoices.values() if inv.budget_id == b.budget_id and inv.kind == "invoice"]
+        for ps, pe in periods[b.budget_id]:
+            lo, hi = bisect.bisect_left(mdays, ps), bisect.bisect_right(mdays, pe)
+            in_p = mine[lo:hi]
+            due = pe + pol.evidence_due_days
+            got = (b.budget_id, ps) in received
+            if due < as_of and not got:
+                needing = sum(-t.amount for t, cls in in_p
+                              if t.amount < 0 and cls != "statutory" and not pays_matched(t))
+                flag(b, "EVIDENCE_OVERDUE", ps, needing)
+            if got or due <= as_of:
+                loose = sum(-t.amount for t, cls in in_p
+                            if cls == "cash" and not (printed_ids and t.tid in referenced))
+                if loose - judge.cash_allowance > 0:
+                    flag(b, "CASH_WITHDRAWAL", ps, loose - judge.cash_allowance)
+            if pe >= as_of:
+                continue
+            # a closed period
+            closing = balance(pe)
+            owed = 0
+            for inv in my_invoices:
+                if inv.issue <= pe:
+                    owed += inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, ()) if c.issue <= pe)
+                    owed -= sum(a for t, a in matched.get(inv.invoice_id, ()) if t.day <= pe)
+            excess = closing - owed - judge.contingency - judge.surplus_weeks * weekly
+            if excess > 0:
+                flag(b, "SURPLUS_BALANCE", ps, _round(Fraction(excess)))
+            spent = cum_spent[hi]
+            pro_rata = rhe(b.agreed_amount * (pe - b.start + 1), term_days)
+            if spent > judge.overspend_factor * pro_rata:
+                flag(b, "OVERSPEND", ps, spent - pro_rata)
+            if b.weekly_contribution > 0:
+                owed_c = rhe(b.weekly_contribution * (pe - b.start + 1), 7)
+                paid = cum_contrib[hi]
+                if owed_c - paid > judge.arrears_weeks * b.weekly_contribution:
+                    flag(b, "CONTRIBUTION_MISSING", ps, owed_c - paid)
+            if pe - ps + 1 >= 28:
+                spent_line: dict[str, int] = {}
+                for t, cls in in_p:
+                    if t.amount < 0:
+                        line = category_line(b, t, cls)
+                        if line:
+                            spent_line[line] = spent_line.get(line, 0) - t.amount
+                for ln in b.lines:
+                    if ln.weekly_units_x100 > 0 and ln.planned_amount > 0:
+                        planned = rhe(ln.planned_amount * (pe - ps + 1), term_days)
+                        got_l = spent_line.get(ln.line_id, 0)
+                        if got_l < judge.underspend_ratio * planned:
+                            flag(b, "UNDERSPEND_LINE", ps, planned - got_l, ln.line_id)
+
+    _gaps(files, budgets, judge, flag)
+    return [Expected(bid, rule, ps, amount, tuple(subjects))
+            for (bid, rule, ps), (amount, subjects) in sorted(rows.items())]
+
+
+def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag) -> None:
+    gap_days = judge.policy.statement_gap_days
+    spans = []
+    for f in files:
+        if f.fmt in ("ofx1", "ofx2"):
+            spans.append((f.start, f.end))
+        elif f.lines:
+            spans.append((min(t.day for t in f.lines), max(t.day for t in f.lines)))
+            for n in range(1, len(f.lines)):
+                prev, cur = f.balances[n - 1], f.balances[n]
+                if prev is not None and cur is not None and cur != prev + f.lines[n].amount:
+                    day = f.lines[n].day
+                    owner = [b for b in budgets if b.start <= day <= b.end]
+                    if owner:
+                        flag(owner[-1], "STATEMENT_GAP", day, abs(cur - prev - f.lines[n].amount))
+    if not spans:
+        return
+    spans.sort()
+    last_covered = max(e for _, e in spans)
+    for b in budgets:
+        lo, hi = b.start, min(b.end, last_covered)
+        day = lo
+        for s, e in spans:
+            if e < day:
+                continue
+            if s > hi:
+                break
+            if s > day and s - day > gap_days:
+                flag(b, "STATEMENT_GAP", day, 0)
+            day = max(day, e + 1)
+            if day > hi:
+                break
+        if day <= hi and hi - day + 1 > gap_days:
+            flag(b, "STATEMENT_GAP", day, 0)
+
+
+def _norm(payee: str) -> str:
+    return " ".join(payee.upper().split())
+
+
+def _pence(value) -> int:
+    return int((value * 100).to_integral_value())
+
+
+def _round(value: Fraction) -> int:
+    return rhe(value.numerator, value.denominator)

@@ -1,0 +1,136 @@
+"""The finance officers' exception report: HTML, CSV and XLSX from one query.
+
+The query lives in ``query.sql`` and the page in ``template.html.j2`` (Jinja,
+autoescaped: every payee, memo and explanation is HTML-escaped). CSV and XLSX
+cells holding text are defused against formula injection; money is written as
+numbers (XLSX with a £ format), never as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from reports.safety import defuse, defuse_row
+
+HERE = Path(__file__).parent
+COLUMNS = ["exception_id", "rule_code", "severity", "status", "budget_id", "holder_name", "period_start",
+           "period_end", "amount", "explanation", "evidence", "first_seen", "last_seen"]
+
+
+def gbp(v: object) -> str:
+    if v is None:
+        return ""
+    d = Decimal(str(v)) if not isinstance(v, Decimal) else v
+    return f"-£{abs(d):,.2f}" if d < 0 else f"£{d:,.2f}"
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["gbp"] = gbp
+    return env
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def bar_svg(items: list[tuple[str, Decimal]], unit: str = "£", width: int = 640) -> Markup:
+    """A horizontal bar chart as inline SVG (labels escaped)."""
+    if not items:
+        return Markup("<p>Nothing to show.</p>")
+    top = max((v for _, v in items), default=Decimal(1)) or Decimal(1)
+    bar_h, label_w = 22, 200
+    parts = [f'<svg role="img" width="{width}" height="{bar_h * len(items) + 8}" '
+             f'xmlns="http://www.w3.org/2000/svg" style="max-width:100%">']
+    for i, (label, v) in enumerate(items):
+        w = int((width - label_w - 110) * (v / top)) if v > 0 else 0
+        y = i * bar_h + 4
+        text = gbp(v) if unit == "£" else f"{v} {unit}"
+        parts.append(f'<text x="0" y="{y + 15}" font-size="13">{escape(label)}</text>'
+                     f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h - 6}" fill="#1d70b8"/>'
+                     f'<text x="{label_w + w + 6}" y="{y + 15}" font-size="13">{escape(text)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exceptions = rows(con, (HERE / "query.sql").read_text())
+    written = [write_csv(exceptions, out_dir / "exceptions.csv"), write_xlsx(exceptions, out_dir / "exceptions.xlsx")]
+    by_rule = rows(con, """SELECT rule_code, count(*) AS n, coalesce(sum(amount), 0) AS amount FROM audit.exceptions
+                           WHERE status NOT IN ('resolved','dismissed','recovered') GROUP BY 1 ORDER BY 3 DESC, 1""")
+    at_risk = rows(con, """SELECT e.budget_id, any_value(b.holder_name) AS holder_name, count(*) AS n,
+                           coalesce(sum(e.amount), 0) AS amount FROM audit.exceptions e LEFT JOIN core.budgets b USING (budget_id)
+                           WHERE e.status NOT IN ('resolved','dismissed','recovered') GROUP BY 1 ORDER BY 4 DESC, 1 LIMIT 10""")
+    weeks = rows(con, """SELECT budget_id, weeks_held FROM (SELECT budget_id, weeks_held, row_number() OVER
+                         (PARTITION BY budget_id ORDER BY period_start DESC) AS k FROM audit.budget_positions
+                         WHERE period_end < ?) WHERE k = 1 ORDER BY weeks_held DESC NULLS LAST, budget_id LIMIT 15""", [as_of])
+    flagged = sorted({e["budget_id"] for e in exceptions if e["budget_id"]})
+    details = []
+    for b in rows(con, "SELECT * FROM core.budgets WHERE list_contains(?, budget_id) ORDER BY budget_id", [flagged]):
+        b["positions"] = rows(con, "SELECT * FROM audit.budget_positions WHERE budget_id = ? ORDER BY period_start", [b["budget_id"]])
+        b["lines"] = rows(con, """SELECT line_id, any_value(outcome_domain) AS outcome_domain, any_value(category) AS category,
+                                  sum(planned) AS planned, sum(spent) AS spent FROM audit.line_positions
+                                  WHERE budget_id = ? AND period_start <= ? GROUP BY 1 ORDER BY 1""", [b["budget_id"], as_of])
+        b["spend_svg"] = bar_svg([(f"{p['period_start']} spent", p["spent"]) for p in b["positions"]])
+        details.append(b)
+    page = environment().get_template("template.html.j2").render(
+        council=council, as_of=as_of, exceptions=exceptions,
+        total=sum((e["amount"] or Decimal(0) for e in exceptions), Decimal(0)),
+        new_count=sum(1 for e in exceptions if e["first_seen"] == as_of),
+        budgets_affected=len(flagged), by_rule=by_rule, at_risk=at_risk,
+        by_rule_svg=bar_svg([(r["rule_code"], r["amount"]) for r in by_rule]),
+        weeks_svg=bar_svg([(w["budget_id"], w["weeks_held"] or Decimal(0)) for w in weeks], unit="weeks"),
+        details=details)
+    html_path = out_dir / "exceptions.html"
+    html_path.write_text(page, encoding="utf-8")
+    return [html_path, *written]
+
+
+def write_csv(exceptions: list[dict], path: Path) -> Path:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for e in exceptions:
+        w.writerow(defuse_row(e))
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
+
+
+def write_xlsx(exceptions: list[dict], path: Path) -> Path:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet("Exceptions")
+    money = wb.add_format({"num_format": "£#,##0.00;-£#,##0.00"})
+    day = wb.add_format({"num_format": "yyyy-mm-dd"})
+    bold = wb.add_format({"bold": True})
+    ws.write_row(0, 0, COLUMNS, bold)
+    for i, e in enumerate(exceptions, start=1):
+        for j, c in enumerate(COLUMNS):
+            v = e.get(c)
+            if v is None:
+                ws.write_blank(i, j, None)
+            elif isinstance(v, Decimal):
+                ws.write_number(i, j, v, money)  # xlsx stores numbers as binary doubles; the £ value is exact to the penny
+            elif isinstance(v, date):
+                ws.write_datetime(i, j, v, day)
+            else:
+                ws.write_string(i, j, str(defuse(str(v))))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(exceptions), 1), len(COLUMNS) - 1)
+    ws.set_column(0, len(COLUMNS) - 1, 16)
+    ws.set_column(COLUMNS.index("explanation"), COLUMNS.index("explanation"), 80)
+    wb.close()
+    return path

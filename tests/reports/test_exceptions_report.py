@@ -1,0 +1,65 @@
+"""The officers' report: three files, structure, hostile text escaped and defused."""
+
+from __future__ import annotations
+
+import csv
+import html
+import shutil
+from datetime import date
+
+import duckdb
+import openpyxl
+
+from reports.safety import defuse
+from tests.conftest import SAMPLE_INBOX
+from tests.flows.helpers import run
+
+HOSTILE = '=HYPERLINK("http://evil.example","<script>alert(1)</script>")'
+
+
+def test_report_files_exist_and_match_the_warehouse(sim_council):
+    out = sim_council["reports"]
+    for name in ("exceptions.html", "exceptions.csv", "exceptions.xlsx"):
+        assert (out / name).stat().st_size > 0
+    with duckdb.connect(str(sim_council["warehouse"]), read_only=True) as con:
+        open_ids = {r[0] for r in con.execute(
+            "SELECT exception_id FROM audit.exceptions WHERE status NOT IN ('resolved','dismissed','recovered')").fetchall()}
+    with (out / "exceptions.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["exception_id"] for r in rows} == open_ids
+    page = (out / "exceptions.html").read_text()
+    assert "<svg" in page and "Money at stake" in page and 'id="exceptions"' in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # self-contained: no CDN
+    wb = openpyxl.load_workbook(out / "exceptions.xlsx")
+    ws = wb["Exceptions"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    amount_col = [c.value for c in ws[1]].index("amount") + 1
+    amounts = [ws.cell(row=i, column=amount_col) for i in range(2, ws.max_row + 1)]
+    assert all(c.value is None or isinstance(c.value, int | float) for c in amounts)
+    assert any("£" in (c.number_format or "") for c in amounts if c.value is not None)
+
+
+def test_defuse_neutralises_formula_starts():
+    for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert defuse(bad).startswith("'")
+    assert defuse("M MILLER") == "M MILLER"
+
+
+def test_hostile_payee_is_escaped_in_html_and_defused_in_csv(tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    feed = inbox / "statements" / "cards-2025-04.csv"
+    hostile = HOSTILE.replace('"', '""')
+    feed.write_text(feed.read_text() + f'PC0000000002,2025-04-11,"{hostile}",-5.00,,T0011,7995\n')
+    wh = tmp_path / "w.duckdb"
+    run(inbox, wh, as_of=date(2025, 10, 31))
+    out = tmp_path / "reports" / "2025-10-31"
+    page = (out / "exceptions.html").read_text()
+    assert "<script>alert(1)</script>" not in page
+    assert html.escape("<script>alert(1)</script>", quote=False) in page
+    # an officer's note starting with '=' must not become a formula in the CSV
+    from reports.exceptions.render import write_csv
+
+    path = write_csv([{"exception_id": "=cmd|' /C calc'!A0", "explanation": HOSTILE}], tmp_path / "x.csv")
+    row = next(csv.DictReader(path.open()))
+    assert row["exception_id"].startswith("'=") and row["explanation"].startswith("'=")
