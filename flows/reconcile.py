@@ -20,7 +20,7 @@ from pipelines.ledger import (
     dedupe_transactions,
     latest_file_rows,
 )
-from pipelines.match import match_payments
+from pipelines.match import match_within_accounts
 from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
 from pipelines.rules import Books
@@ -53,7 +53,8 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) ->
     txns = txns.with_columns(pl.Series("evidence_ref", [evidence_ref(a, t) for a, t in
                                                         txns.select("account_id", "transaction_id").iter_rows()],
                                        dtype=pl.String))
-    result = match_payments(txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")), providers)
+    result = match_within_accounts(txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")),
+                                   providers, budgets)
     invoices = result.invoices
     txns = categorise(txns, result.matches, invoices, providers, plan_lines, policy)
     periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
@@ -76,7 +77,8 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) ->
         as_of=as_of, policy=policy, budgets=budgets, plan_lines=plan_lines, providers=providers,
         periods=periods, txns=txns, invoices=invoices, matches=result.matches, positions=positions,
         lines=lines_pos, coverage=statement_coverage(lines, read(con, "SELECT * FROM land.statement_balances"), formats),
-        balance_breaks=balance_breaks(lines), evidence=evidence,
+        balance_breaks=balance_breaks(lines, read(con, "SELECT file_id, line FROM land.quarantine")),
+        evidence=evidence,
     )
 
 

@@ -60,36 +60,32 @@ def provider_patterns(providers: pl.DataFrame) -> list[tuple[str, str]]:
     return out
 
 
-def payee_provider(texts: pl.Series, providers: pl.DataFrame) -> pl.Series:
-    """The provider whose payee pattern each text matches (lowest provider_id wins)."""
+def payee_providers(texts: pl.Series, providers: pl.DataFrame) -> pl.Series:
+    """Every provider whose payee pattern each text matches, lowest provider_id first.
+
+    Kept whole because names collide: with hundreds of personal assistants on a
+    register, "M PARKER WAGES" can match several, and the right one is the one
+    the budget's own plan names.
+    """
     pairs = provider_patterns(providers)
-    result: list[str | None] = [None] * len(texts)
-    if not pairs or len(texts) == 0:
-        return pl.Series("provider_id", result, dtype=pl.String)
-    literal = [(pid, p) for pid, p in pairs if not _REGEX_META.search(p)]
-    regexes = [(pid, p) for pid, p in pairs if _REGEX_META.search(p)]
-    rank = {pid: i for i, pid in enumerate(providers.sort("provider_id")["provider_id"].to_list())}
-    by_pattern: dict[str, str] = {}
-    for pid, p in literal:
-        key = p.upper()
-        if key not in by_pattern or rank[pid] < rank[by_pattern[key]]:
-            by_pattern[key] = pid
-    upper = texts.fill_null("").str.to_uppercase()
-    if by_pattern:
-        found = upper.str.extract_many(list(by_pattern), overlapping=True, ascii_case_insensitive=True)
-        for i, hits in enumerate(found.to_list()):
-            pids = [by_pattern[h.upper()] for h in hits or []]
-            if pids:
-                result[i] = min(pids, key=rank.__getitem__)
-    for pid, p in regexes:
-        try:
-            mask = upper.str.contains("(?i)" + p).to_list()
-        except Exception:  # noqa: BLE001 - a council's broken pattern matches nothing
-            continue
-        for i, m in enumerate(mask):
-            if m and (result[i] is None or rank[pid] < rank[result[i]]):
-                result[i] = pid
-    return pl.Series("provider_id", result, dtype=pl.String)
+    result: list[set[str]] = [set() for _ in range(len(texts))]
+    if pairs and len(texts):
+        literal: dict[str, set[str]] = {}
+        for pid, p in pairs:
+            if not _REGEX_META.search(p):
+                literal.setdefault(p.upper(), set()).add(pid)
+        upper = texts.fill_null("").str.to_uppercase()
+        if literal:
+            found = upper.str.extract_many(list(literal), overlapping=True, ascii_case_insensitive=True)
+            for i, hits in enumerate(found.to_list()):
+                for h in hits or []:
+                    result[i] |= literal[h.upper()]
+        for pid, p in pairs:
+            if _REGEX_META.search(p):
+                for i, m in enumerate(matches_any(upper, [p]).to_list()):
+                    if m:
+                        result[i].add(pid)
+    return pl.Series("providers", [sorted(r) for r in result], dtype=pl.List(pl.String))
 
 
 def mcc_category(policy: Policy) -> pl.DataFrame:
@@ -117,10 +113,20 @@ def categorise(
     )
     out = txns.drop([c for c in ("invoice_id", "provider_id", "category", "plan_line_id") if c in txns.columns])
     out = out.join(paid, on=["account_id", "transaction_id"], how="left")
-    # (2) payee patterns, computed once per distinct text
+    # (2) payee patterns, computed once per distinct text; of several providers a
+    # text matches, the one the budget's plan names, else the lowest id
     texts = out.select(text_expr().alias("__text")).unique()
-    texts = texts.with_columns(payee_provider(texts["__text"], providers).alias("pat_provider"))
+    texts = texts.with_columns(payee_providers(texts["__text"], providers).alias("pat_providers"))
     out = out.with_columns(text_expr().alias("__text")).join(texts, on="__text", how="left")
+    named = plan_lines.filter(pl.col("provider_id").is_not_null()).select(
+        "budget_id", pl.col("provider_id").alias("__pid"), pl.lit(True).alias("__named")).unique()
+    choice = (out.select("budget_id", "__text", "pat_providers").unique(["budget_id", "__text"])
+              .explode("pat_providers").rename({"pat_providers": "__pid"}).drop_nulls("__pid")
+              .join(named, on=["budget_id", "__pid"], how="left")
+              .sort(["budget_id", "__text", "__named", "__pid"], descending=[False, False, True, False], nulls_last=True)
+              .unique(["budget_id", "__text"], keep="first", maintain_order=True)
+              .select("budget_id", "__text", pl.col("__pid").alias("pat_provider")))
+    out = out.join(choice, on=["budget_id", "__text"], how="left", nulls_equal=True)
     prov_cat = providers.select(pl.col("provider_id").alias("pat_provider"), pl.col("category").alias("pat_category"))
     out = out.join(prov_cat, on="pat_provider", how="left")
     out = out.join(mcc_category(policy), on="mcc", how="left")

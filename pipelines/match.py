@@ -12,7 +12,7 @@ method           confidence  the payment ...
 ===============  ==========  ====================================================
 ``reference``    1.0         names the invoice id in its payee or memo (0.95 when
                              the bank cut the id short)
-``amount_payee`` 0.9         equals what an invoice owes, and its payee matches
+``amount_payee`` 0.9         equals what an invoice owes (the one due nearest the payment), and its payee matches
                              the invoice's provider
 ``subset_sum``   0.8         equals the sum of 2..4 of that provider's invoices
 ``part_payment`` 0.6         is no more than the provider's oldest open invoice
@@ -199,7 +199,7 @@ def match_payments(
     pays = _payments(transactions)
     docs = _documents(invoices, window_days)
     invs = docs.filter(pl.col("i").is_not_null())
-    inv = invs.select("i", "budget_id", "provider_id", "lo", "hi")
+    inv = invs.select("i", "budget_id", "provider_id", "lo", "hi", "due")
     book = Book(
         inv_budget=invs["budget_id"].to_list(),
         inv_provider=invs["provider_id"].to_list(),
@@ -255,14 +255,18 @@ def match_payments(
     # 2-4 go round again while part-payments leave new amounts owed: a later
     # payment may then settle the rest of one invoice exactly, or with others.
     for _ in range(MAX_ROUNDS):
-        # 2. amount_payee: the oldest invoice owing exactly the payment
+        # 2. amount_payee: the invoice owing exactly the payment whose due date is
+        # nearest the payment (people pay what has just fallen due; with identical
+        # monthly invoices "oldest first" would slide every payment back one and
+        # hide the invoice that was really left unpaid), then the oldest
         pairs = pairs.filter(pl.col("p").is_in(list(payee)))
         exact = (
             pairs.join(pays.select("p", "budget_id", "day", "pay"), on="p")
             .join(_open(book, inv), on=["budget_id", "provider_id", "pay"])
             .filter(pl.col("day").is_between(pl.col("lo"), pl.col("hi")))
+            .with_columns((pl.col("day") - pl.col("due")).abs().alias("distance"))
         )
-        book.take_exact(_ordered_pairs(exact, "p", "i"), "amount_payee", "0.9")
+        book.take_exact(_ordered_pairs(exact, "p", "distance", "i"), "amount_payee", "0.9")
         # 3-4. per payment, on that provider's few open invoices in its window
         book.subset_sums(payee)
         touched = book.part_payments(payee)
@@ -390,3 +394,25 @@ def _invoices_frame(
         )
         .drop("__row", "__credited", "__paid")
     )
+
+
+def match_within_accounts(
+    transactions: pl.DataFrame, invoices: pl.DataFrame, providers: pl.DataFrame, budgets: pl.DataFrame, **kw
+) -> MatchResult:
+    """Match across every budget of one account, not just the budget of the payment.
+
+    A renewal keeps the account: the last invoice of the old term is often paid
+    after the new term has begun (e.g. invoice ORC-7 of budget B1, paid on
+    2 February from the same account when B2 started on 22 January). Payments
+    and invoices are grouped by the account their budget names; each invoice
+    keeps its own budget in the result.
+    """
+    account_of = budgets.select("budget_id", pl.col("account_id").alias("__acct"))
+    inv = invoices.join(account_of, on="budget_id", how="left").with_columns(
+        pl.col("budget_id").alias("__budget"), pl.coalesce("__acct", "budget_id").alias("budget_id")).drop("__acct")
+    txn = transactions.join(account_of, on="budget_id", how="left").with_columns(
+        pl.col("budget_id").alias("__budget"),
+        pl.when(pl.col("budget_id").is_not_null()).then(pl.col("__acct")).alias("budget_id")).drop("__acct")
+    result = match_payments(txn, inv, providers, **kw)
+    restored = result.invoices.with_columns(pl.col("__budget").alias("budget_id")).drop("__budget")
+    return MatchResult(result.matches, restored)

@@ -28,8 +28,13 @@ def statement_coverage(lines: pl.DataFrame, balances: pl.DataFrame, formats: pl.
     return cov.unique().sort("account_id", "start_date", "end_date")
 
 
-def balance_breaks(lines: pl.DataFrame) -> pl.DataFrame:
-    """Lines whose running balance is not the previous line's balance plus their amount."""
+def balance_breaks(lines: pl.DataFrame, quarantined: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Lines whose running balance is not the previous line's balance plus their amount.
+
+    A line set aside in quarantine between the two explains the jump (its money
+    is missing for a reason already on record), so that pair is not a break.
+    ``quarantined``: file_id, line.
+    """
     has = lines.filter(pl.col("balance").is_not_null())
     if has.height == 0:
         return pl.DataFrame(schema={"account_id": pl.String, "date": pl.Date, "difference": pl.Decimal(18, 2),
@@ -40,7 +45,16 @@ def balance_breaks(lines: pl.DataFrame) -> pl.DataFrame:
     has = has.join(direction, on="file_id").with_columns(
         pl.when(pl.col("newest_first")).then(-pl.col("source_line")).otherwise(pl.col("source_line")).alias("__order"))
     ordered = has.sort("file_id", "account_id", "date", "__order").with_columns(
-        pl.col("balance").shift(1).over("file_id", "account_id").alias("prev"))
+        pl.col("balance").shift(1).over("file_id", "account_id").alias("prev"),
+        pl.col("source_line").shift(1).over("file_id", "account_id").alias("prev_line"))
     ordered = ordered.with_columns((pl.col("balance") - pl.col("prev") - pl.col("amount")).alias("difference"))
-    return ordered.filter(pl.col("prev").is_not_null() & (pl.col("difference") != 0)).select(
+    found = ordered.filter(pl.col("prev").is_not_null() & (pl.col("difference") != 0))
+    if quarantined is not None and quarantined.height and found.height:
+        skipped: dict[str, list[int]] = {}
+        for f, line in quarantined.drop_nulls().select("file_id", "line").iter_rows():
+            skipped.setdefault(f, []).append(line)
+        explained = [any(min(a, b) < q < max(a, b) for q in skipped.get(f, ()))
+                     for f, a, b in found.select("file_id", "prev_line", "source_line").iter_rows()]
+        found = found.filter(~pl.Series(explained, dtype=pl.Boolean))
+    return found.select(
         "account_id", "date", pl.col("difference").cast(pl.Decimal(18, 2)), "transaction_id", "source_path", "source_line")

@@ -294,7 +294,7 @@ AUDIT_VIEWS = {
     "source_path, source_line, txn_class, evidence_ref FROM core.transactions",
     "invoices": "SELECT invoice_id, provider_id, budget_id, issue_date, due_date, period_start, "
     "period_end, category, units, unit_rate, amount, kind, paid_amount, payment_status, "
-    "source_path, source_line, version FROM core.invoices",
+    "source_path, source_line, version, billing_reference, credited_amount FROM core.invoices",
     "matches": "SELECT transaction_id, invoice_id, amount, method, confidence, account_id "
     "FROM core.matches",
     "budget_positions": "SELECT * FROM core.budget_positions",

@@ -47,6 +47,22 @@ class Books:
     evidence: pl.DataFrame  # evidence_items (typed) + received_on
 
 
+def evidenced(books: Books, txns: pl.DataFrame) -> pl.Series:
+    """Is each transaction referenced by an evidence item *of its own budget*?
+
+    Bank ids repeat across accounts (``202507050001`` is a date and a counter), so
+    a reference only counts within the budget whose family sent it.
+    """
+    refs = books.evidence.filter(pl.col("transaction_ref").is_not_null()).select(
+        "budget_id", pl.col("transaction_ref").alias("ref")).unique()
+    keyed = txns.select("budget_id", "transaction_id", "evidence_ref").with_row_index("__r")
+    hit = pl.concat([
+        keyed.join(refs, left_on=["budget_id", "transaction_id"], right_on=["budget_id", "ref"]).select("__r"),
+        keyed.join(refs, left_on=["budget_id", "evidence_ref"], right_on=["budget_id", "ref"]).select("__r"),
+    ]).unique()
+    return keyed.select(pl.col("__r").is_in(hit["__r"].implode())).to_series().alias("evidenced")
+
+
 def exception_id(rule: str, budget_id: str | None, period_start: date | None, subject: str | None) -> str:
     key = f"{rule}|{budget_id or ''}|{period_start or ''}|{subject or ''}"
     return "X" + hashlib.sha256(key.encode()).hexdigest()[:15].upper()
@@ -82,9 +98,15 @@ _PAYEE_JUNK = re.compile(r"[^A-Z ]+")
 
 
 def normalise_payee(text: str | None) -> str:
-    return " ".join(_PAYEE_JUNK.sub(" ", (text or "").upper()).split())
+    """Upper case; references (any token with a digit) dropped; punctuation removed.
+
+    ``"WILLOWS SHORT BREAKS WIL-00341-013"`` and ``"Willows Short Breaks"`` are
+    the same payee; so are ``"M MILLER 0423"`` and ``"M MILLER"``.
+    """
+    words = [w for w in (text or "").upper().split() if not any(c.isdigit() for c in w)]
+    return " ".join(_PAYEE_JUNK.sub(" ", " ".join(words)).split())
 
 
 def payee_expr() -> pl.Expr:
-    return (pl.col("payee").fill_null(pl.col("memo")).fill_null("").str.to_uppercase()
-            .str.replace_all(r"[^A-Z ]+", " ").str.replace_all(r"\s+", " ").str.strip_chars())
+    return (pl.col("payee").fill_null(pl.col("memo")).fill_null("")
+            .map_elements(normalise_payee, return_dtype=pl.String))

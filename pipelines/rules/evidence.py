@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from pipelines.rules import Books, day, flag, gbp
+from pipelines.rules import Books, day, evidenced, flag, gbp
 
 RETURN_SCHEMA = {
     "budget_id": pl.String, "period_start": pl.Date, "period_end": pl.Date, "due_date": pl.Date,
@@ -32,10 +32,8 @@ RETURN_SCHEMA = {
 def evidence_returns(books: Books) -> pl.DataFrame:
     received = (books.evidence.group_by("budget_id", pl.col("period").alias("period_start"))
                 .agg(pl.col("received_on").min().alias("received_at")))
-    refs = set(books.evidence["transaction_ref"].drop_nulls().to_list())
     needs = books.txns.filter(pl.col("needs_evidence").fill_null(False) & pl.col("period_start").is_not_null())
-    needs = needs.with_columns(
-        (pl.col("transaction_id").is_in(list(refs)) | pl.col("evidence_ref").is_in(list(refs))).alias("evidenced"))
+    needs = needs.with_columns(evidenced(books, needs))
     counts = needs.group_by("budget_id", "period_start").agg(
         pl.col("evidenced").sum().cast(pl.Int64).alias("items_evidenced"),
         (~pl.col("evidenced")).sum().cast(pl.Int64).alias("items_outstanding"),

@@ -62,12 +62,16 @@ def invoice_paid_twice(books: Books) -> list[dict]:
     """Rule (a) of DUPLICATE_PAYMENT: payments to one invoice beyond its net amount."""
     if books.matches.height == 0:
         return []
-    pays = books.matches.join(books.txns.select("account_id", "transaction_id", "date"),
+    pays = books.matches.join(books.txns.select("account_id", "transaction_id", "date", pl.col("budget_id").alias("paid_from")),
                               on=["account_id", "transaction_id"])
-    per = pays.group_by("invoice_id").agg(pl.col("amount").sum().alias("paid_total"), pl.col("date").max().alias("last_paid"),
-                                          pl.col("transaction_id"))
+    per = pays.sort("date").group_by("invoice_id").agg(
+        pl.col("amount").sum().alias("paid_total"), pl.col("date").max().alias("last_paid"),
+        pl.col("paid_from").last().alias("paid_from"), pl.col("transaction_id"))
+    # the flag belongs to the budget and period of the payment that went too far
+    # (after a renewal that is the new term, though the invoice was the old one's)
     inv = books.invoices.filter(pl.col("kind") == "invoice").join(per, on="invoice_id").with_columns(
-        (pl.col("paid_total") - (pl.col("amount") - pl.col("credited_amount").fill_null(0))).alias("over")
+        (pl.col("paid_total") - (pl.col("amount") - pl.col("credited_amount").fill_null(0))).alias("over"),
+        pl.coalesce("paid_from", "budget_id").alias("budget_id"),
     ).filter(pl.col("over") > 0)
     out = []
     for r in _with_period(books, inv, "last_paid").iter_rows(named=True):

@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines.classify import text_expr
 from pipelines.patterns import matches_any
-from pipelines.rules import Books, day, flag, gbp, payee_expr, span
+from pipelines.rules import Books, day, evidenced, flag, gbp, payee_expr, span
 
 
 def _out(books: Books) -> pl.DataFrame:
@@ -48,7 +48,6 @@ def ineligible_spend(books: Books) -> list[dict]:
 
 
 def cash_withdrawal(books: Books) -> list[dict]:
-    evidenced = set(books.evidence["transaction_ref"].drop_nulls().to_list())
     received = set(books.evidence.select("budget_id", "period").unique().iter_rows())
     cash = _in_periods(books, _out(books).filter(pl.col("txn_class") == "cash"))
     out = []
@@ -56,7 +55,7 @@ def cash_withdrawal(books: Books) -> list[dict]:
     for (budget, start), g in cash.group_by("budget_id", "period_start", maintain_order=True):
         if not (g["due_date"][0] < books.as_of or (budget, start) in received):
             continue  # the family still has time to send receipts
-        plain = g.filter(~(pl.col("transaction_id").is_in(list(evidenced)) | pl.col("evidence_ref").is_in(list(evidenced))))
+        plain = g.filter(~evidenced(books, g))
         excess = (_total(plain) if plain.height else Decimal("0.00")) - allowance
         if excess > 0:
             out.append(flag("CASH_WITHDRAWAL", budget, start, g["period_end"][0], excess,
@@ -72,8 +71,9 @@ def unapproved_payee(books: Books) -> list[dict]:
     rows = _out(books).filter(pl.col("mcc").is_null() & ~pl.col("txn_class").is_in(["cash", "statutory"])
                               & pl.col("invoice_id").is_null())
     rows = _in_periods(books, rows).with_columns(payee_expr().alias("who"))
-    keep = [pid is None or not (pid in allowed_any or (b, pid) in named)
-            for b, pid in rows.select("budget_id", "provider_id").iter_rows()]
+    # any provider the text matches will do: names collide across a large register
+    keep = [not any(pid in allowed_any or (b, pid) in named for pid in (pids or []))
+            for b, pids in rows.select("budget_id", "pat_providers").iter_rows()]
     rows = rows.filter(pl.Series(keep, dtype=pl.Boolean))
     out = []
     for (budget, start, who), g in rows.group_by("budget_id", "period_start", "who", maintain_order=True):
@@ -123,8 +123,15 @@ def duplicate_transfers(books: Books) -> list[dict]:
         pl.col("date").shift(1).over("budget_id", "who", "amount").alias("prev_date"),
         pl.col("transaction_id").shift(1).over("budget_id", "who", "amount").alias("prev_id"),
     ).filter(pl.col("prev_date").is_not_null() & ((pl.col("date") - pl.col("prev_date")).dt.total_days() < window))
+    # two payments that each settle their own invoice are not one paid twice
+    settles: dict[tuple[str, str], set[str]] = {}
+    for a, t, i in books.matches.select("account_id", "transaction_id", "invoice_id").iter_rows():
+        settles.setdefault((a, t), set()).add(i)
     out = []
     for r in rows.iter_rows(named=True):
+        mine, theirs = settles.get((r["account_id"], r["transaction_id"])), settles.get((r["account_id"], r["prev_id"]))
+        if mine and theirs and not mine & theirs:
+            continue
         who = r["who"] or "an unnamed payee"
         out.append(flag("DUPLICATE_PAYMENT", r["budget_id"], r["period_start"], r["period_end"], -r["amount"],
                         f"{gbp(-r['amount'])} was paid to {who} on {day(r['prev_date'])} and again on {day(r['date'])}:"

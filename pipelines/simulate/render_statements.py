@@ -72,7 +72,7 @@ def _nw_type(t: Txn) -> str:
 def render_nationwide(acct: Account, f: StatementFile) -> bytes:
     q = '","'
     lines = [
-        f'"Account Name:","{acct.account_id}"',
+        f'"Account Name:","FlexDirect {acct.account_id}"',
         f'"Account Balance:","{gbp(f.closing)}"',
         f'"Available Balance: ","{gbp(f.closing)}"',
         "",

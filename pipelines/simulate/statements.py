@@ -11,8 +11,8 @@ How each channel names the account (``budgets.csv`` ``account_id`` is the same s
 * OFX 1.x / 2.x: sort code + account number, 14 digits, in
   ``<BANKACCTFROM><ACCTID>`` (``<BANKID>`` holds the sort code);
 * generic bank CSV: the same 14 digits in the ``account_id`` column;
-* Nationwide-style CSV: the whole second cell of the preamble row
-  ``"Account Name:","FlexDirect ****12345"``, i.e. ``FlexDirect ****12345``.
+* Nationwide-style CSV: the masked number ``****12345`` (as the bank CSV
+  profile reads it) from the preamble row ``"Account Name:","FlexDirect ****12345"``.
 
 Real inboxes are untidy, and so is this one: a month downloaded twice under
 another name, a two-month download overlapping the month before, a

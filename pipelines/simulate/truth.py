@@ -294,10 +294,13 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             )
             if not allowed:
                 flag(b, "UNAPPROVED_PAYEE", t.day, -t.amount, _norm(t.payee))
-        if not t.mcc:
+        if not t.mcc and cls not in ("cash", "statutory"):
             key = (_norm(t.payee), t.amount)
             earlier = last_seen.setdefault(key, [])
-            if any(t.day - o.day < pol.duplicate_window_days for o in earlier):
+            # two payments that each settle their own invoice are not one paid twice
+            mine = {i for i, _ in t.pays}
+            if any(t.day - o.day < pol.duplicate_window_days
+                   and not (mine and o.pays and not mine & {i for i, _ in o.pays}) for o in earlier):
                 flag(b, "DUPLICATE_PAYMENT", t.day, -t.amount, f"{_norm(t.payee)} {t.day}")
             earlier.append(t)
     by_id = {b.budget_id: b for b in budgets}
@@ -405,17 +408,22 @@ def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag)
     gap_days = judge.policy.statement_gap_days
     spans = []
     for f in files:
-        if f.fmt in ("ofx1", "ofx2"):
+        if f.fmt in ("ofx1", "ofx2", "prepaid"):
+            # OFX says what it covers; the monthly card feed covers its whole month for
+            # every card in it (docs/rules.md: a CSV covers the span of all its lines,
+            # and with dozens of cards that span is the month)
             spans.append((f.start, f.end))
         elif f.lines:
             spans.append((min(t.day for t in f.lines), max(t.day for t in f.lines)))
-            for n in range(1, len(f.lines)):
-                prev, cur = f.balances[n - 1], f.balances[n]
-                if prev is not None and cur is not None and cur != prev + f.lines[n].amount:
-                    day = f.lines[n].day
-                    owner = [b for b in budgets if b.start <= day <= b.end]
-                    if owner:
-                        flag(owner[-1], "STATEMENT_GAP", day, abs(cur - prev - f.lines[n].amount))
+        if f.fmt in ("ofx1", "ofx2"):
+            continue  # OFX prints no running balance
+        for n in range(1, len(f.lines)):
+            prev, cur = f.balances[n - 1], f.balances[n]
+            if prev is not None and cur is not None and cur != prev + f.lines[n].amount:
+                day = f.lines[n].day
+                owner = [b for b in budgets if b.start <= day <= b.end]
+                if owner:
+                    flag(owner[-1], "STATEMENT_GAP", day, abs(cur - prev - f.lines[n].amount))
     if not spans:
         return
     spans.sort()
@@ -438,7 +446,10 @@ def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag)
 
 
 def _norm(payee: str) -> str:
-    return " ".join(payee.upper().split())
+    """docs/rules.md's normalised payee: upper case, references (tokens with a
+    digit) dropped, punctuation removed, spaces collapsed."""
+    words = [w for w in payee.upper().split() if not any(c.isdigit() for c in w)]
+    return " ".join(re.sub(r"[^A-Z ]+", " ", " ".join(words)).split())
 
 
 def _pence(value) -> int:

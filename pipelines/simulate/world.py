@@ -87,7 +87,8 @@ def account_ids(world: World, i: int, channel: str) -> tuple[str, str]:
     if channel == "prepaid":
         return f"PC{(i * 7919 + o[0]) % 10**10:010d}", ""
     if channel == "nationwide":
-        return f"FlexDirect ****{(i * 7 + o[1]) % 10**5:05d}", "070116"
+        # the register names the account as the bank masks it; the statement preamble adds the product name
+        return f"****{(i * 7 + o[1]) % 10**5:05d}", "070116"
     sort_code = ("309634", "200415", "401276", "601613")[(i + o[2]) % 4]
     return f"{sort_code}{(i * 1000003 + o[3]) % 10**8:08d}", sort_code
 

@@ -187,7 +187,10 @@ def test_an_invoice_paid_twice_by_reference_shows_as_overpaid():
 # ---- 2. amount_payee ---------------------------------------------------------
 
 
-def test_exact_amount_to_the_provider_pays_the_oldest_open_invoice_first():
+def test_exact_amount_pays_the_invoice_due_nearest_the_payment():
+    """Identical invoices (due days 14, 21, 28): payments on days 20 and 27 settle the
+    invoices just falling due, so the one really left unpaid (A1) stays in view instead
+    of every payment sliding back onto the oldest."""
     bank = txns(
         ("t1", 20, "-75.00", "ACME HOME CARE", None), ("t2", 27, "-75.00", "Acme Care Ltd", None)
     )
@@ -198,11 +201,17 @@ def test_exact_amount_to_the_provider_pays_the_oldest_open_invoice_first():
     assert_frame_equal(
         result.matches,
         expected(
-            ("t1", "A1", "75.00", "amount_payee", "0.9"),
-            ("t2", "A2", "75.00", "amount_payee", "0.9"),
+            ("t1", "A2", "75.00", "amount_payee", "0.9"),
+            ("t2", "A3", "75.00", "amount_payee", "0.9"),
         ),
     )
-    assert status(result)["A3"] == ("0.00", "0.00", "unpaid")
+    assert status(result)["A1"] == ("0.00", "0.00", "unpaid")
+
+
+def test_equally_near_invoices_go_oldest_first():
+    bank = txns(("t1", 14, "-75.00", "ACME HOME CARE", None))
+    result = run(bank, invs(("A2", "ACME", 7, "75.00", "invoice", "B1", 21), ("A1", "ACME", 0, "75.00", "invoice", "B1", 7)))
+    assert_frame_equal(result.matches, expected(("t1", "A1", "75.00", "amount_payee", "0.9")))
 
 
 def test_exact_amount_outside_the_date_window_is_not_matched():

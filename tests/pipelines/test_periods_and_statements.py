@@ -80,6 +80,9 @@ def test_balance_breaks_follow_newest_first_files():
     breaks = balance_breaks(lines)
     # 95.00 - 10.00 should leave 85.00; the bank shows 80.00: £5.00 unexplained (out)
     assert breaks.select("transaction_id", "difference").rows() == [("t3", Decimal("-5.00"))]
+    # a line quarantined between the two explains the jump
+    explained = balance_breaks(lines.with_columns(pl.col("source_line") * 2), pl.DataFrame({"file_id": ["f"], "line": [5]}))
+    assert explained.height == 0
 
 
 def test_settle_keeps_first_seen_resolves_what_cleared_and_respects_reviews():

@@ -124,7 +124,9 @@ def test_nationwide_layout() -> None:
             data.decode("utf-8")
         text = data.decode("cp1252")
         rows = list(csv.reader(io.StringIO(text)))
-        assert rows[0][0] == "Account Name:" and rows[0][1] in budgets
+        # the register names the account as the bank CSV profile reads it: the masked number
+        assert rows[0][0] == "Account Name:" and rows[0][1].startswith("FlexDirect ****")
+        assert "," + rows[0][1].split()[-1] + "," in budgets
         assert rows[4] == ["Date", "Transaction type", "Description", "Paid out", "Paid in", "Balance"]
         for row in rows[5:]:
             assert re.match(r"^\d\d [A-Z][a-z]{2} \d{4}$", row[0])
