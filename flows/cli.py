@@ -54,6 +54,8 @@ def print_summary(result: dict) -> None:
     t.add_row("exceptions raised", str(sum(result["exceptions"].values())))
     console.print(t)
     console.print(f"Warehouse: {result['warehouse']}")
+    if result.get("reports"):
+        console.print(f"Reports:   {Path(result['reports'][0]).parent}")
 
 
 @app.command()
@@ -134,7 +136,6 @@ def demo(
     for rule, n, amount in rows:
         console.print(f"  {rule:<22} {n:>5}  £{amount or 0:,.2f}")
     console.print(f"Reports:   {reports / as_of.isoformat()}")
-    console.print(f"Warehouse: {warehouse}")
     query = "SELECT * FROM audit.exceptions LIMIT 20"
     console.print(
         "Open it read-only: uv run python -c "

@@ -8,9 +8,10 @@ to the tasks that fetch or send things, and this flow has none).
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -26,8 +27,11 @@ def stage(name: str, fn, *args: Any) -> Any:
 
 
 @flow(name="nightly")
-def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date, workers: int = 2) -> dict:
+def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = None, workers: int = 2) -> dict:
+    """``as_of`` defaults to today in Europe/London (what a scheduled run wants)."""
     logger = get_run_logger()
+    if as_of is None:
+        as_of = datetime.now(ZoneInfo("Europe/London")).date()
     return run_job(
         inbox, warehouse, reports, as_of,
         validate=validate_batch, workers=workers,

@@ -36,6 +36,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["gbp"] = gbp
+    env.filters["weeks"] = lambda v: "" if v is None else f"{v:,.2f}"
     return env
 
 
@@ -56,7 +57,7 @@ def bar_svg(items: list[tuple[str, Decimal]], unit: str = "£", width: int = 640
     for i, (label, v) in enumerate(items):
         w = int((width - label_w - 110) * (v / top)) if v > 0 else 0
         y = i * bar_h + 4
-        text = gbp(v) if unit == "£" else f"{v} {unit}"
+        text = gbp(v) if unit == "£" else f"{v:,.2f} {unit}"
         parts.append(f'<text x="0" y="{y + 15}" font-size="13">{escape(label)}</text>'
                      f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h - 6}" fill="#1d70b8"/>'
                      f'<text x="{label_w + w + 6}" y="{y + 15}" font-size="13">{escape(text)}</text>')

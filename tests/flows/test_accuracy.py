@@ -55,3 +55,17 @@ def test_explanations_name_money_and_dates(sim_council):
     for rule, text in zip(raised["rule_code"].to_list(), raised["explanation"].to_list(), strict=True):
         assert "£" in text or rule == "STATEMENT_GAP", (rule, text)
         assert len(text) > 40
+
+
+def test_the_simulated_inbox_validates_cleanly_apart_from_its_deliberately_broken_files(sim_council):
+    """Only the simulator's deliberately corrupt extra copies (and its own truth files)
+    are set aside; everything a real council would send loads."""
+    import duckdb as _duckdb
+
+    with _duckdb.connect(str(sim_council["warehouse"]), read_only=True) as con:
+        set_aside = con.execute(
+            "SELECT DISTINCT path FROM audit.quarantine").fetchall()
+    allowed = ("expected_exceptions.csv", "simulation.json", "_incomplete", " (2)")
+    assert set_aside, "the simulator always includes a few broken files"
+    for (path,) in set_aside:
+        assert any(a in path for a in allowed), path
