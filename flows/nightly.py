@@ -32,9 +32,37 @@ def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = No
     logger = get_run_logger()
     if as_of is None:
         as_of = datetime.now(ZoneInfo("Europe/London")).date()
-    return run_job(
+    result = run_job(
         inbox, warehouse, reports, as_of,
         validate=validate_batch, workers=workers,
         run_id=str(flow_run.get_id() or uuid.uuid4()),
         step=stage, log=logger.info,
     )
+    publish_artifacts(result, warehouse, as_of)
+    return result
+
+
+def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
+    """What an operator sees in the Prefect UI: counts, money at stake, and the new
+    exceptions by id (no names or payees: personal data stays in the warehouse)."""
+    import duckdb
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        status = dict(con.execute("SELECT status, count(*) FROM audit.exceptions GROUP BY 1").fetchall())
+        at_stake = con.execute("SELECT coalesce(sum(amount), 0) FROM audit.exceptions WHERE status = 'open'").fetchall()[0][0]
+        new = con.execute(
+            "SELECT exception_id, rule_code, severity, budget_id, period_start, amount FROM audit.exceptions "
+            "WHERE first_seen = ? AND status = 'open' ORDER BY severity, amount DESC NULLS LAST", [as_of]).fetchall()
+    ing = result["ingest"]
+    create_markdown_artifact(key="nightly-summary", description=f"dprecon nightly run as of {as_of}", markdown=(
+        f"## dprecon nightly run, as of {as_of}\n\n"
+        f"| files | count |\n|---|---|\n| seen | {ing['files_seen']} |\n| accepted | {ing['accepted']} |\n"
+        f"| duplicate | {ing['duplicate']} |\n| quarantined | {ing['quarantined']} |\n"
+        f"| rows loaded | {ing['rows_loaded']} |\n| rows set aside | {ing['rows_quarantined']} |\n\n"
+        f"| exceptions | count |\n|---|---|\n| new tonight | {len(new)} |\n"
+        f"| still open | {status.get('open', 0) - len(new)} |\n| resolved | {status.get('resolved', 0)} |\n\n"
+        f"**Money at stake (open):** £{at_stake:,.2f}\n"))
+    create_table_artifact(key="nightly-new-exceptions", description="Exceptions first raised tonight", table=[
+        {"exception_id": e, "rule": r, "severity": s, "budget": b, "period": str(p), "amount": f"{a:.2f}" if a is not None else ""}
+        for e, r, s, b, p, a in new])

@@ -99,6 +99,8 @@ reviews = Table(
 
 # ---- core: derived each run -------------------------------------------------
 
+BUDGET_PERIOD = (Column("budget_id"), Column("period_start", Kind.DATE), Column("period_end", Kind.DATE))
+
 transactions = Table(
     name="transactions",
     grain="one bank transaction (deduplicated across overlapping statements)",
@@ -131,20 +133,8 @@ invoices = Table(
     grain="one invoice or credit note (latest version)",
     key=("invoice_id",),
     lineage=False,
-    columns=(
-        Column("invoice_id"),
-        Column("provider_id"),
-        Column("budget_id"),
-        Column("issue_date", Kind.DATE),
-        Column("due_date", Kind.DATE),
-        Column("period_start", Kind.DATE, required=False),
-        Column("period_end", Kind.DATE, required=False),
-        Column("category", required=False),
-        Column("units", Kind.QUANTITY, required=False),
-        Column("unit_rate", Kind.MONEY, required=False),
-        Column("amount", Kind.MONEY),
-        Column("kind"),
-        Column("billing_reference", required=False),
+    # the input's own columns, then what reconciliation adds
+    columns=inputs.invoice_lines.columns + (
         Column("credited_amount", Kind.MONEY, required=False),
         Column("paid_amount", Kind.MONEY),
         Column("payment_status"),
@@ -173,10 +163,7 @@ budget_positions = Table(
     grain="one budget and monitoring period",
     key=("budget_id", "period_start"),
     lineage=False,
-    columns=(
-        Column("budget_id"),
-        Column("period_start", Kind.DATE),
-        Column("period_end", Kind.DATE),
+    columns=BUDGET_PERIOD + (
         Column("opening_balance", Kind.MONEY),
         Column("council_paid", Kind.MONEY),
         Column("contributions_due", Kind.MONEY),
@@ -232,10 +219,7 @@ evidence_returns = Table(
     grain="one evidence return due (budget and period)",
     key=("budget_id", "period_start"),
     lineage=False,
-    columns=(
-        Column("budget_id"),
-        Column("period_start", Kind.DATE),
-        Column("period_end", Kind.DATE),
+    columns=BUDGET_PERIOD + (
         Column("due_date", Kind.DATE),
         Column("received_at", Kind.DATE, required=False),
         Column("items_evidenced", Kind.INT),

@@ -17,3 +17,20 @@ def test_nightly_flow_runs_and_records_the_run(prefect_harness, tmp_path):
     assert result["ingest"]["files_seen"] == 8
     runs = query(wh, "SELECT run_id, as_of, status FROM audit.runs")
     assert runs == [(result["run_id"], date(2025, 6, 30), "completed")]
+
+
+def test_nightly_publishes_its_artifacts(prefect_harness, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.nightly import nightly
+
+    inbox = copy_inbox(SAMPLE_INBOX, tmp_path / "inbox")
+    nightly(inbox=inbox, warehouse=tmp_path / "w.duckdb", reports=tmp_path / "reports",
+            as_of=date(2025, 10, 31), workers=1)
+    with get_client(sync_client=True) as client:
+        summary = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["nightly-summary"])))
+        table = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["nightly-new-exceptions"])))
+    assert summary and "Money at stake" in summary[-1].data
+    assert table and "INELIGIBLE_SPEND" in str(table[-1].data)
+    assert "Sam Patel" not in str(table[-1].data) and "BET365" not in summary[-1].data  # no personal data

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,24 +12,14 @@ from hypothesis import strategies as st
 from pipelines.model import Parsed
 from pipelines.readers.evidence import UNEXPECTED, read_manifest, unsafe_file_reason
 from schemas.inputs import evidence_items
+from tests.pipelines.readers.support import mutated, regen_module
 
 HERE = Path(__file__).resolve()
 GOLDEN = HERE.parents[2] / "golden"
 HEADER = "budget_id,period,transaction_ref,evidence_type,file,amount,note\n"
 
 
-def _regen():
-    """tests/golden/regen_readers.py, the one place golden cases are listed."""
-    name = "dprecon_golden_regen_readers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, GOLDEN / "regen_readers.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-REGEN = _regen()
+REGEN = regen_module()
 CASES = [c for c in REGEN.cases() if c.name.startswith("csv/evidence/")]
 
 
@@ -112,28 +100,10 @@ SEEDS = [(d / "manifest.csv").read_bytes() for d in sorted((GOLDEN / "csv" / "ev
 SPICE = [b"..", b"/", b"\\", b":", b'"', b",", b"\n", b"\r", b"\x00", b"\xa3", b"\xef\xbb\xbf"]
 
 
-@st.composite
-def mutated(draw, seeds):
-    data = bytearray(draw(st.sampled_from(seeds)))
-    for _ in range(draw(st.integers(1, 6))):
-        i = draw(st.integers(0, len(data)))
-        op = draw(st.integers(0, 4))
-        if op == 0:
-            del data[i : i + draw(st.integers(1, 40))]
-        elif op == 1:
-            data[i:i] = draw(st.sampled_from(SPICE) | st.binary(max_size=8))
-        elif op == 2 and i < len(data):
-            data[i] = draw(st.integers(0, 255))
-        elif op == 3:
-            del data[i:]
-        else:
-            j = draw(st.integers(0, len(data)))
-            data[i:i] = data[min(i, j) : max(i, j)][:200]
-    return bytes(data)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated(SEEDS), st.sets(st.sampled_from(["receipt1.pdf", "r2.jpg", "../x", "A.PDF"])))
+@given(mutated(SEEDS, SPICE), st.sets(st.sampled_from(["receipt1.pdf", "r2.jpg", "../x", "A.PDF"])))
 def test_mutated_manifests_never_crash(data, files):
     p = read_manifest(data, "evidence/x/manifest.csv", files)
     assert isinstance(p, Parsed)

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from pipelines.model import Parsed
 from pipelines.readers.invoices import UNEXPECTED, read_invoice_csv, read_ubl
 from schemas.inputs import invoice_lines
+from tests.pipelines.readers.support import mutated, regen_module
 
 HERE = Path(__file__).resolve()
 GOLDEN = HERE.parents[2] / "golden"
 UBL_DIR = GOLDEN / "ubl"
 
 
-def _regen():
-    """tests/golden/regen_readers.py, the one place golden cases are listed."""
-    name = "dprecon_golden_regen_readers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, GOLDEN / "regen_readers.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-REGEN = _regen()
+REGEN = regen_module()
 CASES = [c for c in REGEN.cases() if c.name.startswith(("csv/invoices/", "ubl/"))]
 
 
@@ -205,24 +192,6 @@ SPICE = [
 ]
 
 
-@st.composite
-def mutated(draw, seeds):
-    data = bytearray(draw(st.sampled_from(seeds)))
-    for _ in range(draw(st.integers(1, 6))):
-        i = draw(st.integers(0, len(data)))
-        op = draw(st.integers(0, 4))
-        if op == 0:
-            del data[i : i + draw(st.integers(1, 40))]
-        elif op == 1:
-            data[i:i] = draw(st.sampled_from(SPICE) | st.binary(max_size=8))
-        elif op == 2 and i < len(data):
-            data[i] = draw(st.integers(0, 255))
-        elif op == 3:
-            del data[i:]
-        else:
-            j = draw(st.integers(0, len(data)))
-            data[i:i] = data[min(i, j) : max(i, j)][:200]
-    return bytes(data)
 
 
 def _check(p: Parsed) -> None:
@@ -233,12 +202,12 @@ def _check(p: Parsed) -> None:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated(UBL_SEEDS))
+@given(mutated(UBL_SEEDS, SPICE))
 def test_mutated_ubl_never_crashes(data):
     _check(read_ubl(data, "invoices/fuzz.xml"))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated(CSV_SEEDS))
+@given(mutated(CSV_SEEDS, SPICE))
 def test_mutated_invoice_csv_never_crashes(data):
     _check(read_invoice_csv(data, "invoices/fuzz.csv"))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +14,7 @@ from pipelines.model import Parsed
 from pipelines.readers.statement_csv import UNEXPECTED, read_statement_csv
 from schemas.inputs import statement_balances, statement_lines
 from schemas.profiles import ProfileError, bundled_profiles, load_profiles, parse_profile
+from tests.pipelines.readers.support import mutated, regen_module
 
 HERE = Path(__file__).resolve()
 SHARED = HERE.parents[3].parent / "shared"
@@ -23,18 +22,7 @@ REALWORLD = SHARED / "realworld" / "csv"
 GOLDEN = HERE.parents[2] / "golden"
 
 
-def _regen():
-    """tests/golden/regen_readers.py, the one place golden cases are listed."""
-    name = "dprecon_golden_regen_readers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, GOLDEN / "regen_readers.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-REGEN = _regen()
+REGEN = regen_module()
 CASES = [c for c in REGEN.cases() if c.name.startswith(("csv/realworld/", "csv/statements/"))]
 
 # Counted by hand from the files: every transaction line and where it sits.
@@ -355,28 +343,10 @@ SPICE = [
 ]
 
 
-@st.composite
-def mutated(draw, seeds):
-    data = bytearray(draw(st.sampled_from(seeds)))
-    for _ in range(draw(st.integers(1, 6))):
-        i = draw(st.integers(0, len(data)))
-        op = draw(st.integers(0, 4))
-        if op == 0:
-            del data[i : i + draw(st.integers(1, 40))]
-        elif op == 1:
-            data[i:i] = draw(st.sampled_from(SPICE) | st.binary(max_size=8))
-        elif op == 2 and i < len(data):
-            data[i] = draw(st.integers(0, 255))
-        elif op == 3:
-            del data[i:]
-        else:
-            j = draw(st.integers(0, len(data)))
-            data[i:i] = data[min(i, j) : max(i, j)][:200]
-    return bytes(data)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated(SEEDS))
+@given(mutated(SEEDS, SPICE))
 def test_mutated_statements_never_crash(data):
     p = read_statement_csv(data, "statements/fuzz.csv")
     assert isinstance(p, Parsed)
