@@ -25,6 +25,7 @@ from pipelines.patterns import matches_any
 from schemas.policy import Policy
 
 _REGEX_META = re.compile(r"[\\^$.|?*+()\[\]{}]")
+_BOUNDED = re.compile(r"\\b([^\\^$.|?*+()\[\]{}]+)\\b")
 
 
 def text_expr() -> pl.Expr:
@@ -70,21 +71,30 @@ def payee_providers(texts: pl.Series, providers: pl.DataFrame) -> pl.Series:
     pairs = provider_patterns(providers)
     result: list[set[str]] = [set() for _ in range(len(texts))]
     if pairs and len(texts):
-        literal: dict[str, set[str]] = {}
+        # literal patterns (and word-bounded literals like \bJ SHAW\b) go through one
+        # Aho-Corasick pass; a word-bounded hit is then confirmed with its regex
+        literal: dict[str, list[tuple[str, re.Pattern[str] | None]]] = {}
+        regexes: list[tuple[str, str]] = []
         for pid, p in pairs:
+            core = _BOUNDED.fullmatch(p)
             if not _REGEX_META.search(p):
-                literal.setdefault(p.upper(), set()).add(pid)
+                literal.setdefault(p.upper(), []).append((pid, None))
+            elif core:
+                literal.setdefault(core.group(1).upper(), []).append((pid, re.compile(p, re.IGNORECASE)))
+            else:
+                regexes.append((pid, p))
         upper = texts.fill_null("").str.to_uppercase()
         if literal:
             found = upper.str.extract_many(list(literal), overlapping=True, ascii_case_insensitive=True)
-            for i, hits in enumerate(found.to_list()):
+            for i, (hits, text) in enumerate(zip(found.to_list(), upper.to_list(), strict=True)):
                 for h in hits or []:
-                    result[i] |= literal[h.upper()]
-        for pid, p in pairs:
-            if _REGEX_META.search(p):
-                for i, m in enumerate(matches_any(upper, [p]).to_list()):
-                    if m:
-                        result[i].add(pid)
+                    for pid, rx in literal[h.upper()]:
+                        if rx is None or rx.search(text):
+                            result[i].add(pid)
+        for pid, p in regexes:
+            for i, m in enumerate(matches_any(upper, [p]).to_list()):
+                if m:
+                    result[i].add(pid)
     return pl.Series("providers", [sorted(r) for r in result], dtype=pl.List(pl.String))
 
 
