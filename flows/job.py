@@ -41,10 +41,13 @@ def pause_point(name: str) -> None:
 
 
 def report_stage(con, reports: Path, as_of: date, council: str) -> list[str]:
-    """Officers' exception report (HTML, CSV, XLSX) under REPORTS/<as-of>/."""
+    """Officers' exception report (HTML, CSV, XLSX) and the families' evidence returns
+    (PDF and HTML, one per return not yet received) under REPORTS/<as-of>/."""
     from reports.exceptions.render import render
+    from reports.returns.render import render_returns
 
-    return [str(p) for p in render(con, reports / as_of.isoformat(), as_of, council)]
+    out = reports / as_of.isoformat()
+    return [str(p) for p in render(con, out, as_of, council) + render_returns(con, out, as_of, council)]
 
 
 def refresh_reviews(warehouse: Path) -> None:

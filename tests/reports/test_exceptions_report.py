@@ -63,3 +63,14 @@ def test_hostile_payee_is_escaped_in_html_and_defused_in_csv(tmp_path):
     path = write_csv([{"exception_id": "=cmd|' /C calc'!A0", "explanation": HOSTILE}], tmp_path / "x.csv")
     row = next(csv.DictReader(path.open()))
     assert row["exception_id"].startswith("'=") and row["explanation"].startswith("'=")
+
+
+def test_the_nightly_job_writes_a_return_for_every_return_not_yet_received(sim_council):
+    with duckdb.connect(str(sim_council["warehouse"]), read_only=True) as con:
+        due = {f"{b}_{p}" for b, p in con.execute(
+            "SELECT budget_id, period_start FROM audit.evidence_returns WHERE received_at IS NULL").fetchall()}
+    returns = sim_council["reports"] / "returns"
+    assert due, "the simulated council has families who have not sent evidence"
+    assert {p.stem for p in returns.glob("*.pdf")} == due
+    assert {p.stem for p in returns.glob("*.html")} == due
+    assert all(p.read_bytes().startswith(b"%PDF") for p in returns.glob("*.pdf"))

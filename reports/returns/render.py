@@ -1,0 +1,86 @@
+"""The families' evidence returns: one letter per return not yet received, as PDF and HTML.
+
+Every return in ``audit.evidence_returns`` whose ``received_at`` is empty gets
+``returns/<budget_id>_<period_start>.pdf`` and ``.html`` under ``out_dir``:
+the period's statement (opening + council + contributions paid − spent =
+closing), the payments that need evidence with the reference to quote, what to
+send by when, what happens to eligibility if nothing comes, and the POET-style
+outcome questions. Example: budget DP000011-1, quarter 1 January–31 March
+2026, due 28 April → ``returns/DP000011-1_2026-01-01.pdf``.
+
+All rows come from the four queries in ``query.sql`` (set-based, whatever the
+number of budgets); the loop only renders. Bank and family text is escaped by
+Jinja's autoescape in HTML and printed as plain text in the PDF.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from reports.returns.letter import Letter, build_letter, gbp, long_date, short_date
+from reports.returns.pdf import letter_pdf
+
+HERE = Path(__file__).parent
+QUERY_NAME = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
+
+
+def queries() -> dict[str, str]:
+    """``query.sql`` split on its ``-- name: x`` lines."""
+    parts = QUERY_NAME.split((HERE / "query.sql").read_text(encoding="utf-8"))
+    return {name: sql.strip().rstrip(";") for name, sql in zip(parts[1::2], parts[2::2], strict=True)}
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["gbp"] = gbp
+    env.filters["long_date"] = long_date
+    env.filters["short_date"] = short_date
+    return env
+
+
+def fetch_letters(con: duckdb.DuckDBPyConnection, as_of: date, council: str) -> list[Letter]:
+    """Every unreceived return's letter, from four queries."""
+    q = queries()
+    by_return: dict[str, dict[tuple, list[dict]]] = {"lines": defaultdict(list), "payments": defaultdict(list)}
+    for name in by_return:
+        for r in rows(con, q[name]):
+            by_return[name][(r["budget_id"], r["period_start"])].append(r)
+    domains: dict[str, list[str]] = defaultdict(list)
+    for r in rows(con, q["outcomes"]):
+        domains[r["budget_id"]].append(r["outcome_domain"])
+    return [build_letter(r, by_return["lines"][key], by_return["payments"][key], domains[r["budget_id"]],
+                         as_of, council)
+            for r in rows(con, q["returns"]) for key in [(r["budget_id"], r["period_start"])]]
+
+
+def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str) -> list[Path]:
+    """Write ``out_dir/returns/<budget_id>_<period_start>.pdf`` and ``.html`` for every unreceived return."""
+    folder = out_dir / "returns"
+    folder.mkdir(parents=True, exist_ok=True)
+    template = environment().get_template("template.html.j2")
+    written: list[Path] = []
+    for letter in fetch_letters(con, as_of, council):
+        stem = safe_stem(letter.reference)
+        pdf_path, html_path = folder / f"{stem}.pdf", folder / f"{stem}.html"
+        pdf_path.write_bytes(letter_pdf(letter))
+        html_path.write_text(template.render(letter=letter), encoding="utf-8")
+        written += [pdf_path, html_path]
+    return written
+
+
+def safe_stem(reference: str) -> str:
+    """A budget id comes from a council's file: keep it from naming a path outside the folder."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", reference).lstrip(".") or "return"
