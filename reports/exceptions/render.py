@@ -18,6 +18,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from pipelines.positions import money
 from reports.safety import defuse, defuse_row
 
 HERE = Path(__file__).parent
@@ -57,10 +58,30 @@ def bar_svg(items: list[tuple[str, Decimal]], unit: str = "£", width: int = 640
     for i, (label, v) in enumerate(items):
         w = int((width - label_w - 110) * (v / top)) if v > 0 else 0
         y = i * bar_h + 4
-        text = gbp(v) if unit == "£" else f"{v:,.2f} {unit}"
+        text = gbp(v) if unit == "£" else (f"{v:,.0f} {unit}" if unit == "raised" else f"{v:,.2f} {unit}")
         parts.append(f'<text x="0" y="{y + 15}" font-size="13">{escape(label)}</text>'
                      f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h - 6}" fill="#1d70b8"/>'
                      f'<text x="{label_w + w + 6}" y="{y + 15}" font-size="13">{escape(text)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def pair_svg(items: list[tuple[str, Decimal, Decimal]], width: int = 640) -> Markup:
+    """Spent (blue) against the pro-rata budget to date (grey), per budget."""
+    if not items:
+        return Markup("<p>Nothing to show.</p>")
+    top = max(max(a, b) for _, a, b in items) or Decimal(1)
+    row_h, label_w, span = 30, 120, width - 120 - 130
+    parts = [f'<svg role="img" aria-label="Spent against pro-rata budget" width="{width}" '
+             f'height="{row_h * len(items) + 8}" xmlns="http://www.w3.org/2000/svg" style="max-width:100%">']
+    for i, (label, spent, plan) in enumerate(items):
+        y = i * row_h + 4
+        ws, wp = int(span * (spent / top)) if spent > 0 else 0, int(span * (plan / top)) if plan > 0 else 0
+        parts.append(f'<text x="0" y="{y + 15}" font-size="13">{escape(label)}</text>'
+                     f'<rect x="{label_w}" y="{y}" width="{max(wp, 1)}" height="10" fill="#b1b4b6"/>'
+                     f'<rect x="{label_w}" y="{y + 11}" width="{max(ws, 1)}" height="10" fill="#1d70b8"/>'
+                     f'<text x="{label_w + max(ws, wp) + 6}" y="{y + 15}" font-size="12">'
+                     f'{escape(gbp(spent))} of {escape(gbp(plan))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -85,7 +106,28 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
                                   sum(planned) AS planned, sum(spent) AS spent FROM audit.line_positions
                                   WHERE budget_id = ? AND period_start <= ? GROUP BY 1 ORDER BY 1""", [b["budget_id"], as_of])
         b["spend_svg"] = bar_svg([(f"{p['period_start']} spent", p["spent"]) for p in b["positions"]])
+        ids = sorted({i for e in exceptions if e["budget_id"] == b["budget_id"] for i in (e["evidence"] or "").split()})
+        # transactions by account (spending outside the term has no budget), invoices by budget
+        b["evidence_rows"] = rows(con, """
+            SELECT transaction_id AS ref, date, payee AS party, amount, source_path, source_line
+            FROM audit.transactions WHERE account_id = ? AND list_contains(?, transaction_id)
+            UNION ALL
+            SELECT invoice_id, issue_date, provider_id, amount, source_path, source_line
+            FROM audit.invoices WHERE budget_id = ? AND list_contains(?, invoice_id)
+            ORDER BY 2, 1""", [b["account_id"], ids, b["budget_id"], ids])
         details.append(b)
+    # spend to date against the pro-rata budget to date, for the flagged budgets
+    pace = rows(con, """SELECT b.budget_id, sum(p.spent) AS spent, any_value(b.agreed_amount) AS agreed,
+            any_value(b.start_date) AS start_date, any_value(b.end_date) AS end_date
+        FROM core.budgets b JOIN audit.budget_positions p USING (budget_id)
+        WHERE list_contains(?, b.budget_id) AND p.period_start <= ? GROUP BY 1 ORDER BY 1 LIMIT 20""",
+                [flagged, as_of])
+    for r in pace:  # pro rata in Decimal: SQL division of decimals would give a float
+        elapsed = (min(as_of, r["end_date"]) - r["start_date"]).days + 1
+        r["pro_rata"] = money(r["agreed"] * elapsed / ((r["end_date"] - r["start_date"]).days + 1))
+    pace_svg = pair_svg([(r["budget_id"], r["spent"] or Decimal(0), r["pro_rata"] or Decimal(0)) for r in pace])
+    over_time = rows(con, """SELECT first_seen, count(*) AS n FROM audit.exceptions GROUP BY 1 ORDER BY 1""")
+    time_svg = bar_svg([(str(r["first_seen"]), Decimal(r["n"])) for r in over_time], unit="raised")
     page = environment().get_template("template.html.j2").render(
         council=council, as_of=as_of, exceptions=exceptions,
         total=sum((e["amount"] or Decimal(0) for e in exceptions), Decimal(0)),
@@ -93,6 +135,7 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
         budgets_affected=len(flagged), by_rule=by_rule, at_risk=at_risk,
         by_rule_svg=bar_svg([(r["rule_code"], r["amount"]) for r in by_rule]),
         weeks_svg=bar_svg([(w["budget_id"], w["weeks_held"] or Decimal(0)) for w in weeks], unit="weeks"),
+        pace_svg=pace_svg, time_svg=time_svg,
         details=details)
     html_path = out_dir / "exceptions.html"
     html_path.write_text(page, encoding="utf-8")

@@ -74,3 +74,36 @@ def test_the_nightly_job_writes_a_return_for_every_return_not_yet_received(sim_c
     assert {p.stem for p in returns.glob("*.pdf")} == due
     assert {p.stem for p in returns.glob("*.html")} == due
     assert all(p.read_bytes().startswith(b"%PDF") for p in returns.glob("*.pdf"))
+
+
+def test_every_evidence_link_leads_to_its_row(sim_council):
+    import re
+
+    page = (sim_council["reports"] / "exceptions.html").read_text()
+    anchors = set(re.findall(r'id="(t-[^"]+)"', page))
+    links = set(re.findall(r'href="#(t-[^"]+)"', page))
+    assert links and links <= anchors
+
+
+def structure(out) -> str:
+    """What the report is made of, independent of the numbers in it."""
+    import re
+
+    page = (out / "exceptions.html").read_text()
+    headings = re.findall(r"<h[123][^>]*>(.*?)</h[123]>", page)
+    columns = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", page)
+    header = (out / "exceptions.csv").read_text().splitlines()[0]
+    return "\n".join(["# headings", *headings, "# table columns", *dict.fromkeys(columns), "# csv", header]) + "\n"
+
+
+def test_report_structure_matches_the_golden_file(sim_council):
+    import os
+
+    from tests.conftest import ROOT
+
+    golden = ROOT / "tests" / "golden" / "reports" / "exceptions_structure.txt"
+    got = structure(sim_council["reports"])
+    if os.environ.get("DPRECON_REGEN_GOLDEN") == "1" and not golden.exists():
+        with golden.open("x") as f:  # never overwrites: delete the file to regenerate it
+            f.write(got)
+    assert got == golden.read_text()
