@@ -27,16 +27,18 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def scan(inbox: Path) -> list[InboxFile]:
-    """Every file dprecon should account for, sorted by path.
+def scan(inbox: Path, under: str | None = None) -> list[InboxFile]:
+    """Every file dprecon should account for, sorted by path (only those below
+    ``inbox/under`` when given, e.g. ``evidence`` for the intake).
 
     Evidence attachments are read through their manifest, not listed. Hidden
     files and temporary upload files (``.*``, ``*.part``) are not ours yet.
     """
     out: list[InboxFile] = []
-    if not inbox.is_dir():
+    top = inbox / under if under else inbox
+    if not top.is_dir():
         return out
-    for root, dirs, files in os.walk(inbox):
+    for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel_root = Path(root).relative_to(inbox)
         names = sorted(f for f in files if not f.startswith(".") and not f.endswith(".part"))

@@ -86,11 +86,13 @@ def ingest(
     validate,
     workers: int = 2,
     now: datetime | None = None,
+    under: str | None = None,
 ) -> IngestSummary:
-    """``validate(table, text_frame) -> {row: [reasons]}`` is injected (GX in production)."""
+    """``validate(table, text_frame) -> {row: [reasons]}`` is injected (GX in production).
+    ``under`` limits the run to one inbox folder (the evidence intake reads ``evidence``)."""
     now = now or datetime.now()
     summary = IngestSummary()
-    files = scan(inbox)
+    files = scan(inbox, under)
     summary.files_seen = len(files)
     known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
     new, dups = plan_files([(f.relpath, f.sha256) for f in files], known)

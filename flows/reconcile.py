@@ -24,7 +24,8 @@ from pipelines.match import match_within_accounts
 from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
 from pipelines.rules import Books
-from pipelines.rules.run import raise_all, settle
+from pipelines.rules import evidence as evidence_rules
+from pipelines.rules.run import RAISED, raise_all, settle
 from pipelines.statements import balance_breaks, statement_coverage
 from schemas.policy import Policy
 from schemas.warehouse import CORE, LAND
@@ -45,6 +46,13 @@ def evidence_ref(account_id: str, transaction_id: str) -> str:
     return "E" + hashlib.sha256(f"{account_id}|{transaction_id}".encode()).hexdigest()[:7].upper()
 
 
+def evidence_items(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every evidence row with the day it was received (the family's date, else the day it landed)."""
+    return read(con, """
+        SELECT e.*, coalesce(e.submitted_on, CAST(l.seen_at AS DATE)) AS received_on
+        FROM land.evidence_items e JOIN land.ingest_log l USING (file_id)""")
+
+
 def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) -> Books:
     reg = load_register(con)
     budgets, plan_lines, providers = reg["budgets"], reg["plan_lines"], reg["providers"]
@@ -63,9 +71,7 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) ->
     positions = budget_positions(budgets, started, txns, invoices, result.matches, opening_balances(lines))
     lines_pos = line_positions(budgets, started, plan_lines, txns)
     formats = read(con, "SELECT file_id, format FROM land.ingest_log WHERE format IS NOT NULL")
-    evidence = read(con, """
-        SELECT e.*, coalesce(e.submitted_on, CAST(l.seen_at AS DATE)) AS received_on
-        FROM land.evidence_items e JOIN land.ingest_log l USING (file_id)""")
+    evidence = evidence_items(con)
     for name, frame in reg.items():
         replace_table(con, "core", CORE[name], conform(frame, CORE[name]))
     replace_table(con, "core", CORE["transactions"], conform(txns, CORE["transactions"]))
@@ -90,6 +96,33 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
     replace_table(con, "core", CORE["evidence_returns"], conform(returns, CORE["evidence_returns"]))
     counts = raised.group_by("rule_code").len().sort("rule_code")
     return dict(counts.iter_rows())
+
+
+def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy,
+                     reviews: pl.DataFrame) -> dict[str, int]:
+    """The evidence intake's update, between nightly runs: evidence returns and
+    EVIDENCE_OVERDUE recomputed from the books the last night published plus the
+    evidence that has arrived since. Every other exception is left exactly as the
+    night settled it."""
+    budgets = read(con, "SELECT * FROM core.budgets")
+    periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
+    txns = assign_period(read(con, "SELECT * FROM core.transactions"), periods)
+    empty = pl.DataFrame()
+    books = Books(as_of=as_of, policy=policy, budgets=budgets, plan_lines=empty, providers=empty,
+                  periods=periods, txns=txns, invoices=empty, matches=empty, positions=empty, lines=empty,
+                  coverage=empty, balance_breaks=empty, evidence=evidence_items(con))
+    returns = evidence_rules.evidence_returns(books)
+    overdue = evidence_rules.evidence_overdue(books, returns)
+    raised = pl.DataFrame(overdue, schema=RAISED, orient="row") if overdue else pl.DataFrame(schema=RAISED)
+    history = read(con, "SELECT * FROM land.exception_history")
+    is_evidence = pl.col("rule_code") == "EVIDENCE_OVERDUE"
+    settled = settle(raised.unique("exception_id", keep="first"), history.filter(is_evidence), pl.DataFrame(), as_of)
+    replace_table(con, "land", LAND["exception_history"],
+                  pl.concat([history.filter(~is_evidence).select(settled.columns).cast(settled.schema), settled]))
+    apply_reviews(con, reviews)
+    replace_table(con, "core", CORE["evidence_returns"], conform(returns, CORE["evidence_returns"]))
+    return {"returns": returns.height, "received": returns.filter(pl.col("received_at").is_not_null()).height,
+            "evidence_overdue": raised.height}
 
 
 def apply_reviews(con: duckdb.DuckDBPyConnection, reviews: pl.DataFrame) -> None:
