@@ -144,6 +144,21 @@ class Letter:
     eligibility: list[str] = field(default_factory=list)
     warning: bool = False  # show the eligibility paragraphs as a warning
     helpers: str = ""
+    access_code: str = ""  # the one-time code for the families' portal, printed only when issued
+    portal_address: str = ""  # where the portal is, printed with the code
+
+    @property
+    def online(self) -> list[str]:
+        """How to send the return online, when this letter carries an access code."""
+        if not self.access_code:
+            return []
+        where = f"at {self.portal_address}" if self.portal_address else "on the council's website"
+        return [
+            f"You can send this return online {where}. Sign in with your budget reference "
+            f"{self.budget_id} and your access code {self.access_code}. You can upload photos or "
+            f"scans of your receipts, save and come back later, and then send it.",
+            "Keep the access code private: it is only for this return.",
+        ]
 
     @property
     def reference(self) -> str:

@@ -247,6 +247,10 @@ def first_page(pdf: ReturnPDF, letter: Letter) -> None:
              ("Please reply by", long_date(letter.due_date) + (" (this date has passed)" if letter.overdue else ""),
               True),
              ("Reference to quote", letter.reference, True), ("Date of this letter", long_date(letter.as_of), False)]
+    if letter.access_code:
+        facts.insert(5, ("Your access code", letter.access_code, True))
+        if letter.portal_address:
+            facts.insert(6, ("Send it online at", letter.portal_address, False))
     pdf.table([Column("", 52), Column("", pdf.epw - 52)],
               [[Cell(label, bold=True), Cell(value, bold=bold)] for label, value, bold in facts], head=False)
     pdf.set_y(pdf.get_y() + 2)
@@ -322,6 +326,11 @@ def what_to_send(pdf: ReturnPDF, letter: Letter) -> None:
         pdf.lines_at(pdf.l_margin + 3, pdf.get_y(), 5, ["\u2022"], 0.52 * BODY)
         pdf.para(item, after=0, indent=8)
     pdf.set_y(pdf.get_y() + 2)
+    if letter.online:
+        pdf.room(40)
+        pdf.para("Send it online", size=14, style="B", after=1)
+        pdf.boxed(letter.online, MID, bold=False)
+        pdf.para("Or send it by email or post", size=14, style="B", after=1)
     for p in letter.how_to_send:
         pdf.para(p)
     pdf.room(30)

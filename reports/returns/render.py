@@ -36,8 +36,8 @@ def queries() -> dict[str, str]:
     return {name: sql.strip().rstrip(";") for name, sql in zip(parts[1::2], parts[2::2], strict=True)}
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cur = con.execute(sql)
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params) if params is not None else con.execute(sql)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -66,13 +66,43 @@ def fetch_letters(con: duckdb.DuckDBPyConnection, as_of: date, council: str) -> 
             for r in rows(con, q["returns"]) for key in [(r["budget_id"], r["period_start"])]]
 
 
-def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str) -> list[Path]:
-    """Write ``out_dir/returns/<budget_id>_<period_start>.pdf`` and ``.html`` for every unreceived return."""
+def fetch_letter(con: duckdb.DuckDBPyConnection, budget_id: str, period_start: date, as_of: date,
+                 council: str) -> Letter | None:
+    """One unreceived return's letter (the families' portal shows it), or None when it is not open.
+
+    The same four queries, each narrowed to the one return, so the portal and the
+    printed letter cannot disagree.
+    """
+    q = queries()
+    key = [budget_id, period_start]
+    one = "SELECT * FROM ({}) WHERE budget_id = ? AND period_start = ?"  # query.sql text, never input
+    per_budget = "SELECT * FROM ({}) WHERE budget_id = ?"
+    found = rows(con, one.format(q["returns"]), key)
+    if not found:
+        return None
+    lines = rows(con, one.format(q["lines"]), key)
+    payments = rows(con, one.format(q["payments"]), key)
+    domains = [r["outcome_domain"] for r in rows(con, per_budget.format(q["outcomes"]), [budget_id])]
+    return build_letter(found[0], lines, payments, domains, as_of, council)
+
+
+def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str,
+                   access_codes: dict[tuple[str, date], str] | None = None,
+                   portal_address: str = "") -> list[Path]:
+    """Write ``out_dir/returns/<budget_id>_<period_start>.pdf`` and ``.html`` for every unreceived return.
+
+    ``access_codes`` (from ``flows.portal.codes.issue_codes``) maps ``(budget_id, period_start)`` to
+    the one-time code for the families' portal: a letter whose return has one prints it, with
+    ``portal_address``. Codes are stored hashed, so a letter can print one only when it is issued.
+    """
     folder = out_dir / "returns"
     folder.mkdir(parents=True, exist_ok=True)
     template = environment().get_template("template.html.j2")
     written: list[Path] = []
+    codes = access_codes or {}
     for letter in fetch_letters(con, as_of, council):
+        letter.access_code = codes.get((letter.budget_id, letter.period_start), "")
+        letter.portal_address = portal_address if letter.access_code else ""
         stem = safe_stem(letter.reference)
         pdf_path, html_path = folder / f"{stem}.pdf", folder / f"{stem}.html"
         pdf_path.write_bytes(letter_pdf(letter))

@@ -1,0 +1,188 @@
+"""The portal's FastAPI application: configuration, page rendering, and the guards every request passes.
+
+``create_app(PortalConfig(warehouse=..., inbox=...))`` gives the app that
+``dprecon serve`` runs under uvicorn. Pages are server-rendered with the
+GOV.UK Frontend Jinja macros and work without JavaScript: every action is a
+form that posts and redirects. Guards:
+
+* a request body over its limit (a 10 MB file plus form overhead on upload
+  routes, 64 KB elsewhere) is cut off before it is read, whether or not it
+  declares its length, and the page says the file is too big;
+* every response carries a Content-Security-Policy (scripts only with the
+  page's nonce, nothing from other sites, no framing), ``nosniff``,
+  ``no-referrer`` and ``no-store``;
+* the log gets method, path and status of each request (paths hold at most a
+  budget reference, payment references and random ids), never the client's
+  address, a code, a name or anything typed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+from flows.portal import sessions
+from flows.portal.codes import utcnow
+from flows.portal.state import ensure, secret_key, state_dir_for
+from flows.portal.uploads import MAX_BYTES
+from reports.returns.letter import gbp, long_date, short_date
+
+HERE = Path(__file__).parent
+COOKIE = "dprecon_portal"
+SIGN_IN_COOKIE = "dprecon_portal_form"
+FORM_LIMIT = 64 * 1024
+log = logging.getLogger("dprecon.portal")
+
+
+def today_london() -> date:
+    return datetime.now(ZoneInfo("Europe/London")).date()
+
+
+@dataclass
+class PortalConfig:
+    warehouse: Path
+    inbox: Path
+    state_dir: Path | None = None  # default: beside the warehouse (data/portal)
+    council: str = "Demo Council"
+    max_upload_bytes: int = MAX_BYTES
+    secure_cookies: bool | None = None  # None: Secure exactly when the request came over https
+    today: Callable[[], date] = today_london
+    now: Callable[[], datetime] = utcnow
+    on_submit: Callable[[Path], None] | None = None  # e.g. start the intake; default: leave it for the next one
+    state: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.state = ensure(self.state_dir or state_dir_for(self.warehouse))
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(HERE / "templates"),
+                             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(gbp=gbp, long_date=long_date, short_date=short_date)
+    return env
+
+
+class Portal:
+    """What the route handlers share: configuration, templates, sessions and CSRF checks."""
+
+    def __init__(self, config: PortalConfig) -> None:
+        self.config = config
+        self.env = environment()
+        self.key = secret_key(config.state)
+        self.sign_in_tokens = sessions.SignInTokens(self.key)
+
+    @property
+    def uploads(self) -> Path:
+        return self.config.state / "uploads"
+
+    def client_key(self, request: Request) -> str:
+        """Where a request came from, as a keyed hash: rate limits without keeping anyone's address."""
+        host = request.client.host if request.client else "unknown"
+        return hmac.new(self.key, host.encode(), "sha256").hexdigest()[:32]
+
+    def secure(self, request: Request) -> bool:
+        if self.config.secure_cookies is not None:
+            return self.config.secure_cookies
+        return request.url.scheme == "https"
+
+    def set_cookie(self, response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="strict",
+                            secure=self.secure(request))
+
+    def session(self, request: Request) -> sessions.Session | None:
+        return sessions.find(self.config.state, request.cookies.get(COOKIE), self.config.now())
+
+    def render(self, request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+        nonce = secrets.token_urlsafe(16)
+        body = self.env.get_template(template).render(
+            council=self.config.council, cspNonce=nonce, request_path=request.url.path, **context)
+        response = HTMLResponse(body, status_code=status)
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self'; img-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        return response
+
+    def message(self, request: Request, status: int, title: str, text: str, signed_in: bool = False) -> HTMLResponse:
+        return self.render(request, "message.html", status=status, title=title, text=text, signed_in=signed_in)
+
+
+def same_origin(request: Request) -> bool:
+    """A browser's Origin header, when it sends one, must be this site."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+class BodyLimit:
+    """Cut off request bodies over the limit without reading them; the route sees ``body_too_large``."""
+
+    def __init__(self, app, limit_for: Callable[[str], int]) -> None:
+        self.app, self.limit_for = app, limit_for
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        limit = self.limit_for(scope["path"])
+        state = scope.setdefault("state", {})
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            state["body_too_large"] = True
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            if state.get("body_too_large"):
+                return {"type": "http.request", "body": b"", "more_body": False}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    state["body_too_large"] = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        return await self.app(scope, limited, send)
+
+
+def create_app(config: PortalConfig) -> FastAPI:
+    from flows.portal.routes import router
+
+    app = FastAPI(title="Direct payment evidence", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.portal = Portal(config)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.middleware("http")
+    async def headers_and_log(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", "default-src 'none'; style-src 'self'; "
+                                    "frame-ancestors 'none'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        log.info("%s %s %s", request.method, request.url.path, response.status_code)
+        return response
+
+    upload_limit = config.max_upload_bytes + FORM_LIMIT
+    app.add_middleware(BodyLimit, limit_for=lambda path: upload_limit if path.endswith("/upload") else FORM_LIMIT)
+    return app
