@@ -33,7 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
 from flows.portal import sessions
-from flows.portal.codes import utcnow
+from flows.portal.codes import aware, utcnow
 from flows.portal.state import ensure, secret_key, state_dir_for
 from flows.portal.uploads import MAX_BYTES
 from reports.returns.letter import gbp, long_date, short_date
@@ -64,6 +64,8 @@ class PortalConfig:
 
     def __post_init__(self) -> None:
         self.state = ensure(self.state_dir or state_dir_for(self.warehouse))
+        clock = self.now
+        self.now = lambda: aware(clock())  # sessions and codes compare in UTC
 
 
 def environment() -> Environment:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from flows.portal.state import database
+from flows.portal.state import database, state_dir_for
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 12
@@ -68,6 +68,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(now: datetime | None) -> datetime:
+    """``now`` in UTC; a naive datetime is taken as this machine's local time."""
+    if now is None:
+        return utcnow()
+    return now.astimezone(UTC)
+
+
+def state_folder(path: Path) -> Path:
+    """The portal's state folder, given that folder or the warehouse file it sits beside."""
+    return state_dir_for(path) if path.suffix == ".duckdb" or path.is_file() else path
+
+
 def issue_code(state_dir: Path, budget_id: str, period_start: date, now: datetime | None = None,
                valid_days: int = VALID_DAYS) -> str:
     """A fresh code for one return; any earlier code for it stops working."""
@@ -82,8 +94,10 @@ def issue_codes(state_dir: Path, returns: list[tuple[str, date]], now: datetime 
     to render and passes the answer to ``render_returns(access_codes=...)``.
     A return that already has a live code keeps it (its letter was printed with
     it) unless ``replace``; only the returns given a new code are in the answer.
+    ``state_dir`` may also be the warehouse file: its state folder beside it is used.
     """
-    now = now or utcnow()
+    state_dir = state_folder(state_dir)
+    now = aware(now)
     expires = now + timedelta(days=valid_days)
     out: dict[tuple[str, date], str] = {}
     with database(state_dir) as con:
@@ -101,7 +115,7 @@ def issue_codes(state_dir: Path, returns: list[tuple[str, date]], now: datetime 
 
 
 def revoke(state_dir: Path, budget_id: str, period_start: date) -> None:
-    with database(state_dir) as con:
+    with database(state_folder(state_dir)) as con:
         con.execute("DELETE FROM codes WHERE budget_id = ? AND period_start = ?",
                     [normalise_budget(budget_id), period_start.isoformat()])
 
@@ -113,7 +127,7 @@ def check_sign_in(state_dir: Path, budget_typed: str, code_typed: str, client: s
     ``client`` is an opaque key for where the attempt came from (the portal
     passes a keyed hash of the address, never the address itself).
     """
-    now = now or utcnow()
+    now = aware(now)
     budget = normalise_budget(budget_typed)
     keys = (f"budget:{budget}", f"client:{client}")
     with database(state_dir) as con:

@@ -88,12 +88,13 @@ def fetch_letter(con: duckdb.DuckDBPyConnection, budget_id: str, period_start: d
 
 def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str,
                    access_codes: dict[tuple[str, date], str] | None = None,
-                   portal_address: str = "") -> list[Path]:
+                   portal_address: str = "", only: set[tuple[str, date]] | None = None) -> list[Path]:
     """Write ``out_dir/returns/<budget_id>_<period_start>.pdf`` and ``.html`` for every unreceived return.
 
     ``access_codes`` (from ``flows.portal.codes.issue_codes``) maps ``(budget_id, period_start)`` to
     the one-time code for the families' portal: a letter whose return has one prints it, with
     ``portal_address``. Codes are stored hashed, so a letter can print one only when it is issued.
+    ``only``, when given, limits the letters to those ``(budget_id, period_start)`` returns.
     """
     folder = out_dir / "returns"
     folder.mkdir(parents=True, exist_ok=True)
@@ -101,6 +102,8 @@ def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, c
     written: list[Path] = []
     codes = access_codes or {}
     for letter in fetch_letters(con, as_of, council):
+        if only is not None and (letter.budget_id, letter.period_start) not in only:
+            continue
         letter.access_code = codes.get((letter.budget_id, letter.period_start), "")
         letter.portal_address = portal_address if letter.access_code else ""
         stem = safe_stem(letter.reference)
