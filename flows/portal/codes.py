@@ -60,7 +60,7 @@ def normalise_budget(typed: str) -> str:
     return typed.strip().upper()
 
 
-def digest(code: str, salt: bytes, cost: int = COST) -> bytes:
+def digest(code: str, salt: bytes, cost: int) -> bytes:
     return hashlib.scrypt(normalise_code(code).encode(), salt=salt, n=cost, r=8, p=1, dklen=32)
 
 
@@ -107,9 +107,9 @@ def issue_codes(state_dir: Path, returns: list[tuple[str, date]], now: datetime 
             key = (normalise_budget(budget_id), period_start.isoformat())
             if key in live and not replace:
                 continue
-            code, salt = new_code(), secrets.token_bytes(16)
+            code, salt, cost = new_code(), secrets.token_bytes(16), COST
             con.execute("INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [*key, salt, digest(code, salt), COST, now.isoformat(), expires.isoformat()])
+                        [*key, salt, digest(code, salt, cost), cost, now.isoformat(), expires.isoformat()])
             out[(budget_id, period_start)] = code
     return out
 
