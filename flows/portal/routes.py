@@ -231,12 +231,13 @@ async def upload(request: Request, ref: str):
     if isinstance(ctx, Response):
         return ctx
     pm = payment_of(ctx, ref)
+    # a body over the limit is cut off unread, whether its length was declared or only found out
+    form = None if too_large(request) else await form_of(request, files=1)
     if too_large(request):
         if pm is None:
             return not_found(request)
         return payment_page(request, ctx, pm, [error(
             f"The selected file must be smaller than {p.config.max_upload_bytes // (1024 * 1024)} MB", "file")], 413)
-    form = await form_of(request, files=1)
     if not csrf_ok(request, ctx.session, form):
         return forbidden(request)
     if pm is None:
