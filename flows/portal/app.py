@@ -10,7 +10,7 @@ form that posts and redirects. Guards:
   declares its length, and the page says the file is too big;
 * every response carries a Content-Security-Policy (scripts only with the
   page's nonce, nothing from other sites, no framing), ``nosniff``,
-  ``no-referrer`` and ``no-store``;
+  ``same-origin`` referrers (nothing leaves the site) and ``no-store``;
 * the log gets method, path and status of each request (paths hold at most a
   budget reference, payment references and random ids), never the client's
   address, a code, a name or anything typed.
@@ -178,7 +178,7 @@ def create_app(config: PortalConfig) -> FastAPI:
         response.headers.setdefault("Content-Security-Policy", "default-src 'none'; style-src 'self'; "
                                     "frame-ancestors 'none'")
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes browsers send Origin: null
         response.headers["X-Frame-Options"] = "DENY"
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"

@@ -126,6 +126,11 @@ def healthz():
     return Response("ok", media_type="text/plain")
 
 
+@router.get("/favicon.ico")
+def favicon():
+    return Response(status_code=204)  # browsers ask for it; the council's icon is not ours to ship
+
+
 def sign_in_form(request: Request, errors: list[dict] | None = None, budget: str = "", status: int = 200):
     p = portal(request)
     nonce = request.cookies.get(SIGN_IN_COOKIE) or sessions.SignInTokens.nonce()

@@ -301,7 +301,7 @@ def test_pages_carry_a_strict_content_security_policy(portal):
     nonce = re.search(r"'nonce-([^']+)'", csp)[1]
     assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
     assert re.findall(r"<script nonce=\"([^\"]+)\"", res.text) == [nonce]
-    assert res.headers["x-content-type-options"] == "nosniff" and res.headers["referrer-policy"] == "no-referrer"
+    assert res.headers["x-content-type-options"] == "nosniff" and res.headers["referrer-policy"] == "same-origin"
     assert res.headers["cache-control"] == "no-store"
 
 
