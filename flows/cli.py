@@ -143,6 +143,78 @@ def demo(
     )
 
 
+@app.command()
+def intake(
+    inbox: Path = typer.Option(None, help="the council's inbox folder [default: data/inbox]"),
+    warehouse: Path = typer.Option(None, help="the DuckDB warehouse file [default: data/warehouse.duckdb]"),
+    as_of: str = typer.Option(None, "--as-of", help="the date to judge from, YYYY-MM-DD [default: today]"),
+) -> None:
+    """Take in newly submitted evidence returns now (the 15-minute flow, once).
+
+    Example: dprecon intake
+    """
+    s = Settings()
+    quiet_prefect_defaults()
+    from flows.scheduled import evidence_intake
+    from flows.warehouse import WarehouseBusy
+
+    try:
+        result = evidence_intake(inbox=inbox or s.inbox, warehouse=warehouse or s.warehouse,
+                                 as_of=_parse_date(as_of))
+    except WarehouseBusy as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(3) from e
+    console.print(json.dumps(result, indent=2, default=str))
+
+
+@app.command("close-periods")
+def close_periods(
+    warehouse: Path = typer.Option(None, help="the DuckDB warehouse file [default: data/warehouse.duckdb]"),
+    reports: Path = typer.Option(None, help="where reports are written [default: data/reports]"),
+    as_of: str = typer.Option(None, "--as-of", help="the date to judge from, YYYY-MM-DD [default: today]"),
+) -> None:
+    """Issue the evidence returns of monitoring periods that have ended (the daily flow, once).
+
+    Example: dprecon close-periods --as-of 2026-04-01
+    """
+    s = Settings()
+    quiet_prefect_defaults()
+    from flows.scheduled import period_close
+
+    result = period_close(warehouse=_warehouse(warehouse), reports=reports or s.reports, as_of=_parse_date(as_of))
+    console.print(json.dumps(result, indent=2, default=str))
+
+
+@app.command()
+def councils(
+    config: Path = typer.Argument(..., help="the councils file (see docs/operations.md)"),
+    as_of: str = typer.Option(None, "--as-of", help="the date to judge from, YYYY-MM-DD [default: today]"),
+) -> None:
+    """Run the nightly job for every council in a councils file, one subflow run each, here.
+
+    Example: dprecon councils councils.yaml --as-of 2026-03-31
+    """
+    quiet_prefect_defaults()
+    from flows.councils import CouncilConfigError, load_councils
+
+    try:
+        load_councils(config)
+    except CouncilConfigError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
+    from flows.nightly import councils as councils_flow
+
+    state = councils_flow(config=config, as_of=_parse_date(as_of), deployment=None, workers=Settings().workers,
+                          return_state=True)
+    states = state.result(raise_on_failure=False)
+    if isinstance(states, dict):
+        for cid, s in states.items():
+            console.print(f"{cid}: {s}")
+    if not state.is_completed():
+        console.print(f"[red]{state.message}[/red]")
+        raise typer.Exit(1)
+
+
 review_app = typer.Typer(help="Finance officers' decisions on exceptions.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 

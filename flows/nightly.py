@@ -1,12 +1,15 @@
-"""The ``nightly`` Prefect flow: each stage of flows/job.py as a task.
+"""The ``nightly`` Prefect flow (each stage of flows/job.py as a task) and the
+``councils`` flow that runs it for every council in a councils file.
 
-No retries: stages write only the run's private working copy; a failed run is
-discarded whole and the published warehouse is untouched (I/O retries belong
-to the tasks that fetch or send things, and this flow has none).
+Retries on I/O only: the report stage (writing files to a share) and the
+artifacts (calls to the Prefect API). Ingest, reconcile and flag write only
+the run's private working copy; a failed run is discarded whole and the
+published warehouse is untouched, so retrying them inside a run buys nothing.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -18,30 +21,42 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.job import run_job
+from flows.settings import Settings
 from flows.validation import validate_batch
+
+IO_STAGES = {"report"}
 
 
 @task(cache_policy=NO_CACHE, task_run_name="{name}")
-def stage(name: str, fn, *args: Any) -> Any:
+def _stage(name: str, fn, *args: Any) -> Any:
     return fn(*args)
 
 
+def stage(name: str, fn, *args: Any) -> Any:
+    task_ = _stage.with_options(retries=2, retry_delay_seconds=5) if name in IO_STAGES else _stage
+    return task_(name, fn, *args)
+
+
 @flow(name="nightly")
-def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = None, workers: int = 2) -> dict:
-    """``as_of`` defaults to today in Europe/London (what a scheduled run wants)."""
+def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = None, workers: int = 2,
+            council: str | None = None) -> dict:
+    """``as_of`` defaults to today in Europe/London (what a scheduled run wants);
+    ``council`` is the name printed on reports and letters [default: settings]."""
     logger = get_run_logger()
     if as_of is None:
         as_of = datetime.now(ZoneInfo("Europe/London")).date()
+    logger.info("nightly as of %s on %s", as_of, os.environ.get("PREFECT__WORKER_NAME", "this process"))
     result = run_job(
         inbox, warehouse, reports, as_of,
         validate=validate_batch, workers=workers,
         run_id=str(flow_run.get_id() or uuid.uuid4()),
-        step=stage, log=logger.info,
+        step=stage, log=logger.info, council=council or Settings().council_name,
     )
     publish_artifacts(result, warehouse, as_of)
     return result
 
 
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
     """What an operator sees in the Prefect UI: counts, money at stake, and the new
     exceptions by id (no names or payees: personal data stays in the warehouse)."""
@@ -66,3 +81,62 @@ def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
     create_table_artifact(key="nightly-new-exceptions", description="Exceptions first raised tonight", table=[
         {"exception_id": e, "rule": r, "severity": s, "budget": b, "period": str(p), "amount": f"{a:.2f}" if a is not None else ""}
         for e, r, s, b, p, a in new])
+
+
+@flow(name="councils")
+def councils(config: Path, as_of: date | None = None, deployment: str | None = "nightly/nightly",
+             workers: int = 2) -> dict[str, str]:
+    """Run the nightly job for every council in ``config``, each as its own subflow run.
+
+    With ``deployment`` (the default, under a server) each council becomes a run
+    of that deployment, so every worker on the pool can take one: more workers
+    on more machines take more councils. With ``deployment=None`` (local, no
+    server) the councils run one after another in this process.
+    Returns each council's final state; fails if any council failed, after all have run.
+    """
+    from prefect.deployments import run_deployment
+
+    from flows.councils import load_councils
+
+    logger = get_run_logger()
+    listed = load_councils(Path(config))
+    if as_of is None:
+        as_of = datetime.now(ZoneInfo("Europe/London")).date()
+    states: dict[str, str] = {}
+    if deployment is None:
+        for council, paths in listed:
+            sub = nightly.with_options(flow_run_name=f"nightly-{council.id}")
+            state = sub(**paths, as_of=as_of, workers=workers, council=council.name, return_state=True)
+            states[council.id] = state.type.value
+    else:
+        started = {council.id: run_deployment(
+            deployment, parameters={**{k: str(v) for k, v in paths.items()}, "as_of": as_of.isoformat(),
+                                    "workers": workers, "council": council.name},
+            flow_run_name=f"nightly-{council.id}", timeout=0, as_subflow=True)
+            for council, paths in listed}
+        states = wait_for_runs({cid: run.id for cid, run in started.items()})
+    for cid, state in states.items():
+        logger.info("council %s: %s", cid, state)
+    failed = [cid for cid, state in states.items() if state != "COMPLETED"]
+    if failed:
+        raise RuntimeError(f"the nightly run did not complete for: {', '.join(failed)}; the others did")
+    return states
+
+
+def wait_for_runs(runs: dict[str, Any], poll_seconds: float = 3.0) -> dict[str, str]:
+    """Poll the API until every run is final; each run's final state type, by key."""
+    import time
+
+    from prefect.client.orchestration import get_client
+
+    final: dict[str, str] = {}
+    with get_client(sync_client=True) as client:
+        while len(final) < len(runs):
+            for key, run_id in runs.items():
+                if key not in final:
+                    state = client.read_flow_run(run_id).state
+                    if state is not None and state.is_final():
+                        final[key] = state.type.value
+            if len(final) < len(runs):
+                time.sleep(poll_seconds)
+    return final

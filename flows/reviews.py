@@ -61,11 +61,15 @@ def append(warehouse: Path, exception_id: str, reviewer: str, decision: str, not
         raise ValueError("only a 'recovered' decision takes an amount")
     record = dict(exception_id=exception_id, reviewer=reviewer, decided_at=(now or datetime.now()).isoformat(),
                   decision=decision, note=note, amount_recovered=str(amount) if amount is not None else None)
-    path = store_path(warehouse)
+    append_record(store_path(warehouse), record)
+    return record
+
+
+def append_record(path: Path, record: dict) -> None:
+    """One JSON line, appended under a lock and on disk before this returns."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
-        f.write(json.dumps(record) + "\n")
+        f.write(json.dumps(record, default=str) + "\n")
         f.flush()
         os.fsync(f.fileno())
-    return record

@@ -1,0 +1,78 @@
+"""Period close: issue each family's evidence return once, when its monitoring period has ended.
+
+The nightly report keeps an officers' copy of every return still outstanding
+under ``REPORTS/<as-of>/returns/``. Issuing is different: it happens once per
+return, the letter carries the family's one-time access code for the portal
+(stored only hashed, so it can be printed only now), and it is recorded in
+``returns_issued.jsonl`` beside the warehouse: input, not derived state, so a
+rebuilt warehouse cannot make the council post a letter twice. Letters go to
+``REPORTS/issued/<as-of>/returns/`` for the post room.
+
+Example: the quarter 1 January–31 March closes; the first run on or after
+1 April issues ``DP000011-1_2026-01-01.pdf`` with its code; the next day's run
+issues nothing for it again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from flows.reviews import append_record
+
+
+def ledger_path(warehouse: Path) -> Path:
+    return warehouse.with_name("returns_issued.jsonl")
+
+
+def issued(warehouse: Path) -> set[tuple[str, date]]:
+    path = ledger_path(warehouse)
+    if not path.exists():
+        return set()
+    out = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            r = json.loads(line)
+            out.add((r["budget_id"], date.fromisoformat(r["period_start"])))
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn last line from a crash mid-append: that letter was never recorded
+    return out
+
+
+def issue_codes(warehouse: Path, due: list[tuple[str, date]], now: datetime) -> dict[tuple[str, date], str]:
+    """One-time portal codes for these returns (none if the portal is not installed)."""
+    try:
+        from flows.portal.codes import issue_codes as portal_issue
+    except ImportError:
+        return {}
+    return portal_issue(warehouse, due, now, replace=True)
+
+
+def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str,
+                  log: Callable[[str], None] = lambda msg: None, portal_address: str = "") -> dict:
+    from reports.returns.render import render_returns
+
+    done = issued(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        open_returns = con.execute(
+            "SELECT budget_id, period_start FROM audit.evidence_returns "
+            "WHERE received_at IS NULL AND period_end < ? ORDER BY 1, 2", [as_of]).fetchall()
+        due = [key for key in open_returns if key not in done]
+        if not due:
+            log(f"period close: nothing to issue ({len(open_returns)} open return(s) already issued)")
+            return {"issued": 0, "already_issued": len(open_returns)}
+        codes = issue_codes(warehouse, due, datetime.now())
+        out = reports / "issued" / as_of.isoformat()
+        written = render_returns(con, out, as_of, council, access_codes=codes, portal_address=portal_address,
+                                 only=set(due))
+    stamp = datetime.now().isoformat(timespec="seconds")
+    for budget_id, period_start in due:
+        append_record(ledger_path(warehouse), {"budget_id": budget_id, "period_start": period_start.isoformat(),
+                                               "issued_at": stamp, "folder": str(out), "with_code": bool(codes)})
+    log(f"period close: {len(due)} return(s) issued to {out}")
+    return {"issued": len(due), "already_issued": len(open_returns) - len(due), "folder": str(out),
+            "files": len(written)}

@@ -1,0 +1,37 @@
+"""The daytime flows: ``evidence_intake`` (every 15 minutes) and ``period_close`` (daily).
+
+Thin wiring over flows/intake.py and flows/period_close.py; see docs/operations.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo("Europe/London")).date()
+
+
+@flow(name="evidence_intake")
+def evidence_intake(inbox: Path, warehouse: Path, as_of: date | None = None) -> dict:
+    """Take in the evidence returns families have sent since the last look."""
+    from flows.intake import run_intake
+    from flows.validation import validate_batch
+
+    logger = get_run_logger()
+    return run_intake(Path(inbox), Path(warehouse), as_of or _today(), validate=validate_batch, log=logger.info)
+
+
+@flow(name="period_close")
+def period_close(warehouse: Path, reports: Path, as_of: date | None = None, council: str | None = None) -> dict:
+    """Issue the evidence returns of every monitoring period that has ended and not been issued yet."""
+    from flows.period_close import issue_returns
+    from flows.settings import Settings
+
+    logger = get_run_logger()
+    return issue_returns(Path(warehouse), Path(reports), as_of or _today(), council or Settings().council_name,
+                         log=logger.info)
