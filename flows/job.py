@@ -50,6 +50,33 @@ def report_stage(con, reports: Path, as_of: date, council: str) -> list[str]:
     return [str(p) for p in render(con, out, as_of, council) + render_returns(con, out, as_of, council)]
 
 
+def quiet_night(con, ingested: dict, as_of: date, reviews: pl.DataFrame) -> bool:
+    """Nothing to recompute: no new file content since the last completed run (tonight's
+    or the evidence intake's), that run judged the same day, and no officer decision
+    since. A new policy.yaml is a new file, so not quiet."""
+    if ingested["accepted"] or ingested["quarantined"]:
+        return False
+    last = read(con, "SELECT as_of, finished_at FROM land.runs WHERE status = 'completed' "
+                     "ORDER BY finished_at DESC LIMIT 1")
+    if last.height == 0 or last["as_of"][0] != as_of:
+        return False
+    since = read(con, "SELECT count(*) AS n FROM land.ingest_log WHERE status <> 'duplicate' AND seen_at > ?",
+                 [last["finished_at"][0]])  # e.g. evidence taken in by the intake since
+    if since["n"][0]:
+        return False
+    return int(read(con, "SELECT count(*) AS n FROM core.reviews")["n"][0]) == reviews.height
+
+
+def standing_books(con) -> tuple[dict, dict]:
+    """The counts a run reports, read from the books as they stand."""
+    counts = read(con, """SELECT (SELECT count(*) FROM core.transactions) AS transactions,
+        (SELECT count(*) FROM core.invoices) AS invoices, (SELECT count(*) FROM core.matches) AS matches,
+        (SELECT count(*) FROM core.budgets) AS budgets""").to_dicts()[0]
+    open_by_rule = read(con, "SELECT rule_code, count(*) AS n FROM core.exceptions WHERE status = 'open' "
+                             "GROUP BY 1 ORDER BY 1")
+    return counts, dict(open_by_rule.iter_rows())
+
+
 def refresh_reviews(warehouse: Path) -> None:
     """Publish the review store's decisions into the warehouse now, without a full run."""
     with exclusive(warehouse):
@@ -88,13 +115,21 @@ def run_job(
             log("ingest: {files_seen} files seen, {accepted} accepted, {duplicate} duplicate, "
                 "{quarantined} quarantined; {rows_loaded} rows loaded, {rows_quarantined} set aside".format(**ingested))
             pause_point("reconcile")
-            books = step("reconcile", reconcile_mod.rebuild_core, con, as_of, policy)
-            reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
-                          "matches": books.matches.height, "budgets": books.budgets.height}
-            log(f"reconcile: {reconciled}")
-            flagged = step("flag", reconcile_mod.raise_exceptions, con, books, reviews_mod.load(warehouse))
-            log(f"flag: {flagged}")
-            written = step("report", report_stage, con, reports, as_of, council)
+            reviews = reviews_mod.load(warehouse)
+            if quiet_night(con, ingested, as_of, reviews):
+                reconciled, flagged = standing_books(con)
+                log("nothing new since the last run for this day: the books stand as they are "
+                    f"({reconciled}; open exceptions {flagged})")
+                done = (reports / as_of.isoformat() / "exceptions.html").exists()
+                written = [] if done else step("report", report_stage, con, reports, as_of, council)
+            else:
+                books = step("reconcile", reconcile_mod.rebuild_core, con, as_of, policy)
+                reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
+                              "matches": books.matches.height, "budgets": books.budgets.height}
+                log(f"reconcile: {reconciled}")
+                flagged = step("flag", reconcile_mod.raise_exceptions, con, books, reviews)
+                log(f"flag: {flagged}")
+                written = step("report", report_stage, con, reports, as_of, council)
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])
             append(con, "land", LAND["runs"], pl.DataFrame([dict(
                 run_id=run_id, as_of=as_of, started_at=started, finished_at=datetime.now(),

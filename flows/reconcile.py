@@ -25,6 +25,7 @@ from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
 from pipelines.rules import Books
 from pipelines.rules import evidence as evidence_rules
+from pipelines.rules import spending as spending_rules
 from pipelines.rules.run import RAISED, raise_all, settle
 from pipelines.statements import balance_breaks, statement_coverage
 from schemas.policy import Policy
@@ -98,12 +99,15 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
     return dict(counts.iter_rows())
 
 
+EVIDENCE_RULES = ("EVIDENCE_OVERDUE", "CASH_WITHDRAWAL")  # the rules that look at evidence received
+
+
 def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy,
                      reviews: pl.DataFrame) -> dict[str, int]:
-    """The evidence intake's update, between nightly runs: evidence returns and
-    EVIDENCE_OVERDUE recomputed from the books the last night published plus the
-    evidence that has arrived since. Every other exception is left exactly as the
-    night settled it."""
+    """The evidence intake's update, between nightly runs: evidence returns and the
+    rules that depend on evidence (EVIDENCE_OVERDUE, CASH_WITHDRAWAL) recomputed
+    from the books the last night published plus the evidence that has arrived
+    since. Every other exception is left exactly as the night settled it."""
     budgets = read(con, "SELECT * FROM core.budgets")
     periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
     txns = assign_period(read(con, "SELECT * FROM core.transactions"), periods)
@@ -112,17 +116,17 @@ def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy
                   periods=periods, txns=txns, invoices=empty, matches=empty, positions=empty, lines=empty,
                   coverage=empty, balance_breaks=empty, evidence=evidence_items(con))
     returns = evidence_rules.evidence_returns(books)
-    overdue = evidence_rules.evidence_overdue(books, returns)
-    raised = pl.DataFrame(overdue, schema=RAISED, orient="row") if overdue else pl.DataFrame(schema=RAISED)
+    rows = evidence_rules.evidence_overdue(books, returns) + spending_rules.cash_withdrawal(books)
+    raised = pl.DataFrame(rows, schema=RAISED, orient="row") if rows else pl.DataFrame(schema=RAISED)
     history = read(con, "SELECT * FROM land.exception_history")
-    is_evidence = pl.col("rule_code") == "EVIDENCE_OVERDUE"
-    settled = settle(raised.unique("exception_id", keep="first"), history.filter(is_evidence), pl.DataFrame(), as_of)
+    mine = pl.col("rule_code").is_in(EVIDENCE_RULES)
+    settled = settle(raised.unique("exception_id", keep="first"), history.filter(mine), pl.DataFrame(), as_of)
     replace_table(con, "land", LAND["exception_history"],
-                  pl.concat([history.filter(~is_evidence).select(settled.columns).cast(settled.schema), settled]))
+                  pl.concat([history.filter(~mine).select(settled.columns).cast(settled.schema), settled]))
     apply_reviews(con, reviews)
     replace_table(con, "core", CORE["evidence_returns"], conform(returns, CORE["evidence_returns"]))
     return {"returns": returns.height, "received": returns.filter(pl.col("received_at").is_not_null()).height,
-            "evidence_overdue": raised.height}
+            "raised": raised.height}
 
 
 def apply_reviews(con: duckdb.DuckDBPyConnection, reviews: pl.DataFrame) -> None:

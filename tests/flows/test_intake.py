@@ -47,8 +47,9 @@ def submit(inbox, name, rows, files=()):
 def test_a_return_arriving_marks_it_received_and_settles_only_its_overdue_flag(council):
     wh, inbox, as_of = council["warehouse"], council["inbox"], council["as_of"]
     budget, period, outstanding, ref, _txn = overdue_return_with_items(wh)
-    before = query(wh, "SELECT exception_id, status, last_seen FROM audit.exceptions "
-                       "WHERE rule_code <> 'EVIDENCE_OVERDUE' ORDER BY 1")
+    others = ("SELECT exception_id, status, last_seen FROM audit.exceptions "
+              "WHERE rule_code NOT IN ('EVIDENCE_OVERDUE', 'CASH_WITHDRAWAL') ORDER BY 1")
+    before = query(wh, others)
     submit(inbox, f"{budget}_{period}", [f"{budget},{period},{ref},receipt,till.pdf,12.50,shopping"], ["till.pdf"])
 
     later = as_of + timedelta(days=1)
@@ -62,9 +63,8 @@ def test_a_return_arriving_marks_it_received_and_settles_only_its_overdue_flag(c
     status = query(wh, f"""SELECT status FROM audit.exceptions WHERE rule_code = 'EVIDENCE_OVERDUE'
                          AND budget_id = '{budget}' AND period_start = DATE '{period}'""")
     assert status == [("resolved",)]
-    # every other exception is exactly as the night left it
-    assert query(wh, "SELECT exception_id, status, last_seen FROM audit.exceptions "
-                     "WHERE rule_code <> 'EVIDENCE_OVERDUE' ORDER BY 1") == before
+    # every exception that does not look at evidence is exactly as the night left it
+    assert query(wh, others) == before
     # the evidence row leads back to its file and line
     assert query(wh, f"SELECT source_path, source_line FROM land.evidence_items WHERE transaction_ref = '{ref}'") == [
         (f"evidence/{budget}_{period}/manifest.csv", 2)]
@@ -102,3 +102,22 @@ def test_intake_then_nightly_agree(council):
     after_night = dump_views(wh)
     assert after_night["evidence_returns"] == after_intake["evidence_returns"]
     assert after_night["exceptions"] == after_intake["exceptions"]
+
+
+def test_receipts_for_cash_settle_the_cash_flag_at_intake_as_the_night_would(council):
+    from tests.flows.helpers import run
+
+    wh, inbox, as_of = council["warehouse"], council["inbox"], council["as_of"]
+    found = query(wh, "SELECT budget_id, period_start, evidence FROM audit.exceptions "
+                      "WHERE rule_code = 'CASH_WITHDRAWAL' AND status = 'open' ORDER BY 1, 2 LIMIT 1")
+    assert found, "the simulated council should have cash taken out without receipts"
+    budget, period, evidence = found[0]
+    submit(inbox, "cash-receipts", [f"{budget},{period},{txn},explanation,,,paid the window cleaner in cash"
+                                    for txn in evidence.split()])
+    run_intake(inbox, wh, as_of, validate=validate_batch)
+    status = f"""SELECT status FROM audit.exceptions WHERE rule_code = 'CASH_WITHDRAWAL'
+                 AND budget_id = '{budget}' AND period_start = DATE '{period}'"""
+    assert query(wh, status) == [("resolved",)]
+    after_intake = dump_views(wh)["exceptions"]
+    run(inbox, wh, as_of)
+    assert dump_views(wh)["exceptions"] == after_intake

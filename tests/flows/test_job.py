@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,29 @@ def test_a_second_writer_is_refused(tmp_path):
     with exclusive(wh), pytest.raises(WarehouseBusy, match="another dprecon run"):
         with exclusive(wh):
             pass
+
+
+def test_a_quiet_night_recomputes_nothing_but_a_new_day_or_decision_does(inbox, tmp_path):
+    from flows.job import run_job
+    from flows.reviews import append as add_review
+    from flows.validation import validate_batch
+
+    wh = tmp_path / "w.duckdb"
+    run(inbox, wh)
+    first = dump_views(wh)
+
+    def night(as_of):
+        stages = []
+        run_job(inbox, wh, tmp_path / "reports", as_of, validate=validate_batch, workers=1,
+                step=lambda name, fn, *a: stages.append(name) or fn(*a))
+        return stages
+
+    assert night(date(2025, 6, 30)) == ["ingest"]  # same day, nothing new: reports already there
+    assert {k: v for k, v in dump_views(wh).items() if k != "ingest_log"} == {
+        k: v for k, v in first.items() if k != "ingest_log"}
+    assert len(query(wh, "SELECT * FROM audit.runs")) == 2
+    exception_id = query(wh, "SELECT exception_id FROM audit.exceptions LIMIT 1")[0][0]
+    add_review(wh, exception_id, "jsmith", "dismissed", "checked with the family", None)
+    assert "reconcile" in night(date(2025, 6, 30))  # a decision since the last run
+    assert night(date(2025, 6, 30)) == ["ingest"]
+    assert "reconcile" in night(date(2025, 7, 1))  # a new day moves what is due
