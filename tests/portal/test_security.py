@@ -50,10 +50,13 @@ def test_another_familys_uploads_cannot_be_removed_and_form_fields_cannot_switch
     [b_upload] = upload_ids(b.get(f"/return/payments/{portal.b.refs[0]}").text)
     a = portal.signed_in(portal.a)
     csrf = token(a)
+    upload(a, portal.a.refs[0], "a.pdf", PDF, csrf=csrf)
+    [a_upload] = upload_ids(a.get(f"/return/payments/{portal.a.refs[0]}").text)
     for ref in (portal.b.refs[0], portal.a.refs[0]):
         res = a.post(f"/return/payments/{ref}/files/{b_upload}/remove", data={"csrf_token": csrf})
         assert res.status_code == 404
-    assert (portal.config.state / "uploads" / b_upload).exists()
+    assert (portal.config.state / "uploads" / b_upload).exists() and (portal.config.state / "uploads" / a_upload).exists()
+    assert upload_ids(a.get(f"/return/payments/{portal.a.refs[0]}").text) == [a_upload]
     # naming B's return in the form changes nothing: the session decides
     res = a.post(f"/return/payments/{portal.a.refs[0]}/explanation",
                  data={"csrf_token": csrf, "explanation": "mine", "budget_id": portal.b.budget_id,
@@ -184,6 +187,37 @@ def test_oversize_uploads_are_refused_whether_or_not_they_declare_their_length(p
     assert files_under(config.state) == before
     ok = upload(c, ref, "fits.pdf", b"%PDF-" + b"0" * (1024 * 1024 - 5))
     assert ok.status_code == 303
+
+
+def test_the_body_limit_stops_reading_at_the_limit_and_never_reads_a_declared_oversize_body():
+    import asyncio
+
+    from flows.portal.app import BodyLimit
+
+    chunk, limit = 65536, 1024 * 1024
+
+    def run(headers):
+        pulled, got = [0], []
+
+        async def receive():
+            pulled[0] += 1
+            return {"type": "http.request", "body": b"x" * chunk, "more_body": pulled[0] < 1000}
+
+        async def inner(scope, receive, send):
+            while True:
+                m = await receive()
+                got.append(len(m["body"]))
+                if not m.get("more_body"):
+                    break
+
+        scope = {"type": "http", "method": "POST", "path": "/return/payments/E1/upload", "headers": headers}
+        asyncio.run(BodyLimit(inner, lambda path: limit)(scope, receive, None))
+        return scope["state"].get("body_too_large"), pulled[0], sum(got)
+
+    too_large, pulled, seen = run([])  # chunked: no length declared
+    assert too_large and pulled == limit // chunk + 1 and seen == limit
+    too_large, pulled, seen = run([(b"content-length", str(1000 * chunk).encode())])
+    assert too_large and pulled == 0 and seen == 0
 
 
 def test_a_large_form_post_elsewhere_is_cut_off(portal):
