@@ -37,3 +37,17 @@ def test_the_commands_have_help_with_an_example():
                           (["portal", "issue-code", "--help"], "Example: dprecon portal issue-code DP000011-1")):
         result = runner.invoke(app, args)
         assert result.exit_code == 0 and example in " ".join(result.output.split())
+
+
+def test_intake_after_submit_starts_the_intake_for_this_inbox_and_warehouse(monkeypatch, tmp_path):
+    import subprocess
+
+    from flows.portal.serve import intake_starter
+
+    started = []
+    monkeypatch.setattr(subprocess, "Popen", lambda argv, **kw: started.append((argv, kw)))
+    intake_starter(tmp_path / "inbox", tmp_path / "w.duckdb")(tmp_path / "inbox" / "evidence" / "x")
+    [(argv, kw)] = started
+    assert argv[1:] == ["-m", "flows.cli", "intake", "--inbox", str(tmp_path / "inbox"),
+                        "--warehouse", str(tmp_path / "w.duckdb")]
+    assert kw["start_new_session"] is True and kw["stdin"] == subprocess.DEVNULL
