@@ -50,15 +50,17 @@ def one(accounts: int, seed: int) -> None:
             stages[name] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    run_job(inbox, work / "w.duckdb", work / "reports", as_of, validate=validate_batch, workers=2, step=timed)
+    result = run_job(inbox, work / "w.duckdb", work / "reports", as_of, validate=validate_batch, workers=2,
+                     step=timed)
     total = time.perf_counter() - t
     for name, secs in stages.items():
         print(f"  {name:<10} {secs:7.1f} s")
     print(f"  {'publish+':<10} {total - sum(stages.values()):7.1f} s  (copy, lock, runs row, checkpoint, swap)")
     print(f"  {'total':<10} {total:7.1f} s")
+    print("  by step: " + ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items()))
     t = time.perf_counter()
     run_job(inbox, work / "w.duckdb", work / "reports", as_of, validate=validate_batch, workers=2)
-    print(f"  quiet night (nothing new): {time.perf_counter() - t:.1f} s")
+    print(f"  quiet night (nothing new, same day): {time.perf_counter() - t:.1f} s")
     f = floor(inbox)
     print(f"  floor (parse every input once, serial): {f:.1f} s; end to end = {total / f:.2f} x floor")
     print(f"  peak memory so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

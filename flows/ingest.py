@@ -22,6 +22,7 @@ import polars as pl
 import yaml
 
 from flows.inbox import InboxFile, parse_one, scan
+from flows.timing import Stopwatch
 from flows.warehouse import append, read
 from pipelines.ingest import QUARANTINE_SCHEMA, cast_batch, file_id_for, plan_files, split_failures
 from pipelines.model import Parsed
@@ -87,12 +88,15 @@ def ingest(
     workers: int = 2,
     now: datetime | None = None,
     under: str | None = None,
+    clock: Stopwatch | None = None,
 ) -> IngestSummary:
     """``validate(table, text_frame) -> {row: [reasons]}`` is injected (GX in production).
     ``under`` limits the run to one inbox folder (the evidence intake reads ``evidence``)."""
     now = now or datetime.now()
+    clock = clock or Stopwatch()
     summary = IngestSummary()
-    files = scan(inbox, under)
+    with clock.lap("scan"):
+        files = scan(inbox, under)
     summary.files_seen = len(files)
     known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
     new, dups = plan_files([(f.relpath, f.sha256) for f in files], known)
@@ -129,7 +133,8 @@ def ingest(
             to_parse.append(f)
     summary.new_files = [f.relpath for f in to_parse]
 
-    parsed = parse_files(inbox, to_parse, workers)
+    with clock.lap("parse"):
+        parsed = parse_files(inbox, to_parse, workers)
 
     # Gather text rows per table across files, with lineage.
     batches: dict[str, list[pl.DataFrame]] = defaultdict(list)
@@ -163,13 +168,16 @@ def ingest(
             if c.name not in batch.columns:
                 batch = batch.with_columns(pl.lit(None, pl.String).alias(c.name))
         batch = batch.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])
-        good, bad = split_failures(table, batch, validate(table, batch))
+        with clock.lap("validate"):
+            failures = validate(table, batch)
+        good, bad = split_failures(table, batch, failures)
         typed, bad_cast = cast_batch(table, good)
         for q in (bad, bad_cast):
             if q.height:
                 quarantine_frames.append(q)
                 valid_q.update(q["file_id"].to_list())
-        fresh = _load_table(con, name, typed, seq0 + len(log_rows))
+        with clock.lap("load"):
+            fresh = _load_table(con, name, typed, seq0 + len(log_rows))
         if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
             loaded.update(typed["file_id"].to_list())
             new_rows.update(fresh)

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import polars as pl
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
 from flows import reviews as reviews_mod
+from flows.timing import Stopwatch
 from flows.warehouse import append, exclusive, open_working_copy, publish, read
 from schemas.warehouse import LAND
 
@@ -104,14 +106,17 @@ def run_job(
 ) -> dict:
     run_id = run_id or str(uuid.uuid4())
     started = datetime.now()
+    clock = Stopwatch()
     with exclusive(warehouse):
-        con, nxt = open_working_copy(warehouse)
+        with clock.lap("copy"):
+            con, nxt = open_working_copy(warehouse)
         try:
             policy, problem = ingest_mod.load_policy(inbox)
             if problem:
                 log(problem)
             pause_point("ingest")
-            ingested = step("ingest", ingest_mod.ingest, con, inbox, run_id, validate, workers).as_dict()
+            ingested = step("ingest", partial(ingest_mod.ingest, clock=clock), con, inbox, run_id, validate,
+                            workers).as_dict()
             log("ingest: {files_seen} files seen, {accepted} accepted, {duplicate} duplicate, "
                 "{quarantined} quarantined; {rows_loaded} rows loaded, {rows_quarantined} set aside".format(**ingested))
             pause_point("reconcile")
@@ -123,13 +128,15 @@ def run_job(
                 done = (reports / as_of.isoformat() / "exceptions.html").exists()
                 written = [] if done else step("report", report_stage, con, reports, as_of, council)
             else:
-                books = step("reconcile", reconcile_mod.rebuild_core, con, as_of, policy)
+                books = step("reconcile", partial(reconcile_mod.rebuild_core, clock=clock), con, as_of, policy)
                 reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
                               "matches": books.matches.height, "budgets": books.budgets.height}
                 log(f"reconcile: {reconciled}")
-                flagged = step("flag", reconcile_mod.raise_exceptions, con, books, reviews)
+                with clock.lap("rules"):
+                    flagged = step("flag", reconcile_mod.raise_exceptions, con, books, reviews)
                 log(f"flag: {flagged}")
-                written = step("report", report_stage, con, reports, as_of, council)
+                with clock.lap("reports"):
+                    written = step("report", report_stage, con, reports, as_of, council)
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])
             append(con, "land", LAND["runs"], pl.DataFrame([dict(
                 run_id=run_id, as_of=as_of, started_at=started, finished_at=datetime.now(),
@@ -139,7 +146,9 @@ def run_job(
         except BaseException:
             con.close()
             raise
-        publish(con, nxt, warehouse)
-    return {"run_id": run_id, "as_of": as_of.isoformat(), "ingest": ingested,
+        with clock.lap("publish"):
+            publish(con, nxt, warehouse)
+    log(f"seconds by step: {clock.rounded()}")
+    return {"run_id": run_id, "as_of": as_of.isoformat(), "ingest": ingested, "seconds": clock.rounded(),
             "reconcile": reconciled, "exceptions": flagged, "reports": written,
             "warehouse": str(warehouse)}

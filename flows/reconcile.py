@@ -11,6 +11,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
 from pipelines.classify import categorise, classify_transactions
 from pipelines.ledger import (
@@ -54,39 +55,50 @@ def evidence_items(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         FROM land.evidence_items e JOIN land.ingest_log l USING (file_id)""")
 
 
-def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy) -> Books:
-    reg = load_register(con)
-    budgets, plan_lines, providers = reg["budgets"], reg["plan_lines"], reg["providers"]
-    lines = read(con, "SELECT * FROM land.statement_lines")
-    txns = classify_transactions(attach_budgets(dedupe_transactions(lines), budgets), policy)
-    txns = txns.with_columns(pl.Series("evidence_ref", [evidence_ref(a, t) for a, t in
-                                                        txns.select("account_id", "transaction_id").iter_rows()],
-                                       dtype=pl.String))
-    result = match_within_accounts(txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")),
-                                   providers, budgets)
-    invoices = result.invoices
-    txns = categorise(txns, result.matches, invoices, providers, plan_lines, policy)
-    periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
-    txns = assign_period(txns, periods)
-    started = periods.filter(pl.col("period_start") <= as_of)
-    positions = budget_positions(budgets, started, txns, invoices, result.matches, opening_balances(lines))
-    lines_pos = line_positions(budgets, started, plan_lines, txns)
-    formats = read(con, "SELECT file_id, format FROM land.ingest_log WHERE format IS NOT NULL")
-    evidence = evidence_items(con)
-    for name, frame in reg.items():
-        replace_table(con, "core", CORE[name], conform(frame, CORE[name]))
-    replace_table(con, "core", CORE["transactions"], conform(txns, CORE["transactions"]))
-    replace_table(con, "core", CORE["invoices"], conform(invoices, CORE["invoices"]))
-    replace_table(con, "core", CORE["matches"], conform(result.matches, CORE["matches"]))
-    replace_table(con, "core", CORE["budget_positions"], conform(positions, CORE["budget_positions"]))
-    replace_table(con, "core", CORE["line_positions"], conform(lines_pos, CORE["line_positions"]))
+def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, clock: Stopwatch | None = None) -> Books:
+    clock = clock or Stopwatch()
+    with clock.lap("ledger"):
+        reg, txns, lines = _ledger(con, policy)
+    with clock.lap("match"):
+        budgets, plan_lines, providers = reg["budgets"], reg["plan_lines"], reg["providers"]
+        result = match_within_accounts(txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")),
+                                       providers, budgets)
+        invoices = result.invoices
+        txns = categorise(txns, result.matches, invoices, providers, plan_lines, policy)
+    with clock.lap("positions"):
+        periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
+        txns = assign_period(txns, periods)
+        started = periods.filter(pl.col("period_start") <= as_of)
+        positions = budget_positions(budgets, started, txns, invoices, result.matches, opening_balances(lines))
+        lines_pos = line_positions(budgets, started, plan_lines, txns)
+    with clock.lap("load"):
+        formats = read(con, "SELECT file_id, format FROM land.ingest_log WHERE format IS NOT NULL")
+        evidence = evidence_items(con)
+        for name, frame in reg.items():
+            replace_table(con, "core", CORE[name], conform(frame, CORE[name]))
+        replace_table(con, "core", CORE["transactions"], conform(txns, CORE["transactions"]))
+        replace_table(con, "core", CORE["invoices"], conform(invoices, CORE["invoices"]))
+        replace_table(con, "core", CORE["matches"], conform(result.matches, CORE["matches"]))
+        replace_table(con, "core", CORE["budget_positions"], conform(positions, CORE["budget_positions"]))
+        replace_table(con, "core", CORE["line_positions"], conform(lines_pos, CORE["line_positions"]))
+        coverage = statement_coverage(lines, read(con, "SELECT * FROM land.statement_balances"), formats)
+        breaks = balance_breaks(lines, read(con, "SELECT file_id, line FROM land.quarantine"))
     return Books(
         as_of=as_of, policy=policy, budgets=budgets, plan_lines=plan_lines, providers=providers,
         periods=periods, txns=txns, invoices=invoices, matches=result.matches, positions=positions,
-        lines=lines_pos, coverage=statement_coverage(lines, read(con, "SELECT * FROM land.statement_balances"), formats),
-        balance_breaks=balance_breaks(lines, read(con, "SELECT file_id, line FROM land.quarantine")),
-        evidence=evidence,
+        lines=lines_pos, coverage=coverage, balance_breaks=breaks, evidence=evidence,
     )
+
+
+def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
+    """The register as it stands, and every transaction once, classified, with its evidence reference."""
+    reg = load_register(con)
+    lines = read(con, "SELECT * FROM land.statement_lines")
+    txns = classify_transactions(attach_budgets(dedupe_transactions(lines), reg["budgets"]), policy)
+    txns = txns.with_columns(pl.Series("evidence_ref", [evidence_ref(a, t) for a, t in
+                                                        txns.select("account_id", "transaction_id").iter_rows()],
+                                       dtype=pl.String))
+    return reg, txns, lines
 
 
 def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.DataFrame) -> dict[str, int]:
