@@ -165,11 +165,12 @@ class BodyLimit:
 
 
 def create_app(config: PortalConfig) -> FastAPI:
-    from flows.portal.routes import router
+    from flows.portal import routes, sending
 
     app = FastAPI(title="Direct payment evidence", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = Portal(config)
-    app.include_router(router)
+    app.include_router(routes.router)
+    app.include_router(sending.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.middleware("http")
