@@ -27,7 +27,8 @@ def statement(acct: str, month_start: date, n: int, xml: bool, seed: int) -> byt
     lines = []
     for k in range(n):
         d = month_start + timedelta(days=(k * 29) // max(n, 1))
-        amount = f"-{(seed * 7 + k * 13) % 9000 / 100 + 1:.2f}" if k else "1200.00"
+        pence = (seed * 7 + k * 13) % 9000 + 100  # whole pence: no float near money
+        amount = f"-{pence // 100}.{pence % 100:02d}" if k else "1200.00"
         stamp = d.strftime("%Y%m%d") + ("000000[+1:BST]" if xml else "")
         name = "NORTHSHIRE COUNCIL DP" if k == 0 else f"CAF\u00c9 {k} \u00a3 SHOP"
         if xml:
