@@ -33,5 +33,6 @@ def period_close(warehouse: Path, reports: Path, as_of: date | None = None, coun
     from flows.settings import Settings
 
     logger = get_run_logger()
-    return issue_returns(Path(warehouse), Path(reports), as_of or _today(), council or Settings().council_name,
-                         log=logger.info)
+    settings = Settings()
+    return issue_returns(Path(warehouse), Path(reports), as_of or _today(), council or settings.council_name,
+                         log=logger.info, portal_address=settings.portal_address)

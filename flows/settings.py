@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     reports: Path = Path("data/reports")
     workers: int = max(1, os.cpu_count() or 1)
     council_name: str = "Demo Council"
+    portal_address: str = ""  # the families' portal as printed on letters, e.g. https://evidence.example.gov.uk
 
 
 def quiet_prefect_defaults() -> None:
