@@ -371,5 +371,22 @@ def portal_issue_code(
     typer.echo(code)
 
 
+@portal_app.command("revoke-code")
+def portal_revoke_code(
+    budget_id: str = typer.Argument(..., help="the budget reference, e.g. DP000011-1"),
+    period: str = typer.Argument(..., help="the start date of the return's monitoring period, YYYY-MM-DD"),
+    warehouse: Path = typer.Option(None, help="the DuckDB warehouse file [default: data/warehouse.duckdb]"),
+    state: Path = typer.Option(None, help="the portal's state folder [default: 'portal' beside the warehouse]"),
+) -> None:
+    """Stop a return's access code working (a letter lost or sent to the wrong address).
+
+    Example: dprecon portal revoke-code DP000011-1 2026-01-01
+    """
+    from flows.portal.codes import revoke
+
+    revoke(state or (warehouse or Settings().warehouse), budget_id, _parse_date(period))
+    console.print(f"The access code for {budget_id} from {period} no longer works; issue a new one if needed.")
+
+
 if __name__ == "__main__":
     app()

@@ -51,3 +51,13 @@ def test_intake_after_submit_starts_the_intake_for_this_inbox_and_warehouse(monk
     assert argv[1:] == ["-m", "flows.cli", "intake", "--inbox", str(tmp_path / "inbox"),
                         "--warehouse", str(tmp_path / "w.duckdb")]
     assert kw["start_new_session"] is True and kw["stdin"] == subprocess.DEVNULL
+
+
+def test_a_revoked_code_no_longer_signs_in(sim_council, council_returns, tmp_path):
+    r = council_returns[0]
+    state = tmp_path / "portal"
+    where = ["--warehouse", str(sim_council["warehouse"]), "--state", str(state)]
+    code = runner.invoke(app, ["portal", "issue-code", r.budget_id, r.period_start.isoformat(), *where]).output.strip()
+    result = runner.invoke(app, ["portal", "revoke-code", r.budget_id, r.period_start.isoformat(), *where])
+    assert result.exit_code == 0, result.output
+    assert check_sign_in(state, r.budget_id, code, "cli-test").outcome == "wrong"
