@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,45 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def scan(inbox: Path, under: str | None = None) -> list[InboxFile]:
+class HashCache:
+    """Each inbox file's sha256, remembered against its (size, mtime, ctime, inode).
+
+    A file whose stat is unchanged is not read again: a quiet night hashes
+    nothing. ctime is set by the kernel whenever a file is written and cannot be
+    copied or forged by tools such as rsync, so a changed file always misses.
+    The cache is only a cache: it lives beside the warehouse, and losing it costs
+    one full hashing of the inbox.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.entries: dict[str, list] = {}
+        if path is not None and path.exists():
+            try:
+                self.entries = json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, OSError):
+                self.entries = {}
+
+    def sha256(self, full: Path, rel: str) -> str:
+        st = full.stat()
+        key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        hit = self.entries.get(rel)
+        if hit is not None and hit[:4] == key:
+            return hit[4]
+        sha = sha256_of(full)
+        self.entries[rel] = [*key, sha]
+        return sha
+
+    def save(self, seen: set[str]) -> None:
+        if self.path is None:
+            return
+        keep = {k: v for k, v in self.entries.items() if k in seen}
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(keep), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None) -> list[InboxFile]:
     """Every file dprecon should account for, sorted by path (only those below
     ``inbox/under`` when given, e.g. ``evidence`` for the intake).
 
@@ -48,7 +87,8 @@ def scan(inbox: Path, under: str | None = None) -> list[InboxFile]:
                 continue
             kind = classify(rel)
             siblings = frozenset(n for n in names if n.lower() != "manifest.csv") if kind == "evidence_manifest" else frozenset()
-            out.append(InboxFile(rel, sha256_of(Path(root) / name), kind, siblings))
+            sha = hashes.sha256(Path(root) / name, rel) if hashes else sha256_of(Path(root) / name)
+            out.append(InboxFile(rel, sha, kind, siblings))
     return out
 
 

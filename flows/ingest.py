@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from flows.inbox import InboxFile, parse_one, scan
+from flows.inbox import HashCache, InboxFile, parse_one, scan
 from flows.timing import Stopwatch
 from flows.warehouse import append, read
 from pipelines.ingest import QUARANTINE_SCHEMA, cast_batch, file_id_for, plan_files, split_failures
@@ -89,6 +89,7 @@ def ingest(
     now: datetime | None = None,
     under: str | None = None,
     clock: Stopwatch | None = None,
+    hash_cache: Path | None = None,
 ) -> IngestSummary:
     """``validate(table, text_frame) -> {row: [reasons]}`` is injected (GX in production).
     ``under`` limits the run to one inbox folder (the evidence intake reads ``evidence``)."""
@@ -96,7 +97,10 @@ def ingest(
     clock = clock or Stopwatch()
     summary = IngestSummary()
     with clock.lap("scan"):
-        files = scan(inbox, under)
+        hashes = HashCache(hash_cache)
+        files = scan(inbox, under, hashes)
+        if under is None:
+            hashes.save({f.relpath for f in files})
     summary.files_seen = len(files)
     known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
     new, dups = plan_files([(f.relpath, f.sha256) for f in files], known)

@@ -52,6 +52,10 @@ def report_stage(con, reports: Path, as_of: date, council: str) -> list[str]:
     return [str(p) for p in render(con, out, as_of, council) + render_returns(con, out, as_of, council)]
 
 
+def hash_cache_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".hashes.json")
+
+
 def quiet_night(con, ingested: dict, as_of: date, reviews: pl.DataFrame) -> bool:
     """Nothing to recompute: no new file content since the last completed run (tonight's
     or the evidence intake's), that run judged the same day, and no officer decision
@@ -115,8 +119,8 @@ def run_job(
             if problem:
                 log(problem)
             pause_point("ingest")
-            ingested = step("ingest", partial(ingest_mod.ingest, clock=clock), con, inbox, run_id, validate,
-                            workers).as_dict()
+            ingested = step("ingest", partial(ingest_mod.ingest, clock=clock, hash_cache=hash_cache_path(warehouse)),
+                            con, inbox, run_id, validate, workers).as_dict()
             log("ingest: {files_seen} files seen, {accepted} accepted, {duplicate} duplicate, "
                 "{quarantined} quarantined; {rows_loaded} rows loaded, {rows_quarantined} set aside".format(**ingested))
             pause_point("reconcile")

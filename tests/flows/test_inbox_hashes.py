@@ -1,0 +1,50 @@
+"""The inbox hash cache: a quiet night reads no file, a changed file is always read again."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import flows.inbox as inbox_mod
+from flows.inbox import HashCache, scan
+from tests.conftest import SAMPLE_INBOX
+from tests.flows.helpers import copy_inbox
+
+
+def hashed_files(monkeypatch):
+    calls = []
+    real = inbox_mod.sha256_of
+    monkeypatch.setattr(inbox_mod, "sha256_of", lambda p: calls.append(p) or real(p))
+    return calls
+
+
+def test_unchanged_files_are_not_read_again_and_a_rewrite_is_caught(tmp_path, monkeypatch):
+    inbox = copy_inbox(SAMPLE_INBOX, tmp_path / "inbox")
+    cache = tmp_path / "hashes.json"
+    h = HashCache(cache)
+    first = scan(inbox, hashes=h)
+    h.save({f.relpath for f in first})
+
+    calls = hashed_files(monkeypatch)
+    again = scan(inbox, hashes=HashCache(cache))
+    assert calls == [] and again == first
+
+    # same size, mtime put back as it was: only ctime tells, and it must
+    target = inbox / first[-1].relpath
+    st = target.stat()
+    data = target.read_bytes()
+    time.sleep(0.01)
+    target.write_bytes(data[:-2] + bytes([data[-2] ^ 1]) + data[-1:])
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    changed = scan(inbox, hashes=HashCache(cache))
+    assert [p.name for p in calls] == [target.name]
+    assert {f.relpath: f.sha256 for f in changed} != {f.relpath: f.sha256 for f in first}
+
+
+def test_a_corrupt_cache_costs_only_a_full_hash(tmp_path, monkeypatch):
+    inbox = copy_inbox(SAMPLE_INBOX, tmp_path / "inbox")
+    cache = tmp_path / "hashes.json"
+    cache.write_text("{not json")
+    calls = hashed_files(monkeypatch)
+    files = scan(inbox, hashes=HashCache(cache))
+    assert len(calls) == len(files) > 0
