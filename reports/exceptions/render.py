@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
@@ -99,23 +101,7 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
                          (PARTITION BY budget_id ORDER BY period_start DESC) AS k FROM audit.budget_positions
                          WHERE period_end < ?) WHERE k = 1 ORDER BY weeks_held DESC NULLS LAST, budget_id LIMIT 15""", [as_of])
     flagged = sorted({e["budget_id"] for e in exceptions if e["budget_id"]})
-    details = []
-    for b in rows(con, "SELECT * FROM core.budgets WHERE list_contains(?, budget_id) ORDER BY budget_id", [flagged]):
-        b["positions"] = rows(con, "SELECT * FROM audit.budget_positions WHERE budget_id = ? ORDER BY period_start", [b["budget_id"]])
-        b["lines"] = rows(con, """SELECT line_id, any_value(outcome_domain) AS outcome_domain, any_value(category) AS category,
-                                  sum(planned) AS planned, sum(spent) AS spent FROM audit.line_positions
-                                  WHERE budget_id = ? AND period_start <= ? GROUP BY 1 ORDER BY 1""", [b["budget_id"], as_of])
-        b["spend_svg"] = bar_svg([(f"{p['period_start']} spent", p["spent"]) for p in b["positions"]])
-        ids = sorted({i for e in exceptions if e["budget_id"] == b["budget_id"] for i in (e["evidence"] or "").split()})
-        # transactions by account (spending outside the term has no budget), invoices by budget
-        b["evidence_rows"] = rows(con, """
-            SELECT transaction_id AS ref, date, payee AS party, amount, source_path, source_line
-            FROM audit.transactions WHERE account_id = ? AND list_contains(?, transaction_id)
-            UNION ALL
-            SELECT invoice_id, issue_date, provider_id, amount, source_path, source_line
-            FROM audit.invoices WHERE budget_id = ? AND list_contains(?, invoice_id)
-            ORDER BY 2, 1""", [b["account_id"], ids, b["budget_id"], ids])
-        details.append(b)
+    details = budget_details(con, exceptions, flagged, as_of)
     # spend to date against the pro-rata budget to date, for the flagged budgets
     pace = rows(con, """SELECT b.budget_id, sum(p.spent) AS spent, any_value(b.agreed_amount) AS agreed,
             any_value(b.start_date) AS start_date, any_value(b.end_date) AS end_date
@@ -140,6 +126,49 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
     html_path = out_dir / "exceptions.html"
     html_path.write_text(page, encoding="utf-8")
     return [html_path, *written]
+
+
+def budget_details(con: duckdb.DuckDBPyConnection, exceptions: list[dict], flagged: list[str],
+                   as_of: date) -> list[dict]:
+    """Each flagged budget with its positions, plan lines and evidence rows: four
+    set-based queries whatever the number of budgets (no query per budget)."""
+    refs: dict[str, set[str]] = defaultdict(set)
+    for e in exceptions:
+        if e["budget_id"]:
+            refs[e["budget_id"]].update((e["evidence"] or "").split())
+    budgets = rows(con, "SELECT * FROM core.budgets WHERE list_contains(?, budget_id) ORDER BY budget_id", [flagged])
+    positions = grouped(rows(con, "SELECT * FROM audit.budget_positions WHERE list_contains(?, budget_id) "
+                                  "ORDER BY budget_id, period_start", [flagged]))
+    lines = grouped(rows(con, """SELECT budget_id, line_id, any_value(outcome_domain) AS outcome_domain,
+                                 any_value(category) AS category, sum(planned) AS planned, sum(spent) AS spent
+                                 FROM audit.line_positions WHERE list_contains(?, budget_id) AND period_start <= ?
+                                 GROUP BY 1, 2 ORDER BY 1, 2""", [flagged, as_of]))
+    wanted = pl.DataFrame([(b["budget_id"], b["account_id"], ref) for b in budgets for ref in sorted(refs[b["budget_id"]])],
+                          schema={"budget_id": pl.String, "account_id": pl.String, "ref": pl.String}, orient="row")
+    con.register("__wanted", wanted.to_arrow())
+    try:
+        # transactions by account (spending outside the term has no budget), invoices by budget
+        evidence = grouped(rows(con, """
+            SELECT w.budget_id, t.transaction_id AS ref, t.date, t.payee AS party, t.amount, t.source_path, t.source_line
+            FROM __wanted w JOIN audit.transactions t ON t.account_id = w.account_id AND t.transaction_id = w.ref
+            UNION ALL
+            SELECT w.budget_id, i.invoice_id, i.issue_date, i.provider_id, i.amount, i.source_path, i.source_line
+            FROM __wanted w JOIN audit.invoices i ON i.budget_id = w.budget_id AND i.invoice_id = w.ref
+            ORDER BY 1, 3, 2"""))
+    finally:
+        con.unregister("__wanted")
+    for b in budgets:
+        key = b["budget_id"]
+        b["positions"], b["lines"], b["evidence_rows"] = positions[key], lines[key], evidence[key]
+        b["spend_svg"] = bar_svg([(f"{p['period_start']} spent", p["spent"]) for p in b["positions"]])
+    return budgets
+
+
+def grouped(found: list[dict], key: str = "budget_id") -> defaultdict[str, list[dict]]:
+    out: defaultdict[str, list[dict]] = defaultdict(list)
+    for r in found:
+        out[r[key]].append(r)
+    return out
 
 
 def write_csv(exceptions: list[dict], path: Path) -> Path:
