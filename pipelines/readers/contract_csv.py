@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import InvalidOperation
 
 import polars as pl
 
@@ -24,10 +25,21 @@ from pipelines.text import clean_cell, decode_text, normalise_date, normalise_mo
 from schemas.core import Kind, Table
 
 _HEADER_CLEAN = re.compile(r"[^a-z0-9]+")
+# csv_records' stand-in for a record it cannot read: [CSV_ERROR, reason]
+CSV_ERROR = "\x00csv-error"
 
 
 def header_key(name: str) -> str:
     return _HEADER_CLEAN.sub("_", name.strip().lower()).strip("_")
+
+
+def money_text(value: str | None) -> str | None:
+    """:func:`pipelines.text.normalise_money`, except that a number of more than
+    28 digits (too long for Decimal to round to pence) is unreadable, not a crash."""
+    try:
+        return normalise_money(value)
+    except InvalidOperation:
+        return None
 
 
 def normalise_value(kind: Kind, value: str | None) -> str | None:
@@ -35,7 +47,7 @@ def normalise_value(kind: Kind, value: str | None) -> str | None:
     if v is None:
         return None
     if kind is Kind.MONEY:
-        return normalise_money(v) or v
+        return money_text(v) or v
     if kind is Kind.DATE:
         return normalise_date(v) or v
     if kind is Kind.BOOL:
@@ -47,7 +59,8 @@ def csv_records(text: str) -> list[tuple[int, list[str]]]:
     """Rows with their 1-based physical line numbers; blank lines skipped.
 
     csv.reader tracks line_num across quoted newlines, so the number given is
-    the line on which the record starts.
+    the line on which the record starts. A record csv cannot read ends the
+    list as ``(line, [CSV_ERROR, reason])``: nothing after it can be trusted.
     """
     out: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -57,14 +70,33 @@ def csv_records(text: str) -> list[tuple[int, list[str]]]:
             row = next(reader)
         except StopIteration:
             break
-        except csv.Error:
-            # an unterminated quote swallows the rest: report it where it began
-            out.append((start, ["\x00csv-error"]))
+        except csv.Error as e:
+            out.append((start, [CSV_ERROR, _csv_problem(e)]))
             break
         if any(cell.strip() for cell in row):
             out.append((start, row))
         start = reader.line_num + 1
     return out
+
+
+def _csv_problem(e: csv.Error) -> str:
+    if "field limit" in str(e):
+        return (
+            f"a value on this line is longer than {csv.field_size_limit():,} characters, far longer "
+            "than any bank or provider writes: the file looks damaged and the rest of it cannot be read"
+        )
+    return f"this line cannot be read as CSV ({e}), so the rest of the file cannot be read"
+
+
+def trim_trailing(cells: list[str], width: int) -> list[str]:
+    """Drop empty cells beyond ``width`` at the end of a row ("a,b," exports).
+
+    One slice: trimming a cell at a time copied the row each time, and a row
+    of 150,000 commas took half a minute."""
+    end = len(cells)
+    while end > width and not cells[end - 1].strip():
+        end -= 1
+    return cells if end == len(cells) else cells[:end]
 
 
 def rows_to_frame(table: Table, rows: list[dict[str, str | None]]) -> pl.DataFrame:
@@ -117,14 +149,10 @@ def read_contract_csv(
     rows: list[dict[str, str | None]] = []
     width = len(header)
     for line, cells in records[1:]:
-        if cells == ["\x00csv-error"]:
-            parsed.quarantined.append(
-                Quarantined(line, "a quoted value is never closed, so the rest of the file cannot be read")
-            )
+        if cells[0] == CSV_ERROR:
+            parsed.quarantined.append(Quarantined(line, cells[1]))
             continue
-        # a trailing empty cell from "a,b," style exports is harmless
-        while len(cells) > width and cells[-1].strip() == "":
-            cells = cells[:-1]
+        cells = trim_trailing(cells, width)  # a trailing empty cell from "a,b," exports is harmless
         if len(cells) != width:
             parsed.quarantined.append(
                 Quarantined(

@@ -31,11 +31,12 @@ from defusedxml.ElementTree import DefusedXMLParser
 from pipelines.model import Parsed, Quarantined
 from pipelines.readers.contract_csv import (
     header_key,
+    money_text,
     normalise_value,
     read_contract_csv,
     rows_to_frame,
 )
-from pipelines.text import clean_cell, normalise_money
+from pipelines.text import clean_cell
 from schemas.core import Kind
 from schemas.inputs import CATEGORIES, INVOICE_KINDS, invoice_lines
 
@@ -189,7 +190,7 @@ def _document(doc: Element, line: int, notes: list[str]) -> tuple[dict, str | No
             "direct payments are made in pounds, so it cannot be matched to the account"
         )
     raw_amount = None if total is None else clean_cell(total.text)
-    amount = normalise_money(raw_amount)
+    amount = money_text(raw_amount)
     if amount is not None and Decimal(amount) < 0:
         # Peppol allows a "negative invoice" instead of a credit note
         is_credit = not is_credit
@@ -239,13 +240,17 @@ def _decimal(text: str | None) -> Decimal | None:
         d = Decimal(text) if text else None
     except InvalidOperation:
         return None
-    return d if d is not None and d.is_finite() else None
+    if d is None or not d.is_finite():
+        return None
+    # sizes no invoice holds; beyond them Decimal arithmetic overflows instead of answering
+    return d if d.is_zero() or -12 <= d.adjusted() < 16 else None
 
 
 def _quantity(text: str | None) -> str | None:
     """A quantity in the contract's spelling (up to four decimals), else None."""
     d = _decimal(clean_cell(text))
-    if d is None or d != d.quantize(Decimal("0.0001")) or abs(d) >= Decimal("1e14"):
+    # the size first: quantize raises on a number too long to round
+    if d is None or abs(d) >= Decimal("1e14") or d != d.quantize(Decimal("0.0001")):
         return None
     return f"{d.quantize(Decimal('0.0001')).normalize():f}"
 
@@ -277,6 +282,8 @@ def _lines(doc: Element, label: str, notes: list[str]) -> tuple[str | None, str 
     category = categories.pop() if len(categories) == 1 else None
     known = [q for q in quantities if q is not None]
     rate = next(iter(rates)) if len(rates) == 1 else None
+    if rate is not None and abs(rate) >= Decimal("1e16"):  # more than DECIMAL(18,2) holds
+        rate = None
     if not lines or len(known) != len(lines) or rate is None:
         if len(rates) > 1:
             notes.append(

@@ -64,8 +64,9 @@ from decimal import Decimal
 from typing import Any
 
 from pipelines.model import Parsed, Quarantined
-from pipelines.readers.contract_csv import rows_to_frame
+from pipelines.readers.contract_csv import money_text, rows_to_frame
 from pipelines.readers.ofx_clean import (
+    LONGEST,
     MARKER,
     OFX_CLOSE,
     OFX_OPEN,
@@ -78,7 +79,7 @@ from pipelines.readers.ofx_clean import (
     decode_ofx,
     local_time,
 )
-from pipelines.text import clean_cell, content_id, normalise_money
+from pipelines.text import clean_cell, content_id
 from schemas.inputs import statement_balances, statement_lines
 
 ASK_AGAIN = "ask the bank or card provider for a fresh download"
@@ -228,7 +229,7 @@ def _plain_date(raw: str | None) -> bool:
 def _money(value: object, raw: str | None) -> str | None:
     """ofxparse's Decimal in the contract's spelling; else the text as written."""
     if _plain_amount(raw) and isinstance(value, int | Decimal) and not isinstance(value, bool):
-        text = normalise_money(format(Decimal(value), "f"))
+        text = money_text(format(Decimal(value), "f"))
         if text is not None:
             return "0.00" if text == "-0.00" else text
     return clean_cell(raw)
@@ -250,6 +251,12 @@ def _why(block: Block, result: object) -> str | None:
 
     ``result`` is ofxparse's Transaction, or its complaint when it discarded it.
     """
+    huge = next((k for k, v in block.values.items() if len(v) > LONGEST), None)
+    if huge:
+        return (
+            f"its <{huge}> is {len(block.values[huge]):,} characters long, far longer than any "
+            f"bank writes: the file looks damaged; {ASK_AGAIN}"
+        )
     if result is None:
         return "the OFX parser returned nothing for this transaction"
     amount, when = block.values.get("TRNAMT"), block.values.get("DTPOSTED")

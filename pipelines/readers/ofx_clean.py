@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipelines.text import decode_text
@@ -33,18 +34,17 @@ OFX_CLOSE = re.compile(r"</OFX\s*>", re.I | re.A)
 STMTTRN_OPEN = re.compile(r"<STMTTRN\s*>", re.I | re.A)
 MARKER = "dprecon-"
 
-_TOKEN = re.compile(
-    r"<!\[CDATA\[(?P<cdata>.*?)\]\]>"
-    r"|<!--.*?-->"
-    r"|<[?!][^<>]*>"
-    r"|<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9_.]*)\s*(?P<empty>/?)>",
-    re.S | re.A,
-)
+_DECLARATION = re.compile(r"<[?!][^<>]*>")
+_TAG = re.compile(r"<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9_.]*)\s*(?P<empty>/?)>", re.A)
 _ENTITY = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|lt|gt|amp|quot|apos|nbsp);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'", "nbsp": "\u00a0"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ZONE = re.compile(r"\s*\[[^\]]*\]\s*$")
 _MILLIS = re.compile(r"^([0-9]{8,14})\.[0-9]+$")
+# No bank writes a value this long (OFX allows 32 characters for a payee, 255
+# for a memo). Longer ones are kept from ofxparse, whose number and date
+# regexes take time in the square or cube of a value's length: one damaged
+# 150,000-digit amount would hold the nightly run for hours.
+LONGEST = 1000
 
 STATEMENTS = {"STMTRS": "bank", "CCSTMTRS": "creditcard"}
 _STRUCTURAL = {"OFX", "STMTTRN", *STATEMENTS}
@@ -226,9 +226,47 @@ def _escape(value: str) -> str:
 
 def local_time(value: str) -> str:
     """``20260701000000.000[+1:BST]`` -> ``20260701000000``: the time as the holder saw it."""
-    value = _ZONE.sub("", value)
+    end = value.rstrip()
+    if end.endswith("]"):  # the zone: the last [...] (string search: a regex was quadratic here)
+        opening = value.find("[", value.rfind("]", 0, len(end) - 1) + 1, len(end) - 1)
+        if opening >= 0:
+            value = value[:opening].rstrip()
     m = _MILLIS.match(value)
     return m.group(1) if m else value
+
+
+def _tokens(text: str, start: int) -> Iterator[tuple[int, int, str | None, re.Match[str] | None]]:
+    """``(start, end, cdata, tag)`` for each CDATA section, comment, declaration
+    (``tag`` None) or tag from ``start`` on; text between them is not a token.
+
+    A scan from ``<`` to ``<`` rather than one regex: with ``<!--.*?-->`` in
+    it, every unclosed ``<!--`` searched to the end of the file, so a file
+    of 40,000 of them took minutes.
+    """
+    found: dict[str, int] = {}  # where each closer was last found (-1: nowhere further on)
+
+    def closer(mark: str, at: int) -> int:
+        j = found.get(mark)
+        if j is None or 0 <= j < at:
+            j = found[mark] = text.find(mark, at)
+        return j
+
+    i = text.find("<", start)
+    while i >= 0:
+        end, cdata, tag = -1, None, None
+        if text.startswith("<![CDATA[", i) and (j := closer("]]>", i + 9)) >= 0:
+            end, cdata = j + 3, text[i + 9 : j]
+        elif text.startswith("<!--", i) and (j := closer("-->", i + 4)) >= 0:
+            end = j + 3
+        elif m := _DECLARATION.match(text, i):
+            end = m.end()
+        elif tag := _TAG.match(text, i):
+            end = tag.end()
+        if end < 0:
+            i = text.find("<", i + 1)
+            continue
+        yield i, end, cdata, tag
+        i = text.find("<", end)
 
 
 def _events(text: str, start: int) -> list[tuple[str, str, int, int]]:
@@ -236,21 +274,20 @@ def _events(text: str, start: int) -> list[tuple[str, str, int, int]]:
     out: list[tuple[str, str, int, int]] = []
     pending: list[str] = []
     pos = start
-    for m in _TOKEN.finditer(text, start):
-        if m.start() > pos:
-            pending.append(unescape(text[pos : m.start()]))
-        pos = m.end()
-        if m.group("cdata") is not None:
-            pending.append(_CONTROL.sub("", m.group("cdata")))
+    for at, end, cdata, tag in _tokens(text, start):
+        if at > pos:
+            pending.append(unescape(text[pos:at]))
+        pos = end
+        if cdata is not None:
+            pending.append(_CONTROL.sub("", cdata))
             continue
-        name = m.group("name")
-        if name is None:  # comment, processing instruction, declaration
+        if tag is None:  # comment, processing instruction, declaration
             continue
         if pending:
-            out.append(("text", "".join(pending), m.start(), m.start()))
+            out.append(("text", "".join(pending), at, at))
             pending = []
-        kind = "close" if m.group("close") else "empty" if m.group("empty") else "open"
-        out.append((kind, name.upper(), m.start(), m.end()))
+        kind = "close" if tag.group("close") else "empty" if tag.group("empty") else "open"
+        out.append((kind, tag.group("name").upper(), at, end))
     return out
 
 
@@ -342,12 +379,19 @@ class _Writer:
             return
         parent = self.stack[-1][0] if self.stack else ""
         if self.block is not None:
-            self.block.values.setdefault(name, value)
+            self.block.values.setdefault(name, value)  # too long: the reader sets the block aside
             if name == "FITID":
                 return  # the block's marker stands in for it
         elif self.statement is not None:
             self.statement.values.setdefault(name, value)
             self.statement.values.setdefault(f"{parent}/{name}", value)
+            if len(value) > LONGEST:
+                self.fail(
+                    f"the <{name}> of the statement starting on line {self.statement.line} is "
+                    f"{len(value):,} characters long, far longer than any bank writes"
+                )
+        if len(value) > LONGEST:
+            return
         if name in _DROPPED_ELEMENTS or name in _DROPPED_AGGREGATES:
             return
         if name.startswith("DT"):

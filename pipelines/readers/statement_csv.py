@@ -37,13 +37,16 @@ from decimal import Decimal
 
 from pipelines.model import Parsed, Quarantined
 from pipelines.readers.contract_csv import (
+    CSV_ERROR,
     csv_records,
     header_key,
+    money_text,
     normalise_value,
     read_contract_csv,
     rows_to_frame,
+    trim_trailing,
 )
-from pipelines.text import clean_cell, content_id, decode_text, normalise_date, normalise_money
+from pipelines.text import clean_cell, content_id, decode_text, normalise_date
 from schemas.core import TEXT_PATTERNS, Kind
 from schemas.inputs import statement_balances, statement_lines
 from schemas.profiles import COLUMN_ROLES, Profile, bundled_profiles
@@ -174,12 +177,10 @@ def _read_profile(
             trailer = True  # a blank line after the transactions: what follows is a footer
         prev_line, prev_cells = line, cells
         raw = "\n".join(lines[line - 1 : line - 1 + _span(cells)])
-        if cells == ["\x00csv-error"]:
-            reason = "a quoted value is never closed, so the rest of the file cannot be read"
-            parsed.quarantined.append(Quarantined(line, reason, raw))
+        if cells[0] == CSV_ERROR:
+            parsed.quarantined.append(Quarantined(line, cells[1], raw))
             break
-        while len(cells) > width and not cells[-1].strip():
-            cells = cells[:-1]
+        cells = trim_trailing(cells, width)
         dated = col["date"] < len(cells) and _read_date(cells[col["date"]], profile) is not None
         labelled = header_key(cells[0]) in {header_key(x) for x in profile.trailer_labels}
         if labelled or (trailer and not dated):
@@ -291,7 +292,7 @@ def _pair_amount(
     """Signed amount from a paid-out / paid-in pair, or a reason it cannot be told."""
     if out_raw is None and in_raw is None:
         return None, f"this row has no amount in either {profile.paid_out} or {profile.paid_in}"
-    out_v, in_v = normalise_money(out_raw), normalise_money(in_raw)
+    out_v, in_v = money_text(out_raw), money_text(in_raw)
     for raw, v in ((out_raw, out_v), (in_raw, in_v)):
         if raw is not None and v is None:
             return raw, None  # left as written: validation shows the officer the bad value
