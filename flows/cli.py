@@ -71,14 +71,17 @@ def run(
     Example: dprecon run --inbox data/inbox --as-of 2026-03-31
     """
     s = Settings()
-    from flows.warehouse import WarehouseBusy
+    from flows.warehouse import WarehouseBusy, failure_message
 
+    day = _parse_date(as_of)
     try:
-        result = run_nightly(inbox or s.inbox, warehouse or s.warehouse, reports or s.reports,
-                             _parse_date(as_of), s.workers)
+        result = run_nightly(inbox or s.inbox, warehouse or s.warehouse, reports or s.reports, day, s.workers)
     except WarehouseBusy as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(3) from e
+    except Exception as e:  # the run could not complete: say why in words and exit non-zero
+        console.print(failure_message(e, warehouse or s.warehouse), style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from e
     if json_out:
         typer.echo(json.dumps(result, default=str))
     else:

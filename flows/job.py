@@ -44,12 +44,19 @@ def pause_point(name: str) -> None:
 
 def report_stage(con, reports: Path, as_of: date, council: str) -> list[str]:
     """Officers' exception report (HTML, CSV, XLSX) and the families' evidence returns
-    (PDF and HTML, one per return not yet received) under REPORTS/<as-of>/."""
+    (PDF and HTML, one per return not yet received) under REPORTS/<as-of>/.
+
+    Written into a hidden folder beside it, which takes the folder's place when
+    the warehouse is published: a full disk or a killed run never leaves a
+    half-written folder, nor reports of a warehouse that was not published."""
+    from flows.warehouse import staged_folder
     from reports.exceptions.render import render
     from reports.returns.render import render_returns
 
     out = reports / as_of.isoformat()
-    return [str(p) for p in render(con, out, as_of, council) + render_returns(con, out, as_of, council)]
+    with staged_folder(out, f"the reports for {as_of.isoformat()}", publish_with=con) as work:
+        written = render(con, work, as_of, council) + render_returns(con, work, as_of, council)
+    return [str(out / p.relative_to(work)) for p in written]
 
 
 def hash_cache_path(warehouse: Path) -> Path:

@@ -1,22 +1,27 @@
-"""A run killed with SIGKILL at any stage leaves the published warehouse
-byte-for-byte as it was; auditors can read it throughout; the next run succeeds."""
+"""A run killed with SIGKILL anywhere (between stages, or part-way through
+ingest, reconcile, the reports or publishing) leaves the published warehouse
+byte-for-byte as it was and no half-written report folder; auditors read
+the old warehouse throughout; the next run succeeds and leaves nothing behind.
+
+The killed runs are processes of their own (tests/reliability/child.py); they
+skip Great Expectations, whose ten-second import buys nothing in a run that is
+about to be killed. The runs before and after use it.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
-import subprocess
-import sys
-import time
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, SAMPLE_INBOX
+from tests.conftest import SAMPLE_INBOX
 from tests.flows.helpers import copy_inbox, query, run
+from tests.reliability.child import BOUNDARIES, INSIDE, kill, start, wait_for
 
+# A nightly run with Great Expectations, killable by DPRECON_PAUSE_AT (used by test_reviews).
 SCRIPT = """
 import sys
 from datetime import date
@@ -26,43 +31,68 @@ from flows.validation import validate_batch
 run_job(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[2]).parent / 'reports', date(2025, 6, 30),
         validate=validate_batch, workers=1)
 """
+DAY = "2025-06-30"
+NEW = "SELECT count(*) FROM audit.transactions WHERE transaction_id LIKE 'T10%'"
+# Tonight's report folder takes the place of the old one in publish, just
+# before the warehouse is swapped in: by these points it has.
+REPORTED = {"before-replace", "after-replace"}
 
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("stage", ["ingest", "reconcile", "publish"])
-def test_kill_at_any_stage_leaves_the_warehouse_intact(tmp_path, stage):
-    inbox = copy_inbox(SAMPLE_INBOX, tmp_path / "inbox")
-    wh = tmp_path / "w.duckdb"
-    # a published warehouse from an earlier night, with less in it
-    (inbox / "statements/cards-2025-04-copy.csv").rename(tmp_path / "later.csv")
-    run(inbox, wh)
-    before = sha(wh)
-    (tmp_path / "later.csv").rename(inbox / "statements/cards-2025-05.csv")
-    (inbox / "statements/cards-2025-05.csv").write_text(
-        (inbox / "statements/cards-2025-05.csv").read_text().replace("T000", "T100"))
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): sha(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def earlier_night(tmp_path_factory) -> Path:
+    """A warehouse and reports published by an earlier night; a new statement since."""
+    base = tmp_path_factory.mktemp("earlier")
+    inbox = copy_inbox(SAMPLE_INBOX, base / "inbox")
+    (inbox / "statements/cards-2025-04-copy.csv").rename(base / "later.csv")
+    run(inbox, base / "w.duckdb")
+    later = (base / "later.csv").read_text().replace("T000", "T100")
+    (inbox / "statements/cards-2025-05.csv").write_text(later)
+    (base / "later.csv").unlink()
+    return base
+
+
+@pytest.mark.parametrize("point", BOUNDARIES + INSIDE)
+def test_kill_anywhere_leaves_the_warehouse_and_reports_intact(earlier_night, tmp_path, point):
+    shutil.copytree(earlier_night, tmp_path, dirs_exist_ok=True)
+    inbox, wh, reports = tmp_path / "inbox", tmp_path / "w.duckdb", tmp_path / "reports"
+    before, reports_before = sha(wh), tree(reports / DAY)
+    published = query(wh, "SELECT count(*) FROM audit.transactions")
 
     marker = tmp_path / "paused"
-    env = dict(os.environ, DPRECON_PAUSE_AT=stage, DPRECON_PAUSE_MARKER=str(marker), PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(inbox), str(wh)], env=env, cwd=ROOT)
+    proc = start(inbox=inbox, warehouse=wh, reports=reports, pause=point, marker=marker)
     try:
-        deadline = time.time() + 120
-        while not marker.exists():
-            assert proc.poll() is None, "the run ended before reaching the pause point"
-            assert time.time() < deadline
-            time.sleep(0.1)
-        # an auditor reads while the run is under way
+        wait_for(marker, proc)
+        # an auditor reads while the run is under way, and sees the published night in full
         with duckdb.connect(str(wh), read_only=True) as con:
-            assert con.execute("SELECT count(*) FROM audit.transactions").fetchall()[0][0] > 0
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+            seen = con.execute("SELECT count(*) FROM audit.transactions").fetchall()
+        assert seen == published or point == "after-replace"
+        kill(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert sha(wh) == before
+
+    if point == "after-replace":  # the swap happened: the new warehouse is there, whole
+        assert query(wh, NEW)[0][0] > 0
+    else:
+        assert sha(wh) == before
+    visible = sorted(p.name for p in reports.iterdir() if not p.name.startswith("."))
+    assert visible == [DAY]
+    if point in REPORTED:  # tonight's reports are already in place, complete
+        assert sorted(tree(reports / DAY)) == sorted(reports_before)
+    else:
+        assert tree(reports / DAY) == reports_before
+
     result = run(inbox, wh)
-    assert result["ingest"]["accepted"] == 1
-    assert query(wh, "SELECT count(*) FROM audit.transactions WHERE transaction_id LIKE 'T10%'")[0][0] > 0
-    assert not wh.with_name(wh.name + ".next").exists()
+    assert result["ingest"]["accepted"] == (0 if point == "after-replace" else 1)
+    assert query(wh, NEW)[0][0] > 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("w.duckdb")) == [
+        "w.duckdb", "w.duckdb.hashes.json", "w.duckdb.lock"]
+    assert sorted(p.name for p in reports.iterdir()) == [DAY]  # no staging folder left behind
