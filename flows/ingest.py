@@ -161,13 +161,14 @@ def ingest(
             if name == "evidence_items":
                 lineage.append(pl.lit(str(Path(f.relpath).parent.as_posix())).alias("return_dir"))
             batches[name].append(frame.with_columns(lineage))
+        p.tables = {}  # the rows live on in the batches; a council-sized load must not hold them twice
 
     loaded: Counter[str] = Counter()
     valid_q: Counter[str] = Counter()
     new_rows: Counter[str] = Counter()
-    for name in sorted(batches):
+    for name in sorted(batches):  # popped one table at a time
         table = inputs.ALL_INPUTS[name]
-        batch = pl.concat(batches[name], how="diagonal_relaxed")
+        batch = pl.concat(batches.pop(name), how="diagonal_relaxed")
         for c in table.columns:
             if c.name not in batch.columns:
                 batch = batch.with_columns(pl.lit(None, pl.String).alias(c.name))

@@ -1,12 +1,15 @@
 """Validate text-form batches with Great Expectations.
 
 GX has no Polars engine, so the whole batch of one table (every new file of
-that kind in this run, concatenated) is handed over once in its pandas form.
+that kind in this run, concatenated) is handed over in its pandas form: once,
+or for a council-sized first load in slices of ``CHUNK_ROWS`` rows, so memory
+stays bounded (a table with a uniqueness check is always validated whole).
 The answer comes back as data: for each failing row, the reasons.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 from collections import defaultdict
 
@@ -16,6 +19,7 @@ from schemas.core import Table
 from schemas.expectations import build_suite, gx_module, reason_key
 
 _CONTEXT = None
+CHUNK_ROWS = 50_000
 
 
 def _context():
@@ -34,12 +38,32 @@ def _context():
     return _CONTEXT
 
 
-def validate_batch(table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
+def validate_batch(table: Table, frame: pl.DataFrame, chunk_rows: int = CHUNK_ROWS) -> dict[int, list[str]]:
     """Map row position (0-based, in ``frame``) → reasons it failed.
 
     ``frame`` is the text form of ``table`` (all String columns) plus any
     extra lineage columns, which GX does not look at.
     """
+    if any(c.unique for c in table.columns) or frame.height <= chunk_rows:
+        return _validate(table, frame)
+    failures: dict[int, list[str]] = {}
+    for offset in range(0, frame.height, chunk_rows):
+        for row, reasons in _validate(table, frame.slice(offset, chunk_rows)).items():
+            failures[offset + row] = reasons
+        _give_back_memory()
+    return failures
+
+
+def _give_back_memory() -> None:
+    """The pandas form is millions of small Python strings; once freed, hand the
+    pages back to the system (glibc keeps them otherwise), so peak memory is one slice."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _validate(table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
     if frame.height == 0:
         return {}
     ctx = _context()
