@@ -80,7 +80,8 @@ def run(
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(3) from e
     except Exception as e:  # the run could not complete: say why in words and exit non-zero
-        console.print(failure_message(e, warehouse or s.warehouse), style="red", markup=False, highlight=False)
+        console.print(failure_message(e, warehouse or s.warehouse), style="red", markup=False,
+                      highlight=False, soft_wrap=True)
         raise typer.Exit(1) from e
     if json_out:
         typer.echo(json.dumps(result, default=str))

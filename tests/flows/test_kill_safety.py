@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import SAMPLE_INBOX
-from tests.flows.helpers import copy_inbox, query, run
+from tests.flows.helpers import query, run
+from tests.reliability import child
 from tests.reliability.child import BOUNDARIES, INSIDE, kill, start, wait_for
 
 # A nightly run with Great Expectations, killable by DPRECON_PAUSE_AT (used by test_reviews).
@@ -48,15 +48,7 @@ def tree(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def earlier_night(tmp_path_factory) -> Path:
-    """A warehouse and reports published by an earlier night; a new statement since."""
-    base = tmp_path_factory.mktemp("earlier")
-    inbox = copy_inbox(SAMPLE_INBOX, base / "inbox")
-    (inbox / "statements/cards-2025-04-copy.csv").rename(base / "later.csv")
-    run(inbox, base / "w.duckdb")
-    later = (base / "later.csv").read_text().replace("T000", "T100")
-    (inbox / "statements/cards-2025-05.csv").write_text(later)
-    (base / "later.csv").unlink()
-    return base
+    return child.earlier_night(tmp_path_factory.mktemp("earlier"))
 
 
 @pytest.mark.parametrize("point", BOUNDARIES + INSIDE)

@@ -44,6 +44,20 @@ INSIDE = ("mid-ingest", "mid-reconcile", "mid-report", "before-replace", "after-
 # ---- the test's side -----------------------------------------------------------------
 
 
+def earlier_night(base: Path) -> Path:
+    """A warehouse and reports published by an earlier night (the sample inbox,
+    through Great Expectations), and a new card statement in the inbox since."""
+    from tests.conftest import SAMPLE_INBOX
+    from tests.flows.helpers import copy_inbox, run
+
+    inbox = copy_inbox(SAMPLE_INBOX, base / "inbox")
+    later = (inbox / "statements/cards-2025-04-copy.csv").read_text()
+    (inbox / "statements/cards-2025-04-copy.csv").unlink()
+    run(inbox, base / "w.duckdb")
+    (inbox / "statements/cards-2025-05.csv").write_text(later.replace("T000", "T100"))
+    return base
+
+
 def start(**options) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("DPRECON_PAUSE_AT", None)
