@@ -47,13 +47,13 @@ class HashCache:
             except (ValueError, OSError):
                 self.entries = {}
 
-    def sha256(self, full: Path, rel: str) -> str:
-        st = full.stat()
+    def sha256(self, full: str | Path, rel: str) -> str:
+        st = os.stat(full)
         key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         hit = self.entries.get(rel)
         if hit is not None and hit[:4] == key:
             return hit[4]
-        sha = sha256_of(full)
+        sha = sha256_of(Path(full))
         self.entries[rel] = [*key, sha]
         return sha
 
@@ -77,17 +77,21 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
     top = inbox / under if under else inbox
     if not top.is_dir():
         return out
+    base = str(inbox)
     for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel_root = Path(root).relative_to(inbox)
+        # plain strings, not Path objects: a council's inbox holds tens of thousands of files
+        rel_root = os.path.relpath(root, base).replace(os.sep, "/")
+        rel_root = "" if rel_root == "." else rel_root
         names = sorted(f for f in files if not f.startswith(".") and not f.endswith(".part"))
         for name in names:
-            rel = (rel_root / name).as_posix()
-            if is_evidence_attachment(rel):
+            rel = f"{rel_root}/{name}" if rel_root else name
+            if rel_root and is_evidence_attachment(rel):
                 continue
             kind = classify(rel)
             siblings = frozenset(n for n in names if n.lower() != "manifest.csv") if kind == "evidence_manifest" else frozenset()
-            sha = hashes.sha256(Path(root) / name, rel) if hashes else sha256_of(Path(root) / name)
+            full = os.path.join(root, name)
+            sha = hashes.sha256(full, rel) if hashes else sha256_of(Path(full))
             out.append(InboxFile(rel, sha, kind, siblings))
     return out
 
