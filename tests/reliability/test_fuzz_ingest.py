@@ -17,7 +17,9 @@ import tempfile
 from pathlib import Path
 
 import duckdb
-from hypothesis import Phase, given, settings
+import polars as pl
+import pytest
+from hypothesis import Phase, given, reject, settings
 from hypothesis import strategies as st
 
 from flows.ingest import ingest
@@ -75,7 +77,12 @@ def test_fuzz_ingest_accounts_for_every_file_and_row(files: dict[str, list[bytes
         con = duckdb.connect()
         for stmt in ddl():
             con.execute(stmt)
-        summary = ingest(con, inbox, "fuzz", validate_batch, workers=1)
+        try:
+            summary = ingest(con, inbox, "fuzz", validate_batch, workers=1)
+        except pl.exceptions.SchemaError as e:
+            if "content_hash" in str(e):  # the known bug pinned below: drop both when it is fixed
+                reject()
+            raise
         log = {r[0]: r[1:] for r in con.execute(
             "SELECT path, status, reason, rows_loaded, rows_quarantined FROM land.ingest_log").fetchall()}
         quarantine = con.execute("SELECT path, line, reason FROM land.quarantine").fetchall()
@@ -91,3 +98,21 @@ def test_fuzz_ingest_accounts_for_every_file_and_row(files: dict[str, list[bytes
         assert lines <= loaded + set_aside <= lines + summaries, (path, status, reason)
         assert sum(1 for q in quarantine if q[0] == path) == set_aside, path
     assert all(reason and reason.strip() for _, _, reason in quarantine)
+
+
+@pytest.mark.xfail(
+    strict=True, raises=pl.exceptions.SchemaError,
+    reason="found by the fuzz above: flows/ingest.py's _content_hash gives an empty batch a Null-typed "
+           "column, and the join with the invoices already loaded fails; one invoice file whose every "
+           "row fails validation stops the whole run. Fix there: pl.Series(..., dtype=pl.String)",
+)
+def test_an_invoice_file_whose_every_row_is_set_aside_does_not_stop_ingest(tmp_path):
+    (tmp_path / "invoices").mkdir()
+    (tmp_path / "invoices/bad.csv").write_text(
+        "invoice_id,provider_id,budget_id,issue_date,due_date,period_start,period_end,category,units,"
+        "unit_rate,amount,kind\nINV-9,SB01,B002,2025-13-45,2025-05-14,,,short_break,4,110.00,440.00,invoice\n")
+    con = duckdb.connect()
+    for stmt in ddl():
+        con.execute(stmt)
+    summary = ingest(con, tmp_path, "one-bad-invoice", validate_batch, workers=1)
+    assert summary.quarantined == 1
