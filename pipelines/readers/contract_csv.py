@@ -25,8 +25,13 @@ from pipelines.text import clean_cell, decode_text, normalise_date, normalise_mo
 from schemas.core import Kind, Table
 
 _HEADER_CLEAN = re.compile(r"[^a-z0-9]+")
-# csv_records' stand-in for a record it cannot read: [CSV_ERROR, reason]
-CSV_ERROR = "\x00csv-error"
+
+
+class Unreadable(list):
+    """csv_records' stand-in for a record csv cannot read: one item, the reason.
+
+    A type of its own, not a marker value: a file may hold any text, and one
+    holding the marker would have passed for an error (atheris found that)."""
 
 
 def header_key(name: str) -> str:
@@ -60,7 +65,7 @@ def csv_records(text: str) -> list[tuple[int, list[str]]]:
 
     csv.reader tracks line_num across quoted newlines, so the number given is
     the line on which the record starts. A record csv cannot read ends the
-    list as ``(line, [CSV_ERROR, reason])``: nothing after it can be trusted.
+    list as ``(line, Unreadable([reason]))``: nothing after it can be trusted.
     """
     out: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -71,7 +76,7 @@ def csv_records(text: str) -> list[tuple[int, list[str]]]:
         except StopIteration:
             break
         except csv.Error as e:
-            out.append((start, [CSV_ERROR, _csv_problem(e)]))
+            out.append((start, Unreadable([_csv_problem(e)])))
             break
         if any(cell.strip() for cell in row):
             out.append((start, row))
@@ -149,8 +154,8 @@ def read_contract_csv(
     rows: list[dict[str, str | None]] = []
     width = len(header)
     for line, cells in records[1:]:
-        if cells[0] == CSV_ERROR:
-            parsed.quarantined.append(Quarantined(line, cells[1]))
+        if isinstance(cells, Unreadable):
+            parsed.quarantined.append(Quarantined(line, cells[0]))
             continue
         cells = trim_trailing(cells, width)  # a trailing empty cell from "a,b," exports is harmless
         if len(cells) != width:

@@ -37,7 +37,7 @@ from decimal import Decimal
 
 from pipelines.model import Parsed, Quarantined
 from pipelines.readers.contract_csv import (
-    CSV_ERROR,
+    Unreadable,
     csv_records,
     header_key,
     money_text,
@@ -177,8 +177,8 @@ def _read_profile(
             trailer = True  # a blank line after the transactions: what follows is a footer
         prev_line, prev_cells = line, cells
         raw = "\n".join(lines[line - 1 : line - 1 + _span(cells)])
-        if cells[0] == CSV_ERROR:
-            parsed.quarantined.append(Quarantined(line, cells[1], raw))
+        if isinstance(cells, Unreadable):
+            parsed.quarantined.append(Quarantined(line, cells[0], raw))
             break
         cells = trim_trailing(cells, width)
         dated = col["date"] < len(cells) and _read_date(cells[col["date"]], profile) is not None

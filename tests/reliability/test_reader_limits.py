@@ -121,3 +121,16 @@ def test_absurd_invoice_quantities_and_prices_are_not_a_crash(quantity: str) -> 
         parsed = read_ubl(UBL[:at] + quantity.encode() + UBL[UBL.index(b"<", at):], "invoices/x.xml")
         assert parsed.file_error is None, parsed.file_error
         assert parsed.tables["invoice_lines"]["unit_rate"].to_list() == [None]
+
+
+@pytest.mark.parametrize("cell", ["\x00csv-error", '"\x00csv-error",x'])
+def test_a_cell_spelling_the_old_error_marker_is_just_text(cell: str) -> None:
+    """Unreadable records were once marked with a string a file could hold itself (atheris found it)."""
+    data = LLOYDS.decode().replace("15/01/2024", cell, 1).encode()
+    statement = read_statement_csv(data, "statements/x.csv")
+    assert statement.file_error is None
+    rows = read_statement_csv(LLOYDS, "statements/x.csv").tables["statement_lines"].height
+    assert len(statement.quarantined) + statement.tables["statement_lines"].height == rows
+    assert all("cannot be read" not in q.reason for q in statement.quarantined)
+    invoice = read_invoice_csv(INVOICES.decode().replace("INV-0001", cell, 1).encode(), "invoices/x.csv")
+    assert invoice.file_error is None and all("cannot be read" not in q.reason for q in invoice.quarantined)
