@@ -239,7 +239,7 @@ def _swap_in(work: Path, final: Path, what: str) -> None:
 def _abandoned(folder: Path) -> bool:
     """A staging folder whose run is no longer alive."""
     m = _STAGED.search(folder.name)
-    if m is None:
+    if m is None or any(folder == staged for waiting in _PENDING.values() for staged, _, _ in waiting):
         return False
     pid = int(m.group(1))
     if pid == os.getpid():
