@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,7 @@ from schemas.policy import Policy, policy_from_mapping
 from schemas.warehouse import LAND
 
 PARALLEL_THRESHOLD = 64
+FOLD_EVERY = 512  # one-file frames per table before they are folded into one
 SUMMARY_TABLES = {"statement_balances"}
 
 
@@ -64,13 +66,16 @@ def load_policy(inbox: Path) -> tuple[Policy, str | None]:
         return Policy(), f"policy.yaml could not be used ({str(e).splitlines()[0]}); the defaults apply"
 
 
-def parse_files(inbox: Path, files: list[InboxFile], workers: int) -> dict[str, Parsed]:
+def parse_files(inbox: Path, files: list[InboxFile], workers: int) -> Iterator[tuple[str, Parsed]]:
+    """Each file's parse, in order, as it is ready (over processes when there are many)."""
     if len(files) < PARALLEL_THRESHOLD or workers <= 1:
-        return dict(parse_one(str(inbox), f) for f in files)
+        for f in files:
+            yield parse_one(str(inbox), f)
+        return
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         chunk = max(1, len(files) // (workers * 8))
-        return dict(pool.map(parse_one, [str(inbox)] * len(files), files, chunksize=chunk))
+        yield from pool.map(parse_one, [str(inbox)] * len(files), files, chunksize=chunk)
 
 
 def _content_hash(frame: pl.DataFrame, cols: list[str]) -> pl.Series:
@@ -137,31 +142,34 @@ def ingest(
             to_parse.append(f)
     summary.new_files = [f.relpath for f in to_parse]
 
-    with clock.lap("parse"):
-        parsed = parse_files(inbox, to_parse, workers)
-
-    # Gather text rows per table across files, with lineage.
+    # Gather text rows per table across files, with lineage, as the parses arrive:
+    # thousands of one-file frames are folded into one per table as we go.
     batches: dict[str, list[pl.DataFrame]] = defaultdict(list)
     reader_q: Counter[str] = Counter()
-    for f in to_parse:
-        p = parsed[f.relpath]
-        fid = file_id_for(f.relpath, f.sha256)
-        if p.file_error:
-            quarantine_frames.append(pl.DataFrame(
-                [dict(file_id=fid, path=f.relpath, line=None, reason=p.file_error, raw=None)],
-                schema=QUARANTINE_SCHEMA))
-            continue
-        if p.quarantined:
-            quarantine_frames.append(pl.DataFrame(
-                [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
-                 for q in p.quarantined], schema=QUARANTINE_SCHEMA))
-            reader_q[fid] += len(p.quarantined)
-        for name, frame in p.tables.items():
-            lineage = [pl.lit(fid).alias("file_id"), pl.lit(f.relpath).alias("source_path")]
-            if name == "evidence_items":
-                lineage.append(pl.lit(str(Path(f.relpath).parent.as_posix())).alias("return_dir"))
-            batches[name].append(frame.with_columns(lineage))
-        p.tables = {}  # the rows live on in the batches; a council-sized load must not hold them twice
+    parsed: dict[str, Parsed] = {}
+    with clock.lap("parse"):
+        for relpath, p in parse_files(inbox, to_parse, workers):
+            f = by_path[relpath]
+            fid = file_id_for(f.relpath, f.sha256)
+            parsed[relpath] = p
+            if p.file_error:
+                quarantine_frames.append(pl.DataFrame(
+                    [dict(file_id=fid, path=f.relpath, line=None, reason=p.file_error, raw=None)],
+                    schema=QUARANTINE_SCHEMA))
+                continue
+            if p.quarantined:
+                quarantine_frames.append(pl.DataFrame(
+                    [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
+                     for q in p.quarantined], schema=QUARANTINE_SCHEMA))
+                reader_q[fid] += len(p.quarantined)
+            for name, frame in p.tables.items():
+                lineage = [pl.lit(fid).alias("file_id"), pl.lit(f.relpath).alias("source_path")]
+                if name == "evidence_items":
+                    lineage.append(pl.lit(str(Path(f.relpath).parent.as_posix())).alias("return_dir"))
+                batches[name].append(frame.with_columns(lineage))
+                if len(batches[name]) >= FOLD_EVERY:
+                    batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
+            p.tables = {}  # the rows live on in the batches
 
     loaded: Counter[str] = Counter()
     valid_q: Counter[str] = Counter()
