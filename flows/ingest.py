@@ -80,8 +80,8 @@ def parse_files(inbox: Path, files: list[InboxFile], workers: int) -> Iterator[t
 
 def _content_hash(frame: pl.DataFrame, cols: list[str]) -> pl.Series:
     joined = frame.select(pl.concat_str([pl.col(c).fill_null("") for c in cols], separator="\x1f"))
-    return pl.Series(
-        "content_hash", [hashlib.sha256(v.encode()).hexdigest()[:16] for v in joined.to_series()]
+    return pl.Series(  # typed even when empty: a file whose every row was set aside must still join
+        "content_hash", [hashlib.sha256(v.encode()).hexdigest()[:16] for v in joined.to_series()], dtype=pl.String
     )
 
 
