@@ -9,6 +9,7 @@ published warehouse is untouched, so retrying them inside a run buys nothing.
 
 from __future__ import annotations
 
+import errno
 import os
 import uuid
 from datetime import date, datetime
@@ -32,8 +33,24 @@ def _stage(name: str, fn, *args: Any) -> Any:
     return fn(*args)
 
 
+# a full disk, a file where a folder should be, no permission: waiting will not mend them
+PERMANENT = {errno.ENOSPC, errno.EFBIG, errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EACCES, errno.EPERM,
+             errno.EROFS}
+
+
+def worth_retrying(task_: Any, task_run: Any, state: Any) -> bool:
+    """Retry an I/O stage only for failures that may pass (a share briefly away), not for permanent ones."""
+    exc = state.result(raise_on_failure=False)
+    while isinstance(exc, BaseException):
+        if isinstance(exc, OSError) and exc.errno in PERMANENT:
+            return False
+        exc = exc.__cause__ or exc.__context__
+    return True
+
+
 def stage(name: str, fn, *args: Any) -> Any:
-    task_ = _stage.with_options(retries=2, retry_delay_seconds=5) if name in IO_STAGES else _stage
+    task_ = (_stage.with_options(retries=2, retry_delay_seconds=5, retry_condition_fn=worth_retrying)
+             if name in IO_STAGES else _stage)
     return task_(name, fn, *args)
 
 

@@ -34,3 +34,26 @@ def test_nightly_publishes_its_artifacts(prefect_harness, tmp_path):
     assert summary and "Money at stake" in summary[-1].data
     assert table and "INELIGIBLE_SPEND" in str(table[-1].data)
     assert "Sam Patel" not in str(table[-1].data) and "BET365" not in summary[-1].data  # no personal data
+
+
+def test_permanent_io_failures_are_not_retried_and_passing_ones_are():
+    import errno
+
+    from prefect.states import Failed
+
+    from flows.nightly import worth_retrying
+
+    def failed_with(exc):
+        return Failed(data=exc)
+
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as e:
+            raise RuntimeError("the reports could not be written") from e
+    except RuntimeError as wrapped:
+        full_disk = wrapped
+    assert not worth_retrying(None, None, failed_with(full_disk))
+    assert not worth_retrying(None, None, failed_with(NotADirectoryError(errno.ENOTDIR, "is a file")))
+    assert worth_retrying(None, None, failed_with(OSError(errno.EIO, "share went away")))
+    assert worth_retrying(None, None, failed_with(TimeoutError("slow share")))
