@@ -31,7 +31,7 @@ def main() -> None:
     times = {}
     for workers in (1, os.cpu_count() or 1):
         t = time.perf_counter()
-        parsed = dict(parse_files(inbox, files, workers))
+        parsed = [o for outcomes, _ in parse_files(inbox, files, workers) for o in outcomes]
         times[workers] = time.perf_counter() - t
         assert len(parsed) == len(files)
     serial, parallel = times[1], times[max(times)]

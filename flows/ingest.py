@@ -33,7 +33,8 @@ from schemas.policy import Policy, policy_from_mapping
 from schemas.warehouse import LAND
 
 PARALLEL_THRESHOLD = 64
-FOLD_EVERY = 512  # one-file frames per table before they are folded into one
+CHUNK_FILES = 256  # files a worker parses before handing their rows back as one frame per table
+FOLD_EVERY = 64  # chunk frames per table before they are folded into one
 SUMMARY_TABLES = {"statement_balances"}
 
 
@@ -66,16 +67,41 @@ def load_policy(inbox: Path) -> tuple[Policy, str | None]:
         return Policy(), f"policy.yaml could not be used ({str(e).splitlines()[0]}); the defaults apply"
 
 
-def parse_files(inbox: Path, files: list[InboxFile], workers: int) -> Iterator[tuple[str, Parsed]]:
-    """Each file's parse, in order, as it is ready (over processes when there are many)."""
+Gathered = tuple[list[tuple[str, Parsed]], dict[str, pl.DataFrame]]
+
+
+def parse_chunk(inbox: str, files: list[InboxFile]) -> Gathered:
+    """Parse some files (in a worker process) and hand back each file's outcome without
+    its rows, plus the rows of all of them as one frame per table, lineage attached:
+    a few hundred messages for a council, not tens of thousands of one-file frames."""
+    outcomes: list[tuple[str, Parsed]] = []
+    frames: dict[str, list[pl.DataFrame]] = defaultdict(list)
+    for f in files:
+        relpath, p = parse_one(inbox, f)
+        if not p.file_error:
+            fid = file_id_for(f.relpath, f.sha256)
+            for name, frame in p.tables.items():
+                lineage = [pl.lit(fid).alias("file_id"), pl.lit(f.relpath).alias("source_path")]
+                if name == "evidence_items":
+                    lineage.append(pl.lit(str(Path(f.relpath).parent.as_posix())).alias("return_dir"))
+                frames[name].append(frame.with_columns(lineage))
+        p.tables = {}
+        outcomes.append((relpath, p))
+    return outcomes, {name: pl.concat(fs, how="diagonal_relaxed") for name, fs in frames.items()}
+
+
+def parse_files(inbox: Path, files: list[InboxFile], workers: int) -> Iterator[Gathered]:
+    """The files' parses, in file order, a chunk at a time as they are ready
+    (over processes when there are many)."""
     if len(files) < PARALLEL_THRESHOLD or workers <= 1:
-        for f in files:
-            yield parse_one(str(inbox), f)
+        for i in range(0, len(files), CHUNK_FILES):
+            yield parse_chunk(str(inbox), files[i:i + CHUNK_FILES])
         return
+    size = max(1, min(CHUNK_FILES, len(files) // (workers * 8)))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        chunk = max(1, len(files) // (workers * 8))
-        yield from pool.map(parse_one, [str(inbox)] * len(files), files, chunksize=chunk)
+        yield from pool.map(parse_chunk, [str(inbox)] * len(chunks), chunks)
 
 
 def _content_hash(frame: pl.DataFrame, cols: list[str]) -> pl.Series:
@@ -142,34 +168,29 @@ def ingest(
             to_parse.append(f)
     summary.new_files = [f.relpath for f in to_parse]
 
-    # Gather text rows per table across files, with lineage, as the parses arrive:
-    # thousands of one-file frames are folded into one per table as we go.
+    # Gather text rows per table across files, with lineage, as the chunks arrive.
     batches: dict[str, list[pl.DataFrame]] = defaultdict(list)
     reader_q: Counter[str] = Counter()
     parsed: dict[str, Parsed] = {}
     with clock.lap("parse"):
-        for relpath, p in parse_files(inbox, to_parse, workers):
-            f = by_path[relpath]
-            fid = file_id_for(f.relpath, f.sha256)
-            parsed[relpath] = p
-            if p.file_error:
-                quarantine_frames.append(pl.DataFrame(
-                    [dict(file_id=fid, path=f.relpath, line=None, reason=p.file_error, raw=None)],
-                    schema=QUARANTINE_SCHEMA))
-                continue
-            if p.quarantined:
-                quarantine_frames.append(pl.DataFrame(
-                    [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
-                     for q in p.quarantined], schema=QUARANTINE_SCHEMA))
-                reader_q[fid] += len(p.quarantined)
-            for name, frame in p.tables.items():
-                lineage = [pl.lit(fid).alias("file_id"), pl.lit(f.relpath).alias("source_path")]
-                if name == "evidence_items":
-                    lineage.append(pl.lit(str(Path(f.relpath).parent.as_posix())).alias("return_dir"))
-                batches[name].append(frame.with_columns(lineage))
+        for outcomes, tables in parse_files(inbox, to_parse, workers):
+            for relpath, p in outcomes:
+                f = by_path[relpath]
+                fid = file_id_for(f.relpath, f.sha256)
+                parsed[relpath] = p
+                if p.file_error:
+                    quarantine_frames.append(pl.DataFrame(
+                        [dict(file_id=fid, path=f.relpath, line=None, reason=p.file_error, raw=None)],
+                        schema=QUARANTINE_SCHEMA))
+                elif p.quarantined:
+                    quarantine_frames.append(pl.DataFrame(
+                        [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
+                         for q in p.quarantined], schema=QUARANTINE_SCHEMA))
+                    reader_q[fid] += len(p.quarantined)
+            for name, frame in tables.items():
+                batches[name].append(frame)
                 if len(batches[name]) >= FOLD_EVERY:
                     batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
-            p.tables = {}  # the rows live on in the batches
 
     loaded: Counter[str] = Counter()
     valid_q: Counter[str] = Counter()
