@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from flows.settings import Settings, quiet_prefect_defaults
+from flows.settings import Settings, quiet_prefect_defaults, today_london
 
 app = typer.Typer(
     help="dprecon: direct-payment finance and reconciliation for social care.",
@@ -19,10 +18,6 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-
-
-def today_london() -> date:
-    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 def _parse_date(value: str | None) -> date:

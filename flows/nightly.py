@@ -12,17 +12,16 @@ from __future__ import annotations
 import errno
 import os
 import uuid
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.job import run_job
-from flows.settings import Settings
+from flows.settings import Settings, today_london
 from flows.validation import validate_batch
 
 IO_STAGES = {"report"}
@@ -61,7 +60,7 @@ def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = No
     ``council`` is the name printed on reports and letters [default: settings]."""
     logger = get_run_logger()
     if as_of is None:
-        as_of = datetime.now(ZoneInfo("Europe/London")).date()
+        as_of = today_london()
     logger.info("nightly as of %s on %s", as_of, os.environ.get("PREFECT__WORKER_NAME", "this process"))
     result = run_job(
         inbox, warehouse, reports, as_of,
@@ -118,7 +117,7 @@ def councils(config: Path, as_of: date | None = None, deployment: str | None = "
     logger = get_run_logger()
     listed = load_councils(Path(config))
     if as_of is None:
-        as_of = datetime.now(ZoneInfo("Europe/London")).date()
+        as_of = today_london()
     states: dict[str, str] = {}
     if deployment is None:
         for council, paths in listed:

@@ -5,15 +5,12 @@ Thin wiring over flows/intake.py and flows/period_close.py; see docs/operations.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
-
-def _today() -> date:
-    return datetime.now(ZoneInfo("Europe/London")).date()
+from flows.settings import today_london
 
 
 @flow(name="evidence_intake")
@@ -23,7 +20,7 @@ def evidence_intake(inbox: Path, warehouse: Path, as_of: date | None = None) -> 
     from flows.validation import validate_batch
 
     logger = get_run_logger()
-    return run_intake(Path(inbox), Path(warehouse), as_of or _today(), validate=validate_batch, log=logger.info)
+    return run_intake(Path(inbox), Path(warehouse), as_of or today_london(), validate=validate_batch, log=logger.info)
 
 
 @flow(name="period_close")
@@ -34,5 +31,5 @@ def period_close(warehouse: Path, reports: Path, as_of: date | None = None, coun
 
     logger = get_run_logger()
     settings = Settings()
-    return issue_returns(Path(warehouse), Path(reports), as_of or _today(), council or settings.council_name,
+    return issue_returns(Path(warehouse), Path(reports), as_of or today_london(), council or settings.council_name,
                          log=logger.info, portal_address=settings.portal_address)

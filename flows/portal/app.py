@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,6 +35,7 @@ from flows.portal import sessions
 from flows.portal.codes import aware, utcnow
 from flows.portal.state import ensure, secret_key, state_dir_for
 from flows.portal.uploads import MAX_BYTES
+from flows.settings import today_london
 from reports.returns.letter import gbp, long_date, short_date
 
 HERE = Path(__file__).parent
@@ -43,10 +43,6 @@ COOKIE = "dprecon_portal"
 SIGN_IN_COOKIE = "dprecon_portal_form"
 FORM_LIMIT = 64 * 1024
 log = logging.getLogger("dprecon.portal")
-
-
-def today_london() -> date:
-    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 @dataclass
