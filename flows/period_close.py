@@ -15,14 +15,13 @@ issues nothing for it again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
-from flows.reviews import append_record
+from flows.reviews import append_record, read_records
 
 
 def ledger_path(warehouse: Path) -> Path:
@@ -30,16 +29,12 @@ def ledger_path(warehouse: Path) -> Path:
 
 
 def issued(warehouse: Path) -> set[tuple[str, date]]:
-    path = ledger_path(warehouse)
-    if not path.exists():
-        return set()
     out = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for r in read_records(ledger_path(warehouse)):
         try:
-            r = json.loads(line)
             out.add((r["budget_id"], date.fromisoformat(r["period_start"])))
         except (ValueError, KeyError, TypeError):
-            continue  # a torn last line from a crash mid-append: that letter was never recorded
+            continue  # not a record this store writes: that letter was never recorded
     return out
 
 

@@ -28,18 +28,9 @@ def store_path(warehouse: Path) -> Path:
 
 
 def load(warehouse: Path) -> pl.DataFrame:
-    path = store_path(warehouse)
     schema = reviews_table.polars_schema()
-    if not path.exists():
-        return pl.DataFrame(schema=schema)
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a torn last line from a crash mid-append: the decision was never confirmed
+    for r in read_records(store_path(warehouse)):
         rows.append(dict(
             exception_id=r["exception_id"], reviewer=r["reviewer"],
             decided_at=datetime.fromisoformat(r["decided_at"]), decision=r["decision"], note=r.get("note"),
@@ -63,6 +54,20 @@ def append(warehouse: Path, exception_id: str, reviewer: str, decision: str, not
                   decision=decision, note=note, amount_recovered=str(amount) if amount is not None else None)
     append_record(store_path(warehouse), record)
     return record
+
+
+def read_records(path: Path) -> list[dict]:
+    """Every record of an append-only JSON-lines store (none if it does not exist yet).
+    A torn last line, from a crash mid-append, was never confirmed, so it is skipped."""
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
 
 
 def append_record(path: Path, record: dict) -> None:
