@@ -81,3 +81,14 @@ def test_a_decision_survives_a_killed_run(council):
     assert query(wh, f"SELECT status FROM audit.exceptions WHERE exception_id = '{xid}'") == [("confirmed",)]
     run(inbox, wh, as_of=AS_OF)
     assert query(wh, f"SELECT status FROM audit.exceptions WHERE exception_id = '{xid}'") == [("confirmed",)]
+
+
+def test_a_torn_last_line_is_not_a_record(tmp_path):
+    from flows.reviews import append_record, read_records
+
+    store = tmp_path / "store.jsonl"
+    append_record(store, {"exception_id": "X1", "decision": "confirmed"})
+    with store.open("a") as f:
+        f.write('{"exception_id": "X2", "deci')  # the process died mid-append
+    assert read_records(store) == [{"exception_id": "X1", "decision": "confirmed"}]
+    assert read_records(tmp_path / "absent.jsonl") == []
