@@ -21,7 +21,7 @@ from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
 from flows import reviews as reviews_mod
 from flows.inbox import scan
-from flows.warehouse import exclusive, open_working_copy, publish
+from flows.warehouse import exclusive, open_working_copy, publish, read
 from pipelines.ingest import plan_files
 
 EVIDENCE = "evidence"
@@ -33,7 +33,7 @@ def new_evidence(inbox: Path, warehouse: Path) -> list[str]:
     if not files:
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        known = con.sql("SELECT path, sha256, status FROM land.ingest_log").pl()
+        known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
     new, _ = plan_files([(f.relpath, f.sha256) for f in files], known)
     return [path for path, _sha in new]
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from flows.portal.codes import issue_codes
 from flows.reviews import append_record, read_records
 
 
@@ -38,15 +39,6 @@ def issued(warehouse: Path) -> set[tuple[str, date]]:
     return out
 
 
-def issue_codes(warehouse: Path, due: list[tuple[str, date]], now: datetime) -> dict[tuple[str, date], str]:
-    """One-time portal codes for these returns (none if the portal is not installed)."""
-    try:
-        from flows.portal.codes import issue_codes as portal_issue
-    except ImportError:
-        return {}
-    return portal_issue(warehouse, due, now, replace=True)
-
-
 def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str,
                   log: Callable[[str], None] = lambda msg: None, portal_address: str = "") -> dict:
     from reports.returns.render import render_returns
@@ -60,7 +52,7 @@ def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str,
         if not due:
             log(f"period close: nothing to issue ({len(open_returns)} open return(s) already issued)")
             return {"issued": 0, "already_issued": len(open_returns)}
-        codes = issue_codes(warehouse, due, datetime.now())
+        codes = issue_codes(warehouse, due, datetime.now(), replace=True)  # the letter's code must work
         out = reports / "issued" / as_of.isoformat()
         written = render_returns(con, out, as_of, council, access_codes=codes, portal_address=portal_address,
                                  only=set(due))
