@@ -19,10 +19,10 @@ import duckdb
 
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
-from flows import reviews as reviews_mod
 from flows.inbox import scan
 from flows.warehouse import exclusive, open_working_copy, publish, read
 from pipelines.ingest import plan_files
+from stores import reviews as reviews_mod
 
 EVIDENCE = "evidence"
 

@@ -21,10 +21,10 @@ import polars as pl
 
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
-from flows import reviews as reviews_mod
 from flows.timing import Stopwatch
 from flows.warehouse import append, exclusive, open_working_copy, publish, read
 from schemas.warehouse import LAND
+from stores import reviews as reviews_mod
 
 Step = Callable[..., Any]
 

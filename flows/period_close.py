@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.portal.codes import issue_codes
-from flows.reviews import append_record, read_records
+from stores.codes import issue_codes
+from stores.reviews import append_record, read_records
 
 
 def ledger_path(warehouse: Path) -> Path:

@@ -25,9 +25,8 @@ from pipelines.match import match_within_accounts
 from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
 from pipelines.rules import Books
-from pipelines.rules import evidence as evidence_rules
-from pipelines.rules import spending as spending_rules
-from pipelines.rules.run import RAISED, raise_all, settle
+from pipelines.rules.registry import declared
+from pipelines.rules.run import raise_all, raise_rules, settle
 from pipelines.statements import balance_breaks, statement_coverage
 from schemas.policy import Policy
 from schemas.warehouse import CORE, LAND
@@ -111,13 +110,10 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
     return dict(counts.iter_rows())
 
 
-EVIDENCE_RULES = ("EVIDENCE_OVERDUE", "CASH_WITHDRAWAL")  # the rules that look at evidence received
-
-
 def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy,
                      reviews: pl.DataFrame) -> dict[str, int]:
     """The evidence intake's update, between nightly runs: evidence returns and the
-    rules that depend on evidence (EVIDENCE_OVERDUE, CASH_WITHDRAWAL) recomputed
+    rules declared ``on_intake`` (those that look at evidence) recomputed
     from the books the last night published plus the evidence that has arrived
     since. Every other exception is left exactly as the night settled it."""
     budgets = read(con, "SELECT * FROM core.budgets")
@@ -127,12 +123,11 @@ def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy
     books = Books(as_of=as_of, policy=policy, budgets=budgets, plan_lines=empty, providers=empty,
                   periods=periods, txns=txns, invoices=empty, matches=empty, positions=empty, lines=empty,
                   coverage=empty, balance_breaks=empty, evidence=evidence_items(con))
-    returns = evidence_rules.evidence_returns(books)
-    rows = evidence_rules.evidence_overdue(books, returns) + spending_rules.cash_withdrawal(books)
-    raised = pl.DataFrame(rows, schema=RAISED, orient="row") if rows else pl.DataFrame(schema=RAISED)
+    intake_rules = [r for r in declared() if r.on_intake]
+    returns, raised = books.returns, raise_rules(books, intake_rules)
     history = read(con, "SELECT * FROM land.exception_history")
-    mine = pl.col("rule_code").is_in(EVIDENCE_RULES)
-    settled = settle(raised.unique("exception_id", keep="first"), history.filter(mine), pl.DataFrame(), as_of)
+    mine = pl.col("rule_code").is_in([r.code for r in intake_rules])
+    settled = settle(raised, history.filter(mine), pl.DataFrame(), as_of)
     replace_table(con, "land", LAND["exception_history"],
                   pl.concat([history.filter(~mine).select(settled.columns).cast(settled.schema), settled]))
     apply_reviews(con, reviews)

@@ -1,4 +1,7 @@
-"""The thirteen exception rules (docs/rules.md §5), as pure functions over frames.
+"""The exception rules (docs/rules.md §5), as pure functions over frames.
+
+Each rule is declared once in its module with :func:`pipelines.rules.registry.rule`;
+:mod:`pipelines.rules.registry` is the one list of codes, severities and next steps.
 
 Each rule takes the :class:`Books` and returns a list of :func:`flag` rows.
 An exception's id is derived from its rule, budget, period and subject, so the
@@ -12,19 +15,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 import polars as pl
 
+from pipelines.rules.registry import severity_of
 from schemas.policy import Policy
-
-SEVERITY = {
-    "INELIGIBLE_SPEND": "high", "UNAPPROVED_PAYEE": "high", "DUPLICATE_PAYMENT": "high",
-    "OUTSIDE_TERM": "high", "CASH_WITHDRAWAL": "high",
-    "SURPLUS_BALANCE": "medium", "OVERSPEND": "medium", "INVOICE_UNPAID": "medium",
-    "RATE_ABOVE_AGREED": "medium", "CONTRIBUTION_MISSING": "medium", "EVIDENCE_OVERDUE": "medium",
-    "UNDERSPEND_LINE": "low", "STATEMENT_GAP": "low",
-}
-RULE_CODES = tuple(SEVERITY)
 
 
 @dataclass(frozen=True)
@@ -45,6 +41,13 @@ class Books:
     coverage: pl.DataFrame  # account_id, start_date, end_date
     balance_breaks: pl.DataFrame  # account_id, date, difference, transaction_id, source_path, source_line
     evidence: pl.DataFrame  # evidence_items (typed) + received_on
+
+    @cached_property
+    def returns(self) -> pl.DataFrame:
+        """The evidence returns due (computed once; EVIDENCE_OVERDUE and the warehouse read them)."""
+        from pipelines.rules.evidence import evidence_returns
+
+        return evidence_returns(self)
 
 
 def evidenced(books: Books, txns: pl.DataFrame) -> pl.Series:
@@ -73,7 +76,7 @@ def flag(rule: str, budget_id: str | None, period_start: date | None, period_end
          subject: str | None = None) -> dict:
     return dict(
         exception_id=exception_id(rule, budget_id, period_start, subject), rule_code=rule,
-        severity=SEVERITY[rule], budget_id=budget_id, period_start=period_start, period_end=period_end,
+        severity=severity_of(rule), budget_id=budget_id, period_start=period_start, period_end=period_end,
         amount=amount, explanation=explanation, evidence=" ".join(sorted(set(evidence or []))) or None,
         subject=subject,
     )

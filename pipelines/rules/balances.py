@@ -13,6 +13,7 @@ import polars as pl
 
 from pipelines.positions import money, weekly_payment
 from pipelines.rules import Books, day, flag, gbp
+from pipelines.rules.registry import rule
 
 ZERO = Decimal("0.00")
 
@@ -23,6 +24,8 @@ def _closed_positions(books: Books) -> pl.DataFrame:
     ).filter(pl.col("closed")).join(books.budgets, on="budget_id")
 
 
+@rule("SURPLUS_BALANCE", "medium",
+      next_step="Agree with the family what the account should keep and ask for the rest back (decide 'recover' with the amount).")
 def surplus_balance(books: Books) -> list[dict]:
     out = []
     pol = books.policy
@@ -40,6 +43,8 @@ def surplus_balance(books: Books) -> list[dict]:
     return out
 
 
+@rule("OVERSPEND", "medium",
+      next_step="Ask the family what the extra spending was for; review the support plan if needs have grown.")
 def overspend(books: Books) -> list[dict]:
     out = []
     tol = books.policy.overspend_tolerance
@@ -58,6 +63,8 @@ def overspend(books: Books) -> list[dict]:
     return out
 
 
+@rule("CONTRIBUTION_MISSING", "medium",
+      next_step="Write to the person about the unpaid contributions and agree how the arrears will be paid.")
 def contribution_missing(books: Books) -> list[dict]:
     out = []
     weeks = books.policy.contribution_arrears_weeks
@@ -74,6 +81,8 @@ def contribution_missing(books: Books) -> list[dict]:
     return out
 
 
+@rule("UNDERSPEND_LINE", "low",
+      next_step="Ask whether the support on this plan line is still needed and arranged; review the plan if not.")
 def underspend_line(books: Books) -> list[dict]:
     out = []
     ratio = books.policy.underspend_ratio

@@ -21,6 +21,7 @@ from decimal import Decimal
 import polars as pl
 
 from pipelines.rules import Books, day, evidenced, flag, gbp
+from pipelines.rules.registry import rule
 
 RETURN_SCHEMA = {
     "budget_id": pl.String, "period_start": pl.Date, "period_end": pl.Date, "due_date": pl.Date,
@@ -57,8 +58,10 @@ def evidence_returns(books: Books) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=RETURN_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RETURN_SCHEMA)
 
 
-def evidence_overdue(books: Books, returns: pl.DataFrame) -> list[dict]:
-    late = returns.filter(pl.col("received_at").is_null() & (pl.col("due_date") < books.as_of))
+@rule("EVIDENCE_OVERDUE", "medium",
+      next_step="Remind the family to send the return; after a second missed return consider suspending the payments.", on_intake=True)
+def evidence_overdue(books: Books) -> list[dict]:
+    late = books.returns.filter(pl.col("received_at").is_null() & (pl.col("due_date") < books.as_of))
     out = []
     for r in late.iter_rows(named=True):
         out.append(flag("EVIDENCE_OVERDUE", r["budget_id"], r["period_start"], r["period_end"], r["needs_total"],

@@ -13,6 +13,8 @@ import polars as pl
 
 from pipelines.periods import assign_period
 from pipelines.rules import Books, day, flag, gbp
+from pipelines.rules.registry import rule
+from pipelines.rules.spending import duplicate_transfers
 
 
 def _with_period(books: Books, frame: pl.DataFrame, date_col: str) -> pl.DataFrame:
@@ -24,6 +26,8 @@ def _with_period(books: Books, frame: pl.DataFrame, date_col: str) -> pl.DataFra
         books.periods.select("budget_id", "period_start", "period_end"), on=["budget_id", "period_start"])
 
 
+@rule("RATE_ABOVE_AGREED", "medium",
+      next_step="Contact the provider about the rate; ask for a credit note or agree a new rate.")
 def rate_above_agreed(books: Books) -> list[dict]:
     plan_rate = (books.plan_lines.filter(pl.col("provider_id").is_not_null()).sort("line_id")
                  .unique(["budget_id", "provider_id"], keep="first")
@@ -45,6 +49,8 @@ def rate_above_agreed(books: Books) -> list[dict]:
     return out
 
 
+@rule("INVOICE_UNPAID", "medium",
+      next_step="Remind the family to pay the provider, or check with the provider whether it was paid another way.")
 def invoice_unpaid(books: Books) -> list[dict]:
     grace = books.policy.unpaid_grace_days
     inv = books.invoices.filter(pl.col("kind") == "invoice").with_columns(
@@ -81,3 +87,10 @@ def invoice_paid_twice(books: Books) -> list[dict]:
                         f" {gbp(r['over'])} more than it was for.",
                         [r["invoice_id"], *r["transaction_id"]], subject=r["invoice_id"]))
     return out
+
+
+@rule("DUPLICATE_PAYMENT", "high",
+      next_step="Ask the provider or payee to refund the second payment, or confirm it paid for something else.")
+def duplicate_payment(books: Books) -> list[dict]:
+    """Both halves of DUPLICATE_PAYMENT: the same amount to one payee twice, and an invoice paid beyond its amount."""
+    return duplicate_transfers(books) + invoice_paid_twice(books)

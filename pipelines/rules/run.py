@@ -13,39 +13,27 @@ from datetime import date
 
 import polars as pl
 
-from pipelines.rules import Books, balances, evidence, invoices, spending, statements
+from pipelines.rules import Books
+from pipelines.rules.registry import declared
 from schemas.warehouse import exceptions as exceptions_table
 
-RULES = (
-    balances.surplus_balance,
-    balances.underspend_line,
-    balances.overspend,
-    spending.ineligible_spend,
-    spending.cash_withdrawal,
-    spending.unapproved_payee,
-    spending.outside_term,
-    spending.duplicate_transfers,
-    invoices.invoice_paid_twice,
-    invoices.rate_above_agreed,
-    invoices.invoice_unpaid,
-    balances.contribution_missing,
-    statements.statement_gap,
-)
 RAISED = {k: v for k, v in exceptions_table.polars_schema().items()
           if k not in ("first_seen", "last_seen", "status")}
 
 
 def raise_all(books: Books) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return ``(exceptions raised now, evidence returns)``."""
+    return raise_rules(books, declared()), books.returns
+
+
+def raise_rules(books: Books, rules) -> pl.DataFrame:
+    """The flags the given rules raise now, one row per exception id."""
     rows: list[dict] = []
-    for rule in RULES:
-        rows.extend(rule(books))
-    returns = evidence.evidence_returns(books)
-    rows.extend(evidence.evidence_overdue(books, returns))
+    for rule in rules:
+        rows.extend(rule.fn(books))
     raised = pl.DataFrame(rows, schema=RAISED, orient="row") if rows else pl.DataFrame(schema=RAISED)
     # one row per id: the same subject raised twice in one night is one flag
-    raised = raised.unique("exception_id", keep="first", maintain_order=True).sort("exception_id")
-    return raised, returns
+    return raised.unique("exception_id", keep="first", maintain_order=True).sort("exception_id")
 
 
 def settle(raised: pl.DataFrame, history: pl.DataFrame, reviews: pl.DataFrame, as_of: date) -> pl.DataFrame:

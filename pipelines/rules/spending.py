@@ -16,6 +16,7 @@ import polars as pl
 from pipelines.classify import text_expr
 from pipelines.patterns import matches_any
 from pipelines.rules import Books, day, evidenced, flag, gbp, payee_expr, span
+from pipelines.rules.registry import rule
 
 
 def _out(books: Books) -> pl.DataFrame:
@@ -32,6 +33,8 @@ def _total(rows: pl.DataFrame) -> Decimal:
     return -rows["amount"].sum()
 
 
+@rule("INELIGIBLE_SPEND", "high",
+      next_step="Ask the family to explain the payments; if they were not for agreed support, recover the money.")
 def ineligible_spend(books: Books) -> list[dict]:
     pol = books.policy
     out_txns = _out(books)
@@ -47,6 +50,8 @@ def ineligible_spend(books: Books) -> list[dict]:
     return out
 
 
+@rule("CASH_WITHDRAWAL", "high",
+      next_step="Ask for receipts for the cash; recover what cannot be accounted for.", on_intake=True)
 def cash_withdrawal(books: Books) -> list[dict]:
     received = set(books.evidence.select("budget_id", "period").unique().iter_rows())
     cash = _in_periods(books, _out(books).filter(pl.col("txn_class") == "cash"))
@@ -66,6 +71,8 @@ def cash_withdrawal(books: Books) -> list[dict]:
     return out
 
 
+@rule("UNAPPROVED_PAYEE", "high",
+      next_step="Find out who was paid and for what; approve the payee or recover the money.")
 def unapproved_payee(books: Books) -> list[dict]:
     allowed_any = set(books.providers.filter(pl.col("approved"))["provider_id"].to_list())
     named = set(books.plan_lines.filter(pl.col("provider_id").is_not_null()).select("budget_id", "provider_id").iter_rows())
@@ -86,6 +93,8 @@ def unapproved_payee(books: Books) -> list[dict]:
     return out
 
 
+@rule("OUTSIDE_TERM", "high",
+      next_step="Check whether the term should be extended; otherwise recover the spending outside it.")
 def outside_term(books: Books) -> list[dict]:
     terms = books.budgets.select("budget_id", "account_id", "start_date", "end_date")
     loose = books.txns.filter(pl.col("budget_id").is_null() & (pl.col("amount") < 0) & (pl.col("date") <= books.as_of)

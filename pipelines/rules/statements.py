@@ -13,6 +13,7 @@ import polars as pl
 
 from pipelines.periods import assign_period
 from pipelines.rules import Books, day, flag, gbp
+from pipelines.rules.registry import rule
 
 
 def uncovered_runs(intervals: list[tuple[date, date]], start: date, end: date) -> list[tuple[date, date]]:
@@ -32,6 +33,8 @@ def uncovered_runs(intervals: list[tuple[date, date]], start: date, end: date) -
     return [r for r in runs if r[0] <= r[1]]
 
 
+@rule("STATEMENT_GAP", "low",
+      next_step="Ask the family or the bank for the missing statements.")
 def statement_gap(books: Books) -> list[dict]:
     limit = books.policy.statement_gap_days
     cov: dict[str, list[tuple[date, date]]] = {}

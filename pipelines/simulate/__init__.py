@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from pipelines.rules.registry import codes
 from pipelines.simulate import render_docs as docs
 from pipelines.simulate.account import build_account, judge_account
 from pipelines.simulate.common import add_months, iso, month_key, pounds
@@ -40,11 +41,7 @@ from pipelines.simulate.truth import Expected, Judge
 from pipelines.simulate.world import build_world
 from schemas.policy import Policy
 
-RULE_CODES = (
-    "SURPLUS_BALANCE", "UNDERSPEND_LINE", "OVERSPEND", "INELIGIBLE_SPEND", "CASH_WITHDRAWAL",
-    "UNAPPROVED_PAYEE", "OUTSIDE_TERM", "DUPLICATE_PAYMENT", "RATE_ABOVE_AGREED",
-    "INVOICE_UNPAID", "CONTRIBUTION_MISSING", "STATEMENT_GAP", "EVIDENCE_OVERDUE",
-)
+RULE_CODES = codes()  # the registry's codes: a declared rule the simulator does not plant fails its truth test
 TOP_LEVEL = ("register", "statements", "invoices", "evidence", "expected_exceptions.csv", "simulation.json")
 _FLUSH_BYTES = 4 << 20
 

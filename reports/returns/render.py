@@ -91,7 +91,7 @@ def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, c
                    portal_address: str = "", only: set[tuple[str, date]] | None = None) -> list[Path]:
     """Write ``out_dir/returns/<budget_id>_<period_start>.pdf`` and ``.html`` for every unreceived return.
 
-    ``access_codes`` (from ``flows.portal.codes.issue_codes``) maps ``(budget_id, period_start)`` to
+    ``access_codes`` (from ``stores.codes.issue_codes``) maps ``(budget_id, period_start)`` to
     the one-time code for the families' portal: a letter whose return has one prints it, with
     ``portal_address``. Codes are stored hashed, so a letter can print one only when it is issued.
     ``only``, when given, limits the letters to those ``(budget_id, period_start)`` returns.

@@ -96,8 +96,8 @@ def test_a_second_writer_is_refused(tmp_path):
 
 def test_a_quiet_night_recomputes_nothing_but_a_new_day_or_decision_does(inbox, tmp_path):
     from flows.job import run_job
-    from flows.reviews import append as add_review
     from flows.validation import validate_batch
+    from stores.reviews import append as add_review
 
     wh = tmp_path / "w.duckdb"
     run(inbox, wh)

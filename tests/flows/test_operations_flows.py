@@ -25,8 +25,8 @@ def council(sim_council, tmp_path):
 
 
 def test_period_close_issues_each_return_once_with_a_code_that_signs_in(prefect_harness, council):
-    from flows.portal.codes import check_sign_in, state_folder
     from flows.scheduled import period_close
+    from stores.codes import check_sign_in, state_folder
 
     wh, as_of = council["warehouse"], council["as_of"]
     open_returns = query(wh, f"SELECT budget_id, period_start FROM audit.evidence_returns "

@@ -13,11 +13,20 @@ from pathlib import Path
 import duckdb
 from markupsafe import escape
 
-from flows.portal import drafts
 from pipelines.readers.evidence import read_manifest
 from reports.returns.render import fetch_letter, render_returns
-from tests.portal.conftest import COUNCIL, csrf_of, sign_in
-from tests.portal.helpers import PDF, PNG, answer_outcomes, explain, send, token, upload, upload_ids
+from tests.web.portal.conftest import COUNCIL, csrf_of, sign_in
+from tests.web.portal.helpers import (
+    PDF,
+    PNG,
+    answer_outcomes,
+    explain,
+    send,
+    token,
+    upload,
+    upload_ids,
+)
+from web.portal import drafts
 
 MONEY = r"-?£[\d,]+\.\d{2}"
 

@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from flows.portal.app import PortalConfig, create_app
-from flows.portal.codes import issue_code
+from stores.codes import issue_code
+from web.portal.app import PortalConfig, create_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 COUNCIL = "Demo Council"

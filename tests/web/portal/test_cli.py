@@ -8,7 +8,7 @@ from datetime import date
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.portal.codes import check_sign_in
+from stores.codes import check_sign_in
 
 runner = CliRunner()
 
@@ -42,7 +42,7 @@ def test_the_commands_have_help_with_an_example():
 def test_intake_after_submit_starts_the_intake_for_this_inbox_and_warehouse(monkeypatch, tmp_path):
     import subprocess
 
-    from flows.portal.serve import intake_starter
+    from web.portal.serve import intake_starter
 
     started = []
     monkeypatch.setattr(subprocess, "Popen", lambda argv, **kw: started.append((argv, kw)))

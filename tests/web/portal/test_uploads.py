@@ -9,8 +9,8 @@ import zlib
 
 import pytest
 
-from flows.portal import uploads
-from flows.portal.uploads import UploadRefused, display_name, sniff
+from web.portal import uploads
+from web.portal.uploads import UploadRefused, display_name, sniff
 
 
 def png(width: int, height: int) -> bytes:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from flows.portal.state import database
+from stores.state import database
 
 IDLE = timedelta(minutes=30)
 LIFETIME = timedelta(hours=4)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from flows.portal.state import write_atomic
+from stores.state import write_atomic
 
 MAX_FILES_PER_PAYMENT = 10
 MAX_FILES = 60

@@ -31,12 +31,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
-from flows.portal import sessions
-from flows.portal.codes import aware, utcnow
-from flows.portal.state import ensure, secret_key, state_dir_for
-from flows.portal.uploads import MAX_BYTES
 from flows.settings import today_london
 from reports.returns.letter import gbp, long_date, short_date
+from stores.codes import aware, utcnow
+from stores.state import ensure, secret_key, state_dir_for
+from web.portal import sessions
+from web.portal.uploads import MAX_BYTES
 
 HERE = Path(__file__).parent
 COOKIE = "dprecon_portal"
@@ -161,7 +161,7 @@ class BodyLimit:
 
 
 def create_app(config: PortalConfig) -> FastAPI:
-    from flows.portal import routes, sending
+    from web.portal import routes, sending
 
     app = FastAPI(title="Direct payment evidence", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = Portal(config)

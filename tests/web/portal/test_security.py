@@ -12,13 +12,13 @@ import duckdb
 import pytest
 from starlette.routing import Mount, Route
 
-from flows.portal import drafts
-from flows.portal.app import COOKIE, HERE, SIGN_IN_COOKIE, PortalConfig, create_app
-from flows.portal.codes import issue_code
 from pipelines.readers.evidence import unsafe_file_reason
-from tests.portal.conftest import csrf_of, sign_in
-from tests.portal.helpers import PDF, answer_outcomes, explain, send, token, upload, upload_ids
-from tests.portal.test_uploads import png, zip_bomb
+from stores.codes import issue_code
+from tests.web.portal.conftest import csrf_of, sign_in
+from tests.web.portal.helpers import PDF, answer_outcomes, explain, send, token, upload, upload_ids
+from tests.web.portal.test_uploads import png, zip_bomb
+from web.portal import drafts
+from web.portal.app import COOKIE, HERE, SIGN_IN_COOKIE, PortalConfig, create_app
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -192,7 +192,7 @@ def test_oversize_uploads_are_refused_whether_or_not_they_declare_their_length(p
 def test_the_body_limit_stops_reading_at_the_limit_and_never_reads_a_declared_oversize_body():
     import asyncio
 
-    from flows.portal.app import BodyLimit
+    from web.portal.app import BodyLimit
 
     chunk, limit = 65536, 1024 * 1024
 
@@ -420,7 +420,7 @@ def test_no_personal_data_in_logs_or_urls(portal, caplog):
 def test_serve_turns_off_uvicorns_access_log(monkeypatch, tmp_path):
     import uvicorn
 
-    from flows.portal.serve import serve
+    from web.portal.serve import serve
 
     seen = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.reviews import load, store_path
+from stores.reviews import load, store_path
 from tests.conftest import ROOT, SAMPLE_INBOX
 from tests.flows.helpers import copy_inbox, query, run
 from tests.flows.test_kill_safety import SCRIPT
@@ -84,7 +84,7 @@ def test_a_decision_survives_a_killed_run(council):
 
 
 def test_a_torn_last_line_is_not_a_record(tmp_path):
-    from flows.reviews import append_record, read_records
+    from stores.reviews import append_record, read_records
 
     store = tmp_path / "store.jsonl"
     append_record(store, {"exception_id": "X1", "decision": "confirmed"})

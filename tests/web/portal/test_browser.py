@@ -21,11 +21,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.portal.app import PortalConfig, create_app
-from flows.portal.codes import issue_code
-from tests.portal.conftest import COUNCIL, open_returns
-from tests.portal.helpers import PDF
-from tests.portal.test_uploads import png
+from stores.codes import issue_code
+from tests.web.portal.conftest import COUNCIL, open_returns
+from tests.web.portal.helpers import PDF
+from tests.web.portal.test_uploads import png
+from web.portal.app import PortalConfig, create_app
 
 CHROMIUM = os.environ.get("DPRECON_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -19,10 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
-from flows.portal import drafts, sessions, uploads
-from flows.portal.app import COOKIE, FORM_LIMIT, SIGN_IN_COOKIE, Portal, log, redirect, same_origin
-from flows.portal.codes import check_sign_in
-from flows.portal.drafts import (
+from reports.returns.letter import Letter, Payment, long_date
+from stores.codes import check_sign_in
+from web.portal import drafts, sessions, uploads
+from web.portal.app import COOKIE, FORM_LIMIT, SIGN_IN_COOKIE, Portal, log, redirect, same_origin
+from web.portal.drafts import (
     MAX_FILES,
     MAX_FILES_PER_PAYMENT,
     MAX_TEXT,
@@ -30,8 +31,7 @@ from flows.portal.drafts import (
     Upload,
     clean_text,
 )
-from flows.portal.lookup import WarehouseUnavailable, look_up
-from reports.returns.letter import Letter, Payment, long_date
+from web.portal.lookup import WarehouseUnavailable, look_up
 
 router = APIRouter()
 KINDS = {"receipt": "Receipt", "invoice": "Invoice", "timesheet": "Timesheet", "payslip": "Payslip"}

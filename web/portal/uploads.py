@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.portal.state import fsync_dir
+from stores.state import fsync_dir
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 20_000

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from flows.portal import drafts, uploads
-from flows.portal.app import Portal, log, redirect
-from flows.portal.drafts import ANSWERS, MAX_TEXT, clean_text
-from flows.portal.routes import (
+from reports.returns.letter import long_date
+from web.portal import drafts, uploads
+from web.portal.app import Portal, log, redirect
+from web.portal.drafts import ANSWERS, MAX_TEXT, clean_text
+from web.portal.routes import (
     KINDS,
     LONDON,
     Ctx,
@@ -27,8 +28,7 @@ from flows.portal.routes import (
     form_of,
     portal,
 )
-from flows.portal.submit import write_return
-from reports.returns.letter import long_date
+from web.portal.submit import write_return
 
 router = APIRouter()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 
-from flows.portal import codes
-from flows.portal.codes import check_sign_in, issue_code, issue_codes, normalise_code
+from stores import codes
+from stores.codes import check_sign_in, issue_code, issue_codes, normalise_code
 
 NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 Q1 = date(2026, 1, 1)

@@ -34,11 +34,11 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from flows.portal import uploads
-from flows.portal.drafts import ANSWERS, Draft
-from flows.portal.state import fsync_dir
 from reports.returns.letter import Letter, outcome_words
 from reports.returns.render import safe_stem
+from stores.state import fsync_dir
+from web.portal import uploads
+from web.portal.drafts import ANSWERS, Draft
 
 HEADER = ["budget_id", "period", "transaction_ref", "evidence_type", "file", "amount", "note", "submitted_on"]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.portal.app import PortalConfig, create_app
-from flows.portal.codes import issue_code
+from stores.codes import issue_code
+from web.portal.app import PortalConfig, create_app
 
 
 def intake_starter(inbox: Path, warehouse: Path):

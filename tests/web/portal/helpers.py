@@ -6,8 +6,8 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.portal.conftest import csrf_of
-from tests.portal.test_uploads import png
+from tests.web.portal.conftest import csrf_of
+from tests.web.portal.test_uploads import png
 
 PDF = b"%PDF-1.4\n% receipt\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = png(640, 480)

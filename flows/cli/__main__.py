@@ -1,0 +1,5 @@
+"""``python -m flows.cli``: the same command as ``dprecon``."""
+
+from flows.cli import app
+
+app()

@@ -1,0 +1,9 @@
+"""The modules that hold rules: importing this declares every rule in the registry.
+
+A new rule module is added here once; its rules are then run, reported,
+simulated and documented without another edit.
+"""
+
+from pipelines.rules import balances, evidence, invoices, spending, statements
+
+MODULES = (balances, spending, invoices, statements, evidence)
