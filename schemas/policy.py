@@ -56,6 +56,16 @@ class Policy(BaseModel):
     evidence_due_days: int = 28
     ineligible_mccs: list[str] = Field(default_factory=lambda: ["7995", "5921", "5813", "7273", "5993"])
     ineligible_payee_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_BOOKMAKERS))
+    # Round 2 (contract §1): the six further checks.
+    low_balance_weeks: Decimal = Decimal("0")
+    expected_income_patterns: list[str] = Field(default_factory=list)
+    paye_weekly_threshold: Decimal = Decimal("242.00")
+    pension_weekly_threshold: Decimal = Decimal("192.00")
+    pension_payee_patterns: list[str] = Field(default_factory=lambda: [r"\bnest\b", r"pension"])
+    employer_payment_grace_days: int = 30
+    first_review_months: int = 6
+    evidence_incomplete_share: Decimal = Decimal("0.25")
+    related_payee_check: bool = True
     # Beyond the contract: how money *into* the account is recognised.
     council_payee_patterns: list[str] = Field(
         default_factory=lambda: [r"\bcouncil\b", r"direct payment", r"\bdp payment\b"]
@@ -83,6 +93,10 @@ class Policy(BaseModel):
         "overspend_tolerance",
         "cash_allowance_per_period",
         "contribution_arrears_weeks",
+        "low_balance_weeks",
+        "paye_weekly_threshold",
+        "pension_weekly_threshold",
+        "evidence_incomplete_share",
         mode="before",
     )
     @classmethod

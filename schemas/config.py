@@ -1,0 +1,28 @@
+"""Configuration errors: a council's policy, register settings or bank profiles
+that cannot be used stop the run with a message naming the file, the key and
+the value (contract §1), rather than falling back to defaults.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+
+class ConfigError(Exception):
+    """Bad configuration: loud, names the file and the key; the run changes nothing."""
+
+
+def describe(error: ValidationError, source: str) -> str:
+    """One line per problem: ``register/policy.yaml: surplus_weeks = 'eight': not a number``."""
+    lines = []
+    for e in error.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(the whole file)"
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{source}: unknown key {key!r}")
+            continue
+        value = e.get("input")
+        shown = repr(value) if not isinstance(value, dict) else "…"
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        lines.append(f"{source}: {key} = {shown}: {e['msg']}")
+    return "\n".join(lines)
