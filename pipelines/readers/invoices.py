@@ -36,6 +36,7 @@ from pipelines.readers.contract_csv import (
     read_contract_csv,
     rows_to_frame,
 )
+from pipelines.readers.currency import not_pounds
 from pipelines.text import clean_cell
 from schemas.core import Kind
 from schemas.inputs import CATEGORIES, INVOICE_KINDS, invoice_lines
@@ -175,20 +176,9 @@ def _document(doc: Element, line: int, notes: list[str]) -> tuple[dict, str | No
     total = doc.find("cac:LegalMonetaryTotal/cbc:PayableAmount", NS)
     if total is None or not clean_cell(total.text):
         total = doc.find("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount", NS)
-    currencies = {
-        c.strip().upper()
-        for c in (
-            _text(doc, "cbc:DocumentCurrencyCode"),
-            None if total is None else total.get("currencyID"),
-        )
-        if c and c.strip()
-    }
-    foreign = sorted(currencies - {"GBP"})
-    if foreign:
-        return {}, (
-            f"invoice {label} is in {', '.join(foreign)}, not pounds sterling; "
-            "direct payments are made in pounds, so it cannot be matched to the account"
-        )
+    problem = _not_pounds(doc, f"invoice {label}")
+    if problem:
+        return {}, problem
     raw_amount = None if total is None else clean_cell(total.text)
     amount = money_text(raw_amount)
     if amount is not None and Decimal(amount) < 0:
@@ -223,6 +213,23 @@ def _document(doc: Element, line: int, notes: list[str]) -> tuple[dict, str | No
         "source_line": line,
     }
     return row, None
+
+
+def _not_pounds(doc: Element, what: str) -> str | None:
+    """The currency rule (:mod:`pipelines.readers.currency`) over what the document
+    says it is in: ``cbc:DocumentCurrencyCode`` and the ``currencyID`` of its
+    totals and lines. Tax totals are left out: Peppol lets a sterling invoice
+    report VAT in another tax currency (``cbc:TaxCurrencyCode``)."""
+    declared = [_text(doc, "cbc:DocumentCurrencyCode")]
+    for part in doc.findall("cac:LegalMonetaryTotal", NS) + doc.findall(
+        "cac:InvoiceLine", NS
+    ) + doc.findall("cac:CreditNoteLine", NS):
+        declared += [e.get("currencyID") for e in part.iter() if e.get("currencyID")]
+    for code in declared:
+        problem = not_pounds(code, what)
+        if problem:
+            return problem
+    return None
 
 
 def _seller(doc: Element) -> str | None:
