@@ -49,6 +49,7 @@ ZONE_NAMES = {
     "AEST": 10,
     "AEDT": 11,
 }
+_LABEL = re.compile(r"[A-Za-z]{0,10}")
 _HOURS = re.compile(r"[+-]?[0-9]{1,2}(?:\.[0-9]{1,2})?")
 _OFX_TIME = re.compile(r"([0-9]{8})([0-9]{4}(?:[0-9]{2})?)?(?:\.[0-9]{1,6})?")
 _ISO_STAMP = re.compile(
@@ -83,6 +84,8 @@ def zone_offset(zone: str) -> timedelta | None:
     number, name = number.strip(), name.strip()
     if not sep and not _HOURS.fullmatch(number):
         number, name = "", number  # a zone name alone: [UTC]
+    if not _LABEL.fullmatch(name):
+        return None
     if number:  # the offset is what the spec requires; a name beside it is a label
         if not _HOURS.fullmatch(number):
             return None
