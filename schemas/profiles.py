@@ -59,7 +59,15 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from schemas.config import ConfigError, describe
 
@@ -125,7 +133,7 @@ class AccountModel(_Strict):
     columns: tuple[Text, ...] = ()
     preamble_labels: tuple[Text, ...] = ()
     file_name: Text | None = None
-    folder: bool = False
+    folder: StrictBool = False
     value: Text | None = None
     pattern: str | None = None
     keep: Literal["text", "digits", "digits_and_mask", "sort_code"] = "text"
@@ -179,9 +187,9 @@ class ProfileModel(_Strict):
     bank: str = ""
     description: str = ""
     header: tuple[Text, ...] = Field(min_length=2)
-    header_row: bool = True
+    header_row: StrictBool = True
     date_formats: tuple[Text, ...] = ("%d/%m/%Y",)
-    newest_first: bool = False
+    newest_first: StrictBool = False
     columns: ColumnsModel
     account: AccountModel
     amount: AmountModel = AmountModel()

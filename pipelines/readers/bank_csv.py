@@ -188,8 +188,8 @@ def read_profile(text: str, records: Records, at: int, p: Profile, path: str) ->
             header_key(v) for v in p.skip_status
         }:
             parsed.notes.append(
-                f"line {line} is {cells[col['status']].strip()} at the bank, not yet booked: not "
-                f"loaded (it comes again once booked): {_short(cells)}"
+                f"line {line} is marked {cells[col['status']].strip()} by the bank: not booked "
+                f"money, so not loaded (a pending line comes again once booked): {_short(cells)}"
             )
             continue
         row, why = _row(cells, line, p, col, acct_cols, account_id)
@@ -278,7 +278,10 @@ def _row(
     account_id: str | None,
 ) -> tuple[Row, str | None]:
     def get(role: str) -> str | None:
-        return clean_cell(cells[col[role]]) if role in col else None
+        v = clean_cell(cells[col[role]]) if role in col else None
+        if v and v.startswith("'"):  # Excel's text escape: NatWest writes 'WESTSHIRE COUNCIL
+            v = clean_cell(v[1:])
+        return v
 
     currency = not_pounds(get("currency"), "this line")
     written = [get(r) for r in ("amount", "paid_out", "paid_in", "balance")]
@@ -324,10 +327,10 @@ def _one_amount(
     d = Decimal(value)
     marked = re.search(r"(CR|DR)\s*$", raw.strip(), re.I) or raw.strip().startswith(("+", "-"))
     if p.direction:
-        way = header_key(direction or "")
-        if way in {header_key(m) for m in p.in_markers}:
+        way = (direction or "").strip().upper()
+        if way in {m.strip().upper() for m in p.in_markers}:
             d = abs(d)
-        elif way in {header_key(m) for m in p.out_markers}:
+        elif way in {m.strip().upper() for m in p.out_markers}:
             d = -abs(d)
         else:
             return None, (

@@ -23,7 +23,7 @@ GOLDEN = HERE.parents[2] / "golden"
 
 
 REGEN = regen_module()
-CASES = [c for c in REGEN.cases() if c.name.startswith(("csv/realworld/", "csv/statements/"))]
+CASES = [c for c in REGEN.cases() if c.name.startswith(("csv/realworld/", "csv/statements/", "csv/banks/"))]
 
 # Counted by hand from the files: every transaction line and where it sits.
 REALWORLD_LINES = {
