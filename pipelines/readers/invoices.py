@@ -35,9 +35,10 @@ from pipelines.readers.contract_csv import (
     normalise_value,
     read_contract_csv,
     rows_to_frame,
+    set_aside_not_pounds,
 )
 from pipelines.readers.currency import not_pounds
-from pipelines.text import clean_cell
+from pipelines.text import clean_cell, decode_text
 from schemas.core import Kind
 from schemas.inputs import CATEGORIES, INVOICE_KINDS, invoice_lines
 
@@ -64,6 +65,8 @@ def read_invoice_csv(data: bytes, path: str) -> Parsed:
         parsed = read_contract_csv(data, path, invoice_lines, format="csv:invoice")
         if parsed.file_error:
             return parsed
+        text, _ = decode_text(data)
+        set_aside_not_pounds(parsed, invoice_lines, text, ("amount", "unit_rate"), "this invoice")
         rows = parsed.tables[invoice_lines.name].to_dicts()
         for row in rows:
             # "Credit Note" -> credit_note, "Short break" -> short_break; others left for validation

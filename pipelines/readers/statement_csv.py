@@ -32,12 +32,14 @@ quarantined with its line number.
 
 from __future__ import annotations
 
-import re
-
-from pipelines.model import Parsed, Quarantined
+from pipelines.model import Parsed
 from pipelines.readers.bank_csv import find_layout, read_profile
-from pipelines.readers.contract_csv import csv_records, header_key, read_contract_csv
-from pipelines.readers.currency import cell_not_pounds
+from pipelines.readers.contract_csv import (
+    csv_records,
+    header_key,
+    read_contract_csv,
+    set_aside_not_pounds,
+)
 from pipelines.readers.statement_finish import finish
 from pipelines.text import decode_text
 from schemas.inputs import statement_lines
@@ -101,18 +103,8 @@ def _read_generic(data: bytes, path: str, text: str) -> Parsed:
     )
     if parsed.file_error:
         return parsed
-    lines = re.split(r"\r\n|\r|\n", text)
-    rows = []
-    for row in parsed.tables[statement_lines.name].to_dicts():
-        why = cell_not_pounds(row["amount"], "this line") or cell_not_pounds(
-            row["balance"], "this line's balance"
-        )
-        if why:
-            line = row["source_line"]
-            raw = lines[line - 1] if 0 < line <= len(lines) else ""
-            parsed.quarantined.append(Quarantined(line, why, raw))
-        else:
-            rows.append(row)
+    set_aside_not_pounds(parsed, statement_lines, text, ("amount", "balance"), "this line")
+    rows = parsed.tables[statement_lines.name].to_dicts()
     has_balance = any(r["balance"] is not None for r in rows)
     finish(parsed, rows, has_balance=has_balance, newest_first=False)
     return parsed

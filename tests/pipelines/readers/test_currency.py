@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.readers.currency import cell_not_pounds, currency_in_cell, not_pounds
-from pipelines.readers.invoices import read_ubl
+from pipelines.readers.invoices import read_invoice_csv, read_ubl
 from pipelines.readers.ofx import read_ofx
 from pipelines.readers.statement_csv import read_statement_csv
 from pipelines.text import normalise_money
@@ -104,3 +104,33 @@ def test_generic_csv_amount_in_dollars_is_set_aside_naming_the_currency():
     assert parsed.tables["statement_lines"]["amount"].to_list() == ["-2.50"]
     [q] = parsed.quarantined
     assert q.line == 3 and "a dollar currency ($)" in q.reason
+
+
+def test_generic_csv_with_a_currency_column():
+    data = (
+        b"account_id,date,description,amount,currency\n"
+        b"PC1,2026-06-01,SHOP,-2.50,GBP\nPC1,2026-06-02,BOUTIQUE,-12.00,eur\nPC1,2026-06-03,CAFE,-1.00,\n"
+    )
+    parsed = read_statement_csv(data, "statements/x.csv")
+    assert parsed.tables["statement_lines"]["amount"].to_list() == ["-2.50", "-1.00"]
+    [q] = parsed.quarantined
+    assert q.line == 3 and "euros (EUR)" in q.reason and "BOUTIQUE" in q.raw
+
+
+INVOICE = (
+    "invoice_id,provider_id,budget_id,issue_date,due_date,period_start,period_end,"
+    "category,units,unit_rate,amount,kind{extra}\n"
+    "I1,P1,B1,2026-06-01,2026-06-15,2026-05-01,2026-05-31,personal_assistant,10,15.00,150.00,invoice{c1}\n"
+    "I2,P1,B1,2026-06-01,2026-06-15,2026-05-01,2026-05-31,personal_assistant,10,€15.00,€150.00,invoice{c2}\n"
+)
+
+
+def test_invoice_csv_in_euros_is_set_aside_by_the_same_rule():
+    data = INVOICE.format(extra="", c1="", c2="").encode()
+    parsed = read_invoice_csv(data, "invoices/x.csv")
+    assert parsed.tables["invoice_lines"]["invoice_id"].to_list() == ["I1"]
+    [q] = parsed.quarantined
+    assert q.line == 3 and q.reason == not_pounds("EUR", "this invoice")
+    data = INVOICE.format(extra=",currency", c1=",GBP", c2=",USD").replace("€", "").encode()
+    [q] = read_invoice_csv(data, "invoices/x.csv").quarantined
+    assert q.line == 3 and "US dollars (USD)" in q.reason
