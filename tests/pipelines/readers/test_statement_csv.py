@@ -329,7 +329,7 @@ def test_bundled_profiles_load():
 
 SEEDS = [f.read_bytes() for f in sorted(REALWORLD.glob("*.csv"))] + [
     (d / "input.csv").read_bytes() for d in sorted((GOLDEN / "csv" / "statements").iterdir())
-]
+] + [(d / "input.csv").read_bytes() for d in sorted((GOLDEN / "csv" / "banks").iterdir())]
 SPICE = [
     b'"',
     b",",
