@@ -116,6 +116,7 @@ class ProfileModel(_Strict):
     description: str = ""
     header: tuple[Text, ...] = Field(min_length=2)
     header_row: StrictBool = True
+    file_pattern: str | None = None  # only files whose name matches (case-insensitive)
     date_formats: tuple[Text, ...] = ("%d/%m/%Y",)
     newest_first: StrictBool = False
     columns: ColumnsModel
@@ -123,6 +124,16 @@ class ProfileModel(_Strict):
     amount: AmountModel = AmountModel()
     skip: SkipModel | None = None
     trailer: TrailerModel = TrailerModel()
+
+    @field_validator("file_pattern")
+    @classmethod
+    def _file_regex(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression ({exc})") from None
+        return v
 
     @field_validator("date_formats")
     @classmethod

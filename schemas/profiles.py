@@ -31,6 +31,9 @@ A profile says:
   expression on the file's name), ``folder = true`` (the folder the file
   sits in: ``statements/<account>/...``) or a fixed ``value``; then
   ``pattern``, ``keep`` and ``join`` clean what was found.
+* ``file_pattern``: a regular expression the file's name must match for this
+  layout to read it (case-insensitive), to tell apart two layouts with no
+  heading row that look alike (HSBC's and a card's ``date, text, amount``).
 * ``date_formats`` (``strftime`` codes, day first; ISO timestamps with a zone
   are always read, as UK dates), ``newest_first``, ``[trailer] labels``.
 
@@ -146,6 +149,7 @@ class Profile:
     direction: str | None = None
     status: str | None = None
     header_row: bool = True
+    file_pattern: str | None = None
     sign: str = "signed"
     in_markers: tuple[str, ...] = AmountModel().in_markers
     out_markers: tuple[str, ...] = AmountModel().out_markers
@@ -206,6 +210,7 @@ def _profile(m: ProfileModel, source: str) -> Profile:
         description=m.description,
         header=m.header,
         header_row=m.header_row,
+        file_pattern=m.file_pattern,
         account=AccountRule(
             a.preamble_labels, a.columns, a.pattern, a.keep, a.join, a.file_name, a.folder, a.value
         ),

@@ -51,9 +51,15 @@ Records = list[tuple[int, list[str]]]
 # --- which layout ------------------------------------------------------------------
 
 
-def find_layout(records: Records, book: ProfileBook, generic: str) -> tuple[int, Profile] | Parsed:
+def find_layout(
+    records: Records, book: ProfileBook, generic: str, path: str = ""
+) -> tuple[int, Profile] | Parsed:
     """(index of the heading row, profile), or the file's reason it cannot be read."""
-    found = _by_header(records, book.profiles) or _by_rows(records, book.profiles)
+    name = PurePosixPath(path).name
+    profiles = tuple(
+        p for p in book.profiles if p.file_pattern is None or re.search(p.file_pattern, name, re.I)
+    )
+    found = _by_header(records, profiles) or _by_rows(records, profiles)
     if isinstance(found, str):
         return Parsed.failed("csv", found)
     for problem in book.problems:  # a broken council profile that meant to read this file
@@ -93,12 +99,15 @@ def _by_rows(records: Records, profiles: tuple[Profile, ...]) -> tuple[int, Prof
     if isinstance(cells, Unreadable):
         return None
     matches = [p for p in profiles if not p.header_row and _fits(cells, p)]
+    named = [p for p in matches if p.file_pattern]  # picked by its file name too: the closer fit
+    if len(matches) > 1 and len(named) == 1:
+        matches = named
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
         return (
             f"this file has no heading row and its rows fit more than one bank layout ({names}), "
-            "so dprecon cannot tell which bank it is from; remove the layout that does not "
-            "belong to this council from register/profiles"
+            "so dprecon cannot tell which bank it is from; give the council's layout a "
+            "file_pattern (e.g. file_pattern = 'barclaycard') and name its files to match"
         )
     return (-1, matches[0]) if matches else None
 

@@ -77,7 +77,7 @@ def _read(data: bytes, path: str, book: ProfileBook) -> Parsed:
         return Parsed.failed("csv", "the file is empty")
     if _is_generic(records[0][1]):
         return _read_generic(data, path, text)
-    found = find_layout(records, book, GENERIC_HEADER)
+    found = find_layout(records, book, GENERIC_HEADER, path)
     if isinstance(found, Parsed):
         return found
     at, profile = found

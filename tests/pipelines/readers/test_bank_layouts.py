@@ -210,3 +210,45 @@ def test_inbox_profile_files_are_read_and_logged():
     assert ok.file_error is None and ok.rows == 0
     bad = read_file("bank_profile", "register/profiles/card.toml", b"name = 'X'")
     assert bad.file_error.startswith("register/profiles/card.toml: ")
+
+
+CARD_NO_HEADER = """
+name = "council_credit_card"
+bank = "A credit card with no heading row"
+header = ["Date", "Description", "Amount"]
+header_row = false
+file_pattern = "card"
+[columns]
+date = "Date"
+payee = "Description"
+amount = "Amount"
+[amount]
+sign = "out_positive"
+[account]
+file_name = '([0-9]{4})'
+"""
+
+
+def test_a_council_headerless_card_layout_beside_hsbc(tmp_path):
+    (tmp_path / "card.toml").write_text(CARD_NO_HEADER)
+    book = profile_book(tmp_path)
+    card = b'03/06/2026,"GARDEN CENTRE",12.50\n04/06/2026,"GARDEN CENTRE REFUND",5.00 CR\n05/06/2026,PAYMENT,-100.00\n'
+    parsed = read_statement_csv(card, "statements/card_9876_june.csv", book)
+    assert parsed.format == "csv:council_credit_card"
+    rows = parsed.tables["statement_lines"].to_dicts()
+    assert [(r["account_id"], r["amount"]) for r in rows] == [
+        ("9876", "-12.50"),  # a bare amount on a card statement is a purchase
+        ("9876", "5.00"),  # CR: a refund
+        ("9876", "100.00"),  # a payment to the card
+    ]
+    hsbc = read_statement_csv(*sample("hsbc"), book)  # TransactionHistory.csv: not "card"
+    assert hsbc.format == "csv:hsbc" and hsbc.file_error is None
+    no_pattern = profile_book(_write(tmp_path / "b", CARD_NO_HEADER.replace('file_pattern = "card"\n', "")))
+    both = read_statement_csv(*sample("hsbc"), no_pattern)
+    assert "more than one bank layout (hsbc, council_credit_card)" in both.file_error
+
+
+def _write(folder: Path, text: str) -> Path:
+    folder.mkdir()
+    (folder / "card.toml").write_text(text)
+    return folder
