@@ -3,10 +3,13 @@ profiles (register/profiles) replace shipped ones or are set aside loudly."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.readers.contract_csv import header_key
 from pipelines.readers.dispatch import classify, read_file
@@ -252,3 +255,35 @@ def _write(folder: Path, text: str) -> Path:
     folder.mkdir()
     (folder / "card.toml").write_text(text)
     return folder
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False).filter(
+            lambda d: d != 0
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_amount_reads_to_the_penny_in_every_money_style(amounts):
+    def grouped(d):
+        return f'"{abs(d):,.2f}"'
+
+    barclays = "Number,Date,Account,Amount,Subcategory,Memo\n" + "".join(
+        f',01/06/2026,20-32-06 13152170,"{d:,.2f}",X,Y\n' for d in amounts
+    )
+    lloyds = "Transaction Date,Transaction Type,Sort Code,Account Number,Transaction Description,Debit Amount,Credit Amount,Balance\n" + "".join(
+        f"01/06/2026,X,'30-96-26,01234567,Y,{grouped(d) if d < 0 else ''},{grouped(d) if d > 0 else ''},\n"
+        for d in amounts
+    )
+    card = "Card Number,Transaction Time,Merchant,MCC,Amount,Direction,Currency,Status,Available Balance,Reference\n" + "".join(
+        f"5355,2026-06-01T12:00:00Z,M,5999,{grouped(d)},{'DR' if d < 0 else 'CR'},GBP,SETTLED,,R{i}\n"
+        for i, d in enumerate(amounts)
+    )
+    for text, fmt in ((barclays, "barclays"), (lloyds, "lloyds"), (card, "prepaid_card")):
+        parsed = read_statement_csv(text.encode(), "statements/A/x.csv")
+        assert parsed.format == f"csv:{fmt}" and parsed.quarantined == []
+        got = parsed.tables["statement_lines"]["amount"].to_list()
+        assert sorted(Decimal(a) for a in got) == sorted(amounts), fmt
