@@ -67,7 +67,6 @@ from typing import Any
 
 from pipelines.model import Parsed, Quarantined
 from pipelines.readers.contract_csv import money_text, rows_to_frame
-from pipelines.readers.currency import currency_code, describe_currency, not_pounds
 from pipelines.readers.ofx_clean import (
     LONGEST,
     MARKER,
@@ -82,6 +81,7 @@ from pipelines.readers.ofx_clean import (
     decode_ofx,
     local_time,
 )
+from pipelines.readers.ofx_currency import currency_notes, line_not_pounds, statement_in_pounds
 from pipelines.text import clean_cell, content_id
 from pipelines.timezones import ofx_local_time
 from schemas.inputs import statement_balances, statement_lines
@@ -298,58 +298,21 @@ def _fill(
                 "(<STMTRS> or <CCSTMTRS>), so dprecon cannot tell which account it belongs to"
             )
         else:
-            why = _not_pounds(block, stmt) or _why(block, result)
+            why = line_not_pounds(block, stmt) or _why(block, result)
             if why is None:
                 rows.append(_row(block, _account(stmt, read.get(stmt.index)), result))
                 continue
         parsed.quarantined.append(Quarantined(block.line, why, block.raw(text)))
-    parsed.notes += _assign_ids(rows) + _currency_notes(cleaned)
+    parsed.notes += _assign_ids(rows) + currency_notes(cleaned)
     parsed.tables["statement_lines"] = rows_to_frame(statement_lines, rows)
     parsed.tables["statement_balances"] = rows_to_frame(
         statement_balances,
         [
             _balance(s, read.get(s.index))
             for s in cleaned.statements
-            if not_pounds(s.values.get("CURDEF"), "") is None
+            if statement_in_pounds(s)
         ],
     )
-
-
-def _not_pounds(block: Block, stmt: Statement) -> str | None:
-    """The currency reason when this transaction's amount is not pounds.
-
-    ``<CURRENCY>`` on the transaction names the currency its amount is in;
-    otherwise it is the statement's ``<CURDEF>``. ``<ORIGCURRENCY>`` only
-    says where a converted amount came from: it does not change the currency.
-    """
-    own = block.values.get("CURRENCY/CURSYM")
-    if own:
-        return not_pounds(own, "this transaction")
-    return not_pounds(stmt.values.get("CURDEF"), "this statement")
-
-
-def _currency_notes(cleaned: Cleaned) -> list[str]:
-    notes = [
-        f"the statement starting on line {s.line} is in "
-        f"{describe_currency(currency_code(s.values['CURDEF']) or '')}: its transactions were "
-        "set aside and its balance not loaded"
-        for s in cleaned.statements
-        if not_pounds(s.values.get("CURDEF"), "")
-    ]
-    converted = sorted(
-        {
-            currency_code(b.values["ORIGCURRENCY/CURSYM"]) or ""
-            for b in cleaned.blocks
-            if b.values.get("ORIGCURRENCY/CURSYM") and not b.values.get("CURRENCY/CURSYM")
-        }
-        - {"GBP"}
-    )
-    if converted:
-        notes.append(
-            f"some transactions were converted by the bank from {', '.join(converted)} into the "
-            "statement's currency (<ORIGCURRENCY>); their amounts are as the bank converted them"
-        )
-    return notes
 
 
 def _account(stmt: Statement, account: Any) -> str | None:
