@@ -287,3 +287,9 @@ def test_any_amount_reads_to_the_penny_in_every_money_style(amounts):
         assert parsed.format == f"csv:{fmt}" and parsed.quarantined == []
         got = parsed.tables["statement_lines"]["amount"].to_list()
         assert sorted(Decimal(a) for a in got) == sorted(amounts), fmt
+
+
+def test_a_missing_key_is_named(tmp_path):
+    (tmp_path / "card.toml").write_text("name = 'ours'\nheader = ['A', 'B']\n[account]\nfolder = true\n")
+    [problem] = profile_book(tmp_path).problems
+    assert str(problem) == "register/profiles/card.toml: columns is missing (it is required)"
