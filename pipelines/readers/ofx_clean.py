@@ -1,4 +1,4 @@
-"""Bytes of an OFX statement turned into a document ofxparse reads correctly.
+"""Bytes of an OFX statement turned into the element tree ofxparse reads correctly.
 
 This is the cleaning half of :mod:`pipelines.readers.ofx`; see that module
 for why each repair is needed. Here, in order:
@@ -6,12 +6,13 @@ for why each repair is needed. Here, in order:
 1. :func:`decode_ofx` decodes the bytes with the charset the header declares
    (``CHARSET:1252`` -> cp1252, ``CHARSET:8859-1`` -> Latin-1, an XML
    ``encoding=`` attribute), trusting the bytes over a header that lies.
-2. :func:`clean_ofx` walks the tags once and writes a new, plain-ASCII
-   document: every element closed, empty elements dropped, times turned
-   into UK local time without their zone (:mod:`pipelines.timezones`), the sign-on and status sections left out, and each
-   ``<STMTTRN>`` given a tag (``<FITID>dprecon-7</FITID>``) so that whatever
-   ofxparse returns, or discards, leads back to the transaction it came
-   from. Along the way it notes where every transaction and statement
+2. :func:`clean_ofx` walks the tags once and builds the tree ofxparse reads
+   (:class:`pipelines.readers.ofx_tree.Node`): every element closed, empty
+   elements dropped, times turned into UK local time without their zone
+   (:mod:`pipelines.timezones`), the sign-on and status sections left out,
+   and each ``<STMTTRN>`` given a tag (``<FITID>dprecon-7</FITID>``) so that
+   whatever ofxparse returns, or discards, leads back to the transaction it
+   came from. Along the way it notes where every transaction and statement
    starts (file line), the text of its elements and the bank's own FITID.
 
 Nothing here raises on bad input; a structural fault (a transaction or
@@ -25,6 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pipelines.readers.ofx_tree import Node, as_read
 from pipelines.text import decode_text
 from pipelines.timezones import ofx_local_time, split_ofx_zone
 
@@ -158,7 +160,7 @@ class Statement:
 
 @dataclass
 class Cleaned:
-    document: str
+    tree: Node  # what ofxparse reads (pipelines.readers.ofx_tree)
     blocks: list[Block]
     statements: list[Statement]
     problem: str | None = None
@@ -219,10 +221,6 @@ def unescape(text: str) -> str:
         return chr(code) if ok else "\ufffd"
 
     return _CONTROL.sub("", _ENTITY.sub(one, _ENTITY.sub(one, text)))
-
-
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def local_time(value: str) -> str:
@@ -297,12 +295,13 @@ def _events(text: str, start: int) -> list[tuple[str, str, int, int]]:
 
 
 class _Writer:
-    """The single pass that writes the document and records blocks and statements."""
+    """The single pass that builds the tree and records blocks and statements."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.out: list[str] = []
-        self.stack: list[tuple[str, int]] = []  # (tag, output mark if left out, else -1)
+        self.root = Node("[document]")
+        # (tag, its node, whether it is left out of the tree when it closes)
+        self.stack: list[tuple[str, Node, bool]] = []
         self.blocks: list[Block] = []
         self.statements: list[Statement] = []
         self.block: Block | None = None
@@ -318,9 +317,14 @@ class _Writer:
     def fail(self, why: str) -> None:
         self.problem = self.problem or why
 
+    def _parent(self) -> Node:
+        return self.stack[-1][1] if self.stack else self.root
+
     def open(self, name: str, pos: int) -> None:
         if name in _STRUCTURAL:
             self.close_signon(pos)
+        node = Node(name.lower())
+        self._parent().contents.append(node)
         if name == "STMTTRN":
             line = self.line_at(pos)
             if self.block is not None:
@@ -331,8 +335,8 @@ class _Writer:
             where = self.statement.index if self.statement else None
             self.block = Block(len(self.blocks), line, where, pos)
             self.blocks.append(self.block)
-            self.stack.append((name, -1))
-            self.out.append(f"<STMTTRN><FITID>{MARKER}{self.block.index}</FITID>")
+            self.stack.append((name, node, False))
+            node.contents.append(Node("fitid", [f"{MARKER}{self.block.index}"]))
             return
         if name in STATEMENTS:
             line = self.line_at(pos)
@@ -343,22 +347,20 @@ class _Writer:
                 )
             self.statement = Statement(len(self.statements), STATEMENTS[name], line)
             self.statements.append(self.statement)
-        mark = len(self.out) if name in _DROPPED_AGGREGATES else -1
-        self.stack.append((name, mark))
-        self.out.append(f"<{name}>")
+        self.stack.append((name, node, name in _DROPPED_AGGREGATES))
 
     def close_signon(self, pos: int) -> None:
         """A sign-on or status section still open when a statement starts was never closed."""
-        for tag, _ in self.stack:
+        for tag, _, _ in self.stack:
             if tag in _SIGNON:
                 self.close(tag, pos)
                 return
 
     def close(self, name: str, end: int) -> None:
-        if all(tag != name for tag, _ in self.stack):
+        if all(tag != name for tag, _, _ in self.stack):
             return  # a stray end tag (an element closed twice): nothing to close
         while self.stack:
-            tag, mark = self.stack.pop()
+            tag, node, dropped = self.stack.pop()
             if tag == "STMTTRN" and self.block is not None:
                 if tag != name:
                     self.fail(
@@ -372,10 +374,8 @@ class _Writer:
                         f"the statement starting on line {self.statement.line} has no closing </{tag}>"
                     )
                 self.statement = None
-            if mark >= 0:
-                del self.out[mark:]
-            else:
-                self.out.append(f"</{tag}>")
+            if dropped:  # left out, with everything in it: it is the last thing its parent holds
+                self._parent().contents.pop()
             if tag == name:
                 return
 
@@ -403,11 +403,11 @@ class _Writer:
             return
         if name.startswith("DT"):
             value = uk_time(value)
-        self.out.append(f"<{name}>{_escape(value)}</{name}>")
+        self._parent().contents.append(Node(name.lower(), [as_read(value)]))
 
 
 def clean_ofx(text: str, start: int) -> Cleaned:
-    """Rewrite ``text`` from offset ``start`` (its ``<OFX>`` tag) for ofxparse."""
+    """Read ``text`` from offset ``start`` (its ``<OFX>`` tag) into the tree ofxparse reads."""
     w = _Writer(text)
     events = _events(text, start)
     i, n = 0, len(events)
@@ -438,5 +438,4 @@ def clean_ofx(text: str, start: int) -> Cleaned:
         w.fail(f"the statement starting on line {w.statement.line} is never closed")
     while w.stack:
         w.close(w.stack[-1][0], len(text))
-    document = "".join(w.out).encode("ascii", "xmlcharrefreplace").decode("ascii")
-    return Cleaned(document, w.blocks, w.statements, w.problem)
+    return Cleaned(w.root, w.blocks, w.statements, w.problem)

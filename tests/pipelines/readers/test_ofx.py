@@ -222,7 +222,7 @@ def test_reader_faults_become_file_errors(monkeypatch: pytest.MonkeyPatch) -> No
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("ofxparse fell over")
 
-    monkeypatch.setattr(ofx_module, "_ofxparse", boom)
+    monkeypatch.setattr(ofx_module, "read_accounts", boom)
     parsed = read_ofx(data, "x.ofx")
     assert parsed.file_error and "ofxparse fell over" in parsed.file_error
     monkeypatch.setattr(ofx_module, "clean_ofx", boom)
