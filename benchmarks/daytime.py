@@ -1,0 +1,130 @@
+"""The daytime costs at council scale: the evidence intake, period close, and a night
+with nothing new, each timed and profiled (cProfile) on one simulated council.
+
+    uv run python benchmarks/daytime.py data/sim/inbox 2026-04-01 [--letters 1000] [--cli]
+
+On a copy of the inbox: one family's return (the last evidence folder) is held back,
+the job builds the warehouse, then
+
+* **intake**: a no-op intake (nothing new) twice, then the held-back return taken in;
+  the cost that counts is the return's intake less the no-op one;
+* **period close**: ``issue_returns`` for the returns due (at most ``--letters``: the
+  rest are marked as issued first, so exactly that many letters are written);
+* **nothing-new night** (``--cli``): ``dprecon run`` through Prefect twice in a fresh
+  ``PREFECT_HOME``; the second run has nothing new.
+
+Each profiled step prints its top functions by cumulative time. Results:
+benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+
+def profiled(label: str, fn, *args, top: int = 25, **kwargs):
+    prof = cProfile.Profile()
+    w, c = time.perf_counter(), time.process_time()
+    prof.enable()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        prof.disable()
+        wall, cpu = time.perf_counter() - w, time.process_time() - c
+        print(f"\n== {label}: {wall:.2f} s wall, {cpu:.2f} s cpu (under cProfile)")
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+        print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
+
+
+def timed(label: str, fn, *args, **kwargs):
+    w, c = time.perf_counter(), time.process_time()
+    result = fn(*args, **kwargs)
+    print(f"== {label}: {time.perf_counter() - w:.2f} s wall, {time.process_time() - c:.2f} s cpu")
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("inbox")
+    ap.add_argument("as_of")
+    ap.add_argument("--letters", type=int, default=1000)
+    ap.add_argument("--cli", action="store_true")
+    args = ap.parse_args()
+    as_of = date.fromisoformat(args.as_of)
+
+    from flows.intake import run_intake
+    from flows.job import run_job
+    from flows.period_close import issue_returns, issued, ledger_path
+    from flows.validation import validate_batch
+    from stores.reviews import append_record
+
+    work = Path(tempfile.mkdtemp(prefix="dprecon-daytime-"))
+    inbox = work / "inbox"
+    shutil.copytree(args.inbox, inbox)
+    held_from = sorted((inbox / "evidence").iterdir())[-1]
+    held = work / "held" / held_from.name
+    held.parent.mkdir()
+    shutil.move(held_from, held)
+    warehouse, reports = work / "w.duckdb", work / "reports"
+    timed("nightly job (build the warehouse)", run_job, inbox, warehouse, reports, as_of,
+          validate=validate_batch, workers=2)
+    print(f"   warehouse {warehouse.stat().st_size / 2**20:.0f} MiB, "
+          f"{sum(1 for _ in (inbox / 'evidence').iterdir())} evidence returns in the inbox")
+
+    timed("intake, nothing new (1)", run_intake, inbox, warehouse, as_of, validate=validate_batch)
+    timed("intake, nothing new (2)", run_intake, inbox, warehouse, as_of, validate=validate_batch)
+    shutil.move(held, held_from)
+    result = profiled(f"intake, one return ({held_from.name})", run_intake, inbox, warehouse, as_of,
+                      validate=validate_batch)
+    print(f"   {result.get('ingest')}")
+    timed("intake, nothing new (3)", run_intake, inbox, warehouse, as_of, validate=validate_batch)
+
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        due = con.execute("SELECT budget_id, period_start FROM audit.evidence_returns "
+                          "WHERE received_at IS NULL AND period_end < ? ORDER BY 1, 2", [as_of]).fetchall()
+    done = issued(warehouse)
+    due = [k for k in due if k not in done]
+    for budget_id, period_start in due[args.letters:]:  # pretend these went out earlier
+        append_record(ledger_path(warehouse), {"budget_id": budget_id, "period_start": period_start.isoformat(),
+                                               "issued_at": "2026-01-01T00:00:00", "folder": "", "with_code": False})
+    print(f"\n{len(due)} returns due; issuing {min(len(due), args.letters)}")
+    result = profiled("period close", issue_returns, warehouse, reports, as_of, "Benchmark Council",
+                      portal_address="https://portal.example")
+    print(f"   {result}")
+
+    if args.cli:
+        env = dict(os.environ, PREFECT_HOME=str(work / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+                   PREFECT_LOGGING_LEVEL="WARNING")
+        cmd = [sys.executable, "-m", "flows.cli", "run", "--inbox", str(inbox), "--warehouse", str(warehouse),
+               "--reports", str(reports), "--as-of", args.as_of]
+        for label in ("dprecon run (first in this PREFECT_HOME; the warehouse exists)", "dprecon run, nothing new",
+                      "dprecon run, nothing new"):
+            t = time.perf_counter()
+            subprocess.run(cmd, env=env, check=True, capture_output=True)
+            print(f"== {label}: {time.perf_counter() - t:.1f} s wall")
+        prof_out = work / "night.prof"
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof_out), *cmd[1:]], env=env, check=True,
+                       capture_output=True)
+        print(f"== dprecon run, nothing new, under cProfile: {time.perf_counter() - t:.1f} s wall")
+        out = io.StringIO()
+        pstats.Stats(str(prof_out), stream=out).sort_stats("cumulative").print_stats(40)
+        print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Where the nightly job's memory goes: resident size after each step, in a fresh process.
+
+    uv run python benchmarks/job_memory.py data/sim/inbox 2026-04-01 [--workers 2] [--floor]
+
+Runs the job (no Prefect start-up) on an existing inbox into a new warehouse, in a
+child process, and prints for each step its wall and CPU seconds, the resident
+set when it ended and the process's peak so far, then the peak of the parse
+workers (``RUSAGE_CHILDREN``) and the whole child's peak as ``/usr/bin/time -v``
+reports it. With ``--floor``, the floor (benchmarks/floor.py) of the same inputs,
+measured afterwards in the same conditions. Results: benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+
+def rss_mib() -> tuple[float, float]:
+    """(current, peak) resident MiB of this process, from /proc."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
+
+
+def child(inbox: str, as_of: str, workers: int) -> None:
+    from flows.job import run_job
+    from flows.validation import validate_batch
+
+    work = Path(tempfile.mkdtemp(prefix="dprecon-mem-"))
+    rows = []
+
+    def step(name, fn, *args):
+        w, c = time.perf_counter(), time.process_time()
+        try:
+            return fn(*args)
+        finally:
+            now, peak = rss_mib()
+            rows.append(dict(step=name, wall=time.perf_counter() - w, cpu=time.process_time() - c,
+                             rss=now, peak=peak))
+
+    t = time.perf_counter()
+    result = run_job(Path(inbox), work / "w.duckdb", work / "reports", date.fromisoformat(as_of),
+                     validate=validate_batch, workers=workers, step=step)
+    total = time.perf_counter() - t
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps(dict(rows=rows, total=total, seconds=result["seconds"], peak=rss_mib()[1],
+                          workers_peak=kids.ru_maxrss / 1024, workers_cpu=kids.ru_utime + kids.ru_stime,
+                          ingest=result["ingest"])))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("inbox")
+    ap.add_argument("as_of")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--floor", action="store_true")
+    args = ap.parse_args()
+    cmd = ["/usr/bin/time", "-v", sys.executable, __file__, "--child", args.inbox, args.as_of, str(args.workers)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    maxrss = next(line for line in done.stderr.splitlines() if "Maximum resident" in line)
+    wall = next(line for line in done.stderr.splitlines() if "Elapsed (wall" in line)
+    for r in out["rows"]:
+        print(f"  {r['step']:<10} {r['wall']:7.1f} s wall {r['cpu']:7.1f} s cpu   rss {r['rss']:6.0f} MiB"
+              f"   peak so far {r['peak']:6.0f} MiB")
+    print(f"  job {out['total']:.1f} s; by step {out['seconds']}")
+    print(f"  parent peak {out['peak']:.0f} MiB; parse workers peak {out['workers_peak']:.0f} MiB, "
+          f"{out['workers_cpu']:.1f} s cpu; /usr/bin/time: {maxrss.strip()} (kB), {wall.strip()}")
+    print(f"  ingest: {out['ingest']}")
+    if args.floor:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from floor import floor
+
+        f, n, refused = floor(Path(args.inbox))
+        print(f"  floor: {f:.1f} s for {n} files ({refused} refused); job = {out['total'] / f:.2f} x floor")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        main()
