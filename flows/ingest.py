@@ -20,16 +20,15 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import yaml
 
 from flows.inbox import HashCache, InboxFile, parse_one, scan
+from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, read
 from pipelines.ingest import QUARANTINE_SCHEMA, cast_batch, file_id_for, plan_files, split_failures
 from pipelines.model import Parsed
 from pipelines.readers.dispatch import unreadable_reason
 from schemas import inputs
-from schemas.policy import Policy, policy_from_mapping
 from schemas.warehouse import LAND
 
 PARALLEL_THRESHOLD = 64
@@ -51,20 +50,6 @@ class IngestSummary:
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "new_files"}
-
-
-def load_policy(inbox: Path) -> tuple[Policy, str | None]:
-    """The council's policy.yaml over the defaults; a broken file means defaults and a reason."""
-    path = inbox / "register" / "policy.yaml"
-    if not path.exists():
-        return Policy(), None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(data, dict):
-            raise ValueError("it is not a list of settings")
-        return policy_from_mapping(data), None
-    except Exception as e:  # noqa: BLE001 - a bad policy file must not stop the run
-        return Policy(), f"policy.yaml could not be used ({str(e).splitlines()[0]}); the defaults apply"
 
 
 Gathered = tuple[list[tuple[str, Parsed]], dict[str, pl.DataFrame]]
@@ -157,7 +142,9 @@ def ingest(
     for path, sha in new:
         f = by_path[path]
         if f.kind is None or f.kind == "policy":
-            problem = unreadable_reason(path) if f.kind is None else load_policy(inbox)[1]
+            if f.kind == "policy":
+                load_policy(inbox)  # a policy that cannot be used stops the run (ConfigError), never logged as fine
+            problem = unreadable_reason(path) if f.kind is None else None
             log(path, sha, f.kind or "unknown", "quarantined" if problem else "accepted", problem,
                 "yaml" if f.kind else None, quarantined=1 if problem else 0)
             if problem:
