@@ -25,7 +25,14 @@ from flows.inbox import HashCache, InboxFile, parse_one, scan
 from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, read
-from pipelines.ingest import QUARANTINE_SCHEMA, cast_batch, file_id_for, plan_files, split_failures
+from pipelines.ingest import (
+    QUARANTINE_SCHEMA,
+    cast_batch,
+    file_id_for,
+    file_status,
+    plan_files,
+    split_failures,
+)
 from pipelines.model import Parsed
 from pipelines.readers.dispatch import unreadable_reason
 from schemas import inputs
@@ -141,7 +148,12 @@ def ingest(
     to_parse: list[InboxFile] = []
     for path, sha in new:
         f = by_path[path]
-        if f.kind is None or f.kind == "policy":
+        if f.problem is not None:  # not a regular file, a link out of the inbox, or empty: never opened
+            log(path, sha, f.kind or "unknown", "quarantined", f.problem, quarantined=1)
+            quarantine_frames.append(pl.DataFrame(
+                [dict(file_id=file_id_for(path, sha), path=path, line=None, reason=f.problem, raw=None)],
+                schema=QUARANTINE_SCHEMA))
+        elif f.kind is None or f.kind == "policy":
             if f.kind == "policy":
                 load_policy(inbox)  # a policy that cannot be used stops the run (ConfigError), never logged as fine
             problem = unreadable_reason(path) if f.kind is None else None
@@ -206,18 +218,11 @@ def ingest(
     for f in to_parse:
         p = parsed[f.relpath]
         fid = file_id_for(f.relpath, f.sha256)
-        rows_q = reader_q[fid] + valid_q[fid]
+        rows_q = 1 if p.file_error else reader_q[fid] + valid_q[fid]
         notes = "; ".join(p.notes) or None
-        if p.file_error:
-            log(f.relpath, f.sha256, f.kind, "quarantined", p.file_error, p.format, 0, 1, notes=notes)
-        elif loaded[fid] == 0 and rows_q > 0:
-            log(f.relpath, f.sha256, f.kind, "quarantined",
-                f"none of its {rows_q} rows could be used; see audit.quarantine for each line",
-                p.format, 0, rows_q, notes=notes)
-        else:
-            reason = (f"{rows_q} row(s) set aside; see audit.quarantine" if rows_q else None)
-            log(f.relpath, f.sha256, f.kind, "accepted", reason, p.format, loaded[fid], rows_q,
-                new_rows[fid], notes)
+        status, reason = file_status(p.file_error, loaded[fid], rows_q)
+        log(f.relpath, f.sha256, f.kind, status, reason, p.format, loaded[fid], rows_q,
+            new_rows[fid] if status == "accepted" else 0, notes)
 
     log_frame = pl.DataFrame(log_rows, schema=LAND["ingest_log"].polars_schema()) if log_rows else None
     if log_frame is not None:

@@ -23,8 +23,10 @@ SOURCE = "register/policy.yaml"
 def load_policy(inbox: Path) -> Policy:
     """The council's policy over the defaults; :class:`ConfigError` when it cannot be used."""
     path = inbox / "register" / "policy.yaml"
-    if not path.is_file():
+    if not path.exists():
         return Policy()
+    if not path.is_file():  # a folder or a FIFO by that name is not the defaults either
+        raise ConfigError(f"{SOURCE} is not a regular file; put the council's policy file there or remove it")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as e:
