@@ -25,6 +25,7 @@ from flows.inbox import HashCache, InboxFile, parse_one, scan
 from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, read
+from pipelines.corrections import correction_notes, statement_dates
 from pipelines.ingest import (
     QUARANTINE_SCHEMA,
     cast_batch,
@@ -33,6 +34,7 @@ from pipelines.ingest import (
     plan_files,
     split_failures,
 )
+from pipelines.ledger import DOCUMENT, invoice_notes, version_invoices
 from pipelines.model import Parsed
 from pipelines.readers.dispatch import unreadable_reason
 from schemas import inputs
@@ -192,6 +194,7 @@ def ingest(
                     batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
 
     loaded: Counter[str] = Counter()
+    changed: defaultdict[str, list[str]] = defaultdict(list)  # per file: the corrections it brought
     valid_q: Counter[str] = Counter()
     new_rows: Counter[str] = Counter()
     for name in sorted(batches):  # popped one table at a time
@@ -210,16 +213,22 @@ def ingest(
                 quarantine_frames.append(q)
                 valid_q.update(q["file_id"].to_list())
         with clock.lap("load"):
-            fresh = _load_table(con, name, typed, seq0 + len(log_rows))
+            fresh, notes = _load_table(con, name, typed, seq0 + len(log_rows))
+        for fid, note in notes.items():
+            changed[fid].append(note)
         if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
             loaded.update(typed["file_id"].to_list())
             new_rows.update(fresh)
 
+    with clock.lap("load"):
+        for fid, note in _correction_notes(con, [file_id_for(f.relpath, f.sha256) for f in to_parse
+                                                 if f.kind == "statement_ofx" or f.kind == "statement_csv"]).items():
+            changed[fid].append(note)
     for f in to_parse:
         p = parsed[f.relpath]
         fid = file_id_for(f.relpath, f.sha256)
         rows_q = 1 if p.file_error else reader_q[fid] + valid_q[fid]
-        notes = "; ".join(p.notes) or None
+        notes = "; ".join([*p.notes, *changed[fid]]) or None
         status, reason = file_status(p.file_error, loaded[fid], rows_q)
         log(f.relpath, f.sha256, f.kind, status, reason, p.format, loaded[fid], rows_q,
             new_rows[fid] if status == "accepted" else 0, notes)
@@ -238,8 +247,10 @@ def ingest(
     return summary
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, name: str, typed: pl.DataFrame, seq_base: int) -> Counter[str]:
-    """Append typed rows to land; return per file how many rows were new."""
+def _load_table(con: duckdb.DuckDBPyConnection, name: str, typed: pl.DataFrame, seq_base: int,
+                ) -> tuple[Counter[str], dict[str, str]]:
+    """Append typed rows to land; return per file how many rows were new, and per file
+    the note saying which documents it brought new versions of."""
     table = LAND[name]
     typed = typed.with_row_index("__i")
     if name == "statement_lines":
@@ -248,19 +259,46 @@ def _load_table(con: duckdb.DuckDBPyConnection, name: str, typed: pl.DataFrame, 
         fresh = typed.join(known, on=["account_id", "transaction_id"], how="anti").unique(
             ["account_id", "transaction_id"], keep="first", maintain_order=True)
         append(con, "land", table, typed)
-        return Counter(fresh["file_id"].to_list())
+        return Counter(fresh["file_id"].to_list()), {}
     if name == "invoice_lines":
         cols = [c.name for c in inputs.invoice_lines.columns]
         typed = typed.with_columns(_content_hash(typed.with_columns(pl.col(cols).cast(pl.String)), cols))
-        known = read(con, "SELECT invoice_id, content_hash, version FROM land.invoice_lines")
-        typed = typed.join(known.select("invoice_id", "content_hash"), on=["invoice_id", "content_hash"],
-                           how="anti").unique(["invoice_id", "content_hash"], keep="first", maintain_order=True)
-        top = known.group_by("invoice_id").agg(pl.col("version").max().alias("v0"))
-        typed = (typed.join(top, on="invoice_id", how="left")
-                 .with_columns((pl.col("v0").fill_null(0) + pl.col("invoice_id").cum_count().over("invoice_id"))
-                               .cast(pl.Int64).alias("version"),
-                               (pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq")))
+        known = read(con, f"SELECT {', '.join(DOCUMENT)}, content_hash, version FROM land.invoice_lines")  # noqa: S608
+        typed = version_invoices(typed, known).with_columns(
+            (pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq"))
+        notes: dict[str, str] = {}
+        if typed.filter(pl.col("version") > 1).height:
+            earlier = read(con, "SELECT * FROM land.invoice_lines")
+            notes = invoice_notes(typed, earlier.join(typed.select(DOCUMENT).unique(), on=DOCUMENT, how="semi",
+                                                      nulls_equal=True))
         append(con, "land", table, typed)
-        return Counter(typed["file_id"].to_list())
+        return Counter(typed["file_id"].to_list()), notes
     append(con, "land", table, typed)
-    return Counter(typed["file_id"].to_list())
+    return Counter(typed["file_id"].to_list()), {}
+
+
+def _correction_notes(con: duckdb.DuckDBPyConnection, new_files: list[str]) -> dict[str, str]:
+    """What the new files changed in transactions already known (pipelines.corrections):
+    only transactions they touch that now exist in more than one version are read."""
+    if not new_files:
+        return {}
+    con.register("__new_files", pl.DataFrame({"file_id": new_files}).to_arrow())
+    try:
+        contested = read(con, """
+            WITH touched AS (SELECT DISTINCT account_id, transaction_id FROM land.statement_lines
+                             WHERE file_id IN (SELECT file_id FROM __new_files)),
+            contested AS (SELECT account_id, transaction_id FROM land.statement_lines JOIN touched
+                          USING (account_id, transaction_id) GROUP BY ALL
+                          HAVING count(DISTINCT (date, amount, payee, memo, trntype, mcc)) > 1)
+            SELECT l.* FROM land.statement_lines l JOIN contested USING (account_id, transaction_id)""")
+        if contested.height == 0:
+            return {}
+        con.register("__files", contested.select("file_id").unique().to_arrow())
+        last_lines = read(con, """SELECT file_id, account_id, max(date) AS date FROM land.statement_lines
+                                  WHERE file_id IN (SELECT file_id FROM __files) GROUP BY ALL""")
+        balances = read(con, """SELECT file_id, account_id, end_date FROM land.statement_balances
+                                WHERE file_id IN (SELECT file_id FROM __files)""")
+        con.unregister("__files")
+    finally:
+        con.unregister("__new_files")
+    return correction_notes(contested, statement_dates(last_lines, balances), set(new_files))

@@ -14,11 +14,11 @@ import polars as pl
 from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
 from pipelines.classify import categorise, classify_transactions
+from pipelines.corrections import corrections, current_transactions, statement_dates
 from pipelines.ledger import (
     attach_budgets,
     conform,
     current_invoices,
-    dedupe_transactions,
     latest_file_rows,
 )
 from pipelines.match import match_within_accounts
@@ -93,7 +93,9 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[dict[str, p
     """The register as it stands, and every transaction once, classified, with its evidence reference."""
     reg = load_register(con)
     lines = read(con, "SELECT * FROM land.statement_lines")
-    txns = classify_transactions(attach_budgets(dedupe_transactions(lines), reg["budgets"]), policy)
+    dates = statement_dates(lines, read(con, "SELECT file_id, account_id, end_date FROM land.statement_balances"))
+    replace_table(con, "core", CORE["corrections"], conform(corrections(lines, dates), CORE["corrections"]))
+    txns = classify_transactions(attach_budgets(current_transactions(lines, dates), reg["budgets"]), policy)
     txns = txns.with_columns(pl.Series("evidence_ref", [evidence_ref(a, t) for a, t in
                                                         txns.select("account_id", "transaction_id").iter_rows()],
                                        dtype=pl.String))

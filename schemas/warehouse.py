@@ -214,6 +214,22 @@ exceptions = Table(
     ),
 )
 
+corrections = Table(
+    name="corrections",
+    grain="one earlier version of a bank transaction that a later statement corrected",
+    key=("account_id", "transaction_id", "was_path", "was_line"),
+    lineage=False,
+    columns=(
+        Column("account_id"),
+        Column("transaction_id"),
+        Column("changes", doc="what the correction changed, e.g. amount -£40.00 → -£45.00"),
+        Column("was_path", doc="the file of the earlier version"),
+        Column("was_line", Kind.INT, required=False),
+        Column("now_path", doc="the file of the version that stands"),
+        Column("now_line", Kind.INT, required=False),
+    ),
+)
+
 evidence_returns = Table(
     name="evidence_returns",
     grain="one evidence return due (budget and period)",
@@ -242,6 +258,7 @@ CORE = {
         exceptions,
         evidence_returns,
         reviews,
+        corrections,
     )
 }
 
@@ -291,6 +308,8 @@ AUDIT_VIEWS = {
     "budgets": "SELECT * FROM core.budgets",
     "plan_lines": "SELECT * FROM core.plan_lines",
     "providers": "SELECT * FROM core.providers",
+    "corrections": "SELECT account_id, transaction_id, changes, was_path, was_line, now_path, now_line "
+    "FROM core.corrections",
     "runs": "SELECT run_id, as_of, started_at, finished_at, status, files_seen, exceptions_open "
     "FROM land.runs",
 }
