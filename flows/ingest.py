@@ -37,6 +37,7 @@ from pipelines.ingest import (
 from pipelines.ledger import DOCUMENT, invoice_notes, version_invoices
 from pipelines.model import Parsed
 from pipelines.readers.dispatch import unreadable_reason
+from pipelines.register import held_keys, merge_failures, register_failures
 from schemas import inputs
 from schemas.warehouse import LAND
 
@@ -195,6 +196,7 @@ def ingest(
 
     loaded: Counter[str] = Counter()
     changed: defaultdict[str, list[str]] = defaultdict(list)  # per file: the corrections it brought
+    held: list[pl.DataFrame] = []  # register rows set aside, by id: their last good version stands in
     valid_q: Counter[str] = Counter()
     new_rows: Counter[str] = Counter()
     for name in sorted(batches):  # popped one table at a time
@@ -205,13 +207,14 @@ def ingest(
                 batch = batch.with_columns(pl.lit(None, pl.String).alias(c.name))
         batch = batch.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])
         with clock.lap("validate"):
-            failures = validate(table, batch)
+            failures = merge_failures(table, validate(table, batch), register_failures(table, batch))
         good, bad = split_failures(table, batch, failures)
         typed, bad_cast = cast_batch(table, good)
         for q in (bad, bad_cast):
             if q.height:
                 quarantine_frames.append(q)
                 valid_q.update(q["file_id"].to_list())
+        held.append(held_keys(table, batch, pl.concat([bad, bad_cast])))
         with clock.lap("load"):
             fresh, notes = _load_table(con, name, typed, seq0 + len(log_rows))
         for fid, note in notes.items():
@@ -236,6 +239,9 @@ def ingest(
     log_frame = pl.DataFrame(log_rows, schema=LAND["ingest_log"].polars_schema()) if log_rows else None
     if log_frame is not None:
         append(con, "land", LAND["ingest_log"], log_frame)
+    kept_back = pl.concat(held) if held else pl.DataFrame()
+    if kept_back.height:
+        append(con, "land", LAND["register_held"], kept_back.with_columns(pl.lit(run_id).alias("run_id")))
     if quarantine_frames:
         q = pl.concat(quarantine_frames).with_columns(pl.lit(run_id).alias("run_id"))
         append(con, "land", LAND["quarantine"], q)

@@ -19,15 +19,16 @@ from pipelines.ledger import (
     attach_budgets,
     conform,
     current_invoices,
-    latest_file_rows,
 )
 from pipelines.match import match_within_accounts
 from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
+from pipelines.register import REGISTERS, current_register
 from pipelines.rules import Books
 from pipelines.rules.registry import declared
 from pipelines.rules.run import raise_all, raise_rules, settle
 from pipelines.statements import balance_breaks, statement_coverage
+from schemas import inputs
 from schemas.policy import Policy
 from schemas.warehouse import CORE, LAND
 
@@ -35,10 +36,13 @@ FILE_ORDER = "SELECT file_id, seq FROM land.ingest_log WHERE status = 'accepted'
 
 
 def load_register(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """The register as it stands (pipelines.register): the latest file, with the last
+    good version of any row it had to set aside."""
     order = read(con, FILE_ORDER)
+    held = read(con, "SELECT * FROM land.register_held")
     return {
-        name: latest_file_rows(read(con, f"SELECT * FROM land.{name}"), order)  # noqa: S608
-        for name in ("budgets", "plan_lines", "providers")
+        name: current_register(inputs.ALL_INPUTS[name], read(con, f"SELECT * FROM land.{name}"), order, held)  # noqa: S608
+        for name in REGISTERS
     }
 
 

@@ -1,8 +1,8 @@
 """From landed rows to the ledger the reconciliation works on.
 
-* The register is whatever the council sent last: the rows of the latest
-  accepted file of each kind (``budgets.csv`` is replaced wholesale, not
-  merged).
+* The register is whatever the council sent last (``budgets.csv`` is
+  replaced wholesale, not merged), except that a row it had to set aside
+  keeps its last good version: :mod:`pipelines.register`.
 * A transaction is counted once however many statements carry it: the same
   ``(account_id, transaction_id)`` in an overlapping re-download is the same
   money. The first file that brought it keeps the lineage; a bank's
@@ -31,15 +31,6 @@ import polars as pl
 
 from pipelines.rules import gbp
 from schemas.core import Table
-
-
-def latest_file_rows(frame: pl.DataFrame, file_order: pl.DataFrame) -> pl.DataFrame:
-    """Rows of the most recently loaded file (``file_order``: file_id, seq)."""
-    if frame.height == 0:
-        return frame
-    ranked = frame.join(file_order, on="file_id", how="left")
-    last = ranked["seq"].max()
-    return ranked.filter(pl.col("seq") == last).drop("seq")
 
 
 def attach_budgets(txns: pl.DataFrame, budgets: pl.DataFrame) -> pl.DataFrame:

@@ -67,6 +67,20 @@ quarantine = Table(
     ),
 )
 
+register_held = Table(
+    name="register_held",
+    grain="one register row set aside, by the id it carries (so the last good version can stand in)",
+    lineage=False,
+    columns=(
+        Column("file_id"),
+        Column("register", allowed=("budgets", "plan_lines", "providers")),
+        Column("key", doc="the row's id: budget_id; budget_id / line_id; provider_id"),
+        Column("line", Kind.INT, required=False),
+        Column("reason"),
+        Column("run_id"),
+    ),
+)
+
 runs = Table(
     name="runs",
     grain="one run of the nightly job",
@@ -280,6 +294,7 @@ LAND = {
     "evidence_items": landed(inputs.evidence_items, Column("return_dir")),
     "ingest_log": ingest_log,
     "quarantine": quarantine,
+    "register_held": register_held,
     "runs": runs,
     "exception_history": exception_history,
 }
