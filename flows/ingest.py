@@ -9,7 +9,6 @@ gets one line in ``land.quarantine``.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -25,10 +24,11 @@ from flows.inbox import HashCache, InboxFile, parse_one, scan
 from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, read
-from pipelines.corrections import correction_notes, statement_dates
+from pipelines.corrections import correction_notes, new_transactions, statement_dates
 from pipelines.ingest import (
     QUARANTINE_SCHEMA,
     cast_batch,
+    content_hash,
     file_id_for,
     file_status,
     plan_files,
@@ -97,13 +97,6 @@ def parse_files(inbox: Path, files: list[InboxFile], workers: int) -> Iterator[G
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         yield from pool.map(parse_chunk, [str(inbox)] * len(chunks), chunks)
-
-
-def _content_hash(frame: pl.DataFrame, cols: list[str]) -> pl.Series:
-    joined = frame.select(pl.concat_str([pl.col(c).fill_null("") for c in cols], separator="\x1f"))
-    return pl.Series(  # typed even when empty: a file whose every row was set aside must still join
-        "content_hash", [hashlib.sha256(v.encode()).hexdigest()[:16] for v in joined.to_series()], dtype=pl.String
-    )
 
 
 def ingest(
@@ -262,13 +255,10 @@ def _load_table(con: duckdb.DuckDBPyConnection, name: str, typed: pl.DataFrame, 
     if name == "statement_lines":
         known = read(con, "SELECT DISTINCT account_id, transaction_id FROM land.statement_lines")
         typed = typed.with_columns((pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq"))
-        fresh = typed.join(known, on=["account_id", "transaction_id"], how="anti").unique(
-            ["account_id", "transaction_id"], keep="first", maintain_order=True)
         append(con, "land", table, typed)
-        return Counter(fresh["file_id"].to_list()), {}
+        return new_transactions(typed, known), {}
     if name == "invoice_lines":
-        cols = [c.name for c in inputs.invoice_lines.columns]
-        typed = typed.with_columns(_content_hash(typed.with_columns(pl.col(cols).cast(pl.String)), cols))
+        typed = typed.with_columns(content_hash(typed, [c.name for c in inputs.invoice_lines.columns]))
         known = read(con, f"SELECT {', '.join(DOCUMENT)}, content_hash, version FROM land.invoice_lines")  # noqa: S608
         typed = version_invoices(typed, known).with_columns(
             (pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq"))

@@ -26,7 +26,7 @@ whenever the content does, so they never look like corrections.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import polars as pl
 
@@ -45,6 +45,14 @@ CORRECTIONS_SCHEMA = {
     "now_path": pl.String,
     "now_line": pl.Int64,
 }
+
+
+def new_transactions(incoming: pl.DataFrame, known: pl.DataFrame) -> Counter[str]:
+    """Per file (file_id), how many of its transactions were not known before
+    (``known``: the account_id, transaction_id pairs already in land). A
+    transaction in two new files counts for the first; a correction is not new."""
+    fresh = incoming.join(known, on=list(KEY), how="anti").unique(list(KEY), keep="first", maintain_order=True)
+    return Counter(fresh["file_id"].to_list())
 
 
 def statement_dates(lines: pl.DataFrame, balances: pl.DataFrame) -> pl.DataFrame:

@@ -80,6 +80,17 @@ def _cast_expr(name: str, kind: Kind) -> pl.Expr:
     raise ValueError(kind)
 
 
+def content_hash(frame: pl.DataFrame, cols: list[str]) -> pl.Series:
+    """A short fingerprint of each row's values (as text): the same document sent
+    again word for word has the same hash, so it is not a new version."""
+    import hashlib
+
+    joined = frame.select(pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in cols], separator="\x1f"))
+    return pl.Series(  # typed even when empty: a file whose every row was set aside must still join
+        "content_hash", [hashlib.sha256(v.encode()).hexdigest()[:16] for v in joined.to_series()], dtype=pl.String
+    )
+
+
 def cast_batch(table: Table, batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Type the text rows. Returns ``(typed rows with lineage, quarantine rows)``."""
     batch = batch.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])

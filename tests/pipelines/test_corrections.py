@@ -14,6 +14,7 @@ from pipelines.corrections import (
     correction_notes,
     corrections,
     current_transactions,
+    new_transactions,
     statement_dates,
 )
 
@@ -116,3 +117,9 @@ def test_row_order_does_not_matter(order):
     rows = APRIL + MAY
     shuffled = [rows[i] for i in order]
     assert_frame_equal(standing(shuffled), standing(rows))
+
+
+def test_new_transactions_count_the_first_file_and_never_a_correction():
+    known = frame(APRIL).select("account_id", "transaction_id")
+    incoming = frame(MAY + [line("may", "T90", "-9.99", 5), line("june", "T90", "-9.99", 6)])
+    assert new_transactions(incoming, known) == {"may": 1}

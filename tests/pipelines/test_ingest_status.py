@@ -47,3 +47,14 @@ def test_empty_files_and_things_never_opened_are_never_duplicates():
 
 def test_has_content():
     assert has_content("ab12") and not has_content(EMPTY_SHA256) and not has_content("(link out)")
+
+
+def test_the_content_hash_is_the_same_for_the_same_values_and_differs_otherwise():
+    from decimal import Decimal
+
+    from pipelines.ingest import content_hash
+
+    f = pl.DataFrame({"a": ["INV-7", "INV-7", "INV-7"], "b": [Decimal("110.00"), Decimal("110.00"), Decimal("120.00")]},
+                     schema={"a": pl.String, "b": pl.Decimal(18, 2)})
+    h = content_hash(f, ["a", "b"]).to_list()
+    assert h[0] == h[1] != h[2] and len(h[0]) == 16
