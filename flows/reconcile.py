@@ -14,7 +14,7 @@ import polars as pl
 from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
 from pipelines.classify import categorise, classify_transactions
-from pipelines.corrections import corrections, current_transactions, statement_dates
+from pipelines.corrections import settle_transactions, statement_dates
 from pipelines.ledger import (
     attach_budgets,
     conform,
@@ -98,8 +98,9 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[dict[str, p
     reg = load_register(con)
     lines = read(con, "SELECT * FROM land.statement_lines")
     dates = statement_dates(lines, read(con, "SELECT file_id, account_id, end_date FROM land.statement_balances"))
-    replace_table(con, "core", CORE["corrections"], conform(corrections(lines, dates), CORE["corrections"]))
-    txns = classify_transactions(attach_budgets(current_transactions(lines, dates), reg["budgets"]), policy)
+    current, corrected = settle_transactions(lines, dates)
+    replace_table(con, "core", CORE["corrections"], conform(corrected, CORE["corrections"]))
+    txns = classify_transactions(attach_budgets(current, reg["budgets"]), policy)
     txns = txns.with_columns(pl.Series("evidence_ref", [evidence_ref(a, t) for a, t in
                                                         txns.select("account_id", "transaction_id").iter_rows()],
                                        dtype=pl.String))

@@ -68,24 +68,46 @@ def statement_dates(lines: pl.DataFrame, balances: pl.DataFrame) -> pl.DataFrame
                              pl.coalesce("__end", "__last").alias("statement_date"))
 
 
-def _ranked(lines: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
-    """Every version, in the order the rule reads them: statement date, then arrival."""
-    content = [pl.col(c).cast(pl.String).fill_null("") for c in CONTENT]
-    return (lines.join(dates, on=["file_id", "account_id"], how="left")
-            .with_columns(pl.concat_str(content, separator="\x1f").alias("__content"))
+def _with_content(lines: pl.DataFrame) -> pl.DataFrame:
+    """Each version with a fingerprint of what it says (``__content``)."""
+    return lines.with_columns(pl.struct([pl.col(c) for c in CONTENT]).hash(seed=7).alias("__content"))
+
+
+def _contested(lines: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
+    """The versions of transactions that arrived with more than one content, in the
+    order the rule reads them: statement date, then arrival. (Usually very few:
+    overlapping statements repeat a transaction word for word.)"""
+    distinct = _with_content(lines).unique([*KEY, "__content"])
+    several = distinct.filter(pl.len().over(list(KEY)) > 1).select(list(KEY)).unique()
+    return (_with_content(lines.join(several, on=list(KEY), how="semi"))
+            .join(dates, on=["file_id", "account_id"], how="left")
             .sort([*KEY, "statement_date", "seq"], nulls_last=False))
+
+
+def settle_transactions(lines: pl.DataFrame, dates: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(current_transactions, corrections)`` in one pass over the versions."""
+    contested = _contested(lines, dates)
+    return _current(lines, contested), _corrections(contested)
 
 
 def current_transactions(lines: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
     """One row per (account_id, transaction_id): the version that stands, with the
     lineage (file, line, seq) of the first file that showed that very content."""
+    return _current(lines, _contested(lines, dates))
+
+
+def _current(lines: pl.DataFrame, contested: pl.DataFrame) -> pl.DataFrame:
     if lines.height == 0:
         return lines
-    ranked = _ranked(lines, dates)
-    standing = ranked.unique(list(KEY), keep="last", maintain_order=True).select(*KEY, "__content")
-    first_seen = (ranked.join(standing, on=[*KEY, "__content"], how="semi")
-                  .sort("seq").unique(list(KEY), keep="first"))
-    return first_seen.sort("seq").drop("statement_date", "__content").select(lines.columns)
+    # a transaction only ever seen one way: its first arrival, as ever
+    plain = (lines.join(contested.select(list(KEY)).unique(), on=list(KEY), how="anti")
+             .sort("seq").unique(list(KEY), keep="first", maintain_order=True))
+    if contested.height == 0:
+        return plain
+    standing = contested.unique(list(KEY), keep="last", maintain_order=True).select(*KEY, "__content")
+    first_seen = (contested.join(standing, on=[*KEY, "__content"], how="semi")
+                  .sort("seq").unique(list(KEY), keep="first").select(lines.columns))
+    return pl.concat([plain, first_seen]).sort("seq")
 
 
 def _changes(was: dict, now: dict) -> str:
@@ -103,25 +125,19 @@ def _changes(was: dict, now: dict) -> str:
     return ", ".join(dict.fromkeys(out))
 
 
-def _contested(lines: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
-    """The versions of transactions that arrived with more than one content."""
-    ranked = _ranked(lines, dates)
-    several = (ranked.group_by(list(KEY)).agg(pl.col("__content").n_unique().alias("__n"))
-               .filter(pl.col("__n") > 1).drop("__n"))
-    return ranked.join(several, on=list(KEY), how="semi").sort([*KEY, "statement_date", "seq"])
-
-
 def corrections(lines: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
     """Each superseded version of a transaction beside the one that stands:
     ``account_id, transaction_id, changes, was_path, was_line, now_path, now_line``."""
-    if lines.height == 0:
-        return pl.DataFrame(schema=CORRECTIONS_SCHEMA)
+    return _corrections(_contested(lines, dates))
+
+
+def _corrections(contested: pl.DataFrame) -> pl.DataFrame:
     out = []
-    for _key, group in _contested(lines, dates).group_by(list(KEY), maintain_order=True):
+    for _key, group in contested.group_by(list(KEY), maintain_order=True):
         rows = group.to_dicts()
         now = rows[-1]
         first_now = next(r for r in sorted(rows, key=lambda r: r["seq"]) if r["__content"] == now["__content"])
-        seen: set[str] = set()
+        seen: set[int] = set()
         for r in sorted(rows, key=lambda r: r["seq"]):
             if r["__content"] == now["__content"] or r["__content"] in seen:
                 continue
