@@ -90,11 +90,12 @@ def test_the_run_stops_and_the_published_warehouse_is_unchanged(tmp_path):
 
 
 def test_dprecon_run_exits_non_zero_with_the_plain_message(tmp_path):
-    inbox = write(tmp_path / "inbox", "surplus_weeks: eight\n")
+    inbox = write(tmp_path / "inbox", "surplus_weeks: eight\nineligible_payee_patterns: ['bet(365']\n")
     wh = tmp_path / "w.duckdb"
     res = CliRunner().invoke(app, ["run", "--inbox", str(inbox), "--warehouse", str(wh),
                                    "--reports", str(tmp_path / "r"), "--as-of", str(date(2025, 6, 30))])
     assert res.exit_code != 0
     assert "register/policy.yaml: surplus_weeks = 'eight'" in res.output
+    assert "register/policy.yaml: ineligible_payee_patterns" in res.output and "bet(365" in res.output
     assert "Traceback" not in res.output
     assert not wh.exists()
