@@ -22,6 +22,9 @@ def describe(error: ValidationError, source: str) -> str:
         if e["type"] == "extra_forbidden":
             lines.append(f"{source}: unknown key {key!r}")
             continue
+        if e["type"] == "missing":
+            lines.append(f"{source}: {key} is missing (it is required)")
+            continue
         value = e.get("input")
         # a number as the council wrote it (0.5 reaches here as Decimal('0.5'))
         shown = "…" if isinstance(value, dict) else str(value) if isinstance(value, Decimal) else repr(value)
