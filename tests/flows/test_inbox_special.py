@@ -125,3 +125,13 @@ def test_a_fifo_in_the_inbox_does_not_stop_the_night(inbox, tmp_path):
     os.mkfifo(inbox / "register" / "notes.csv")
     result = run(inbox, tmp_path / "w.duckdb")
     assert result["ingest"]["quarantined"] >= 2 and result["reconcile"]["transactions"] > 0
+
+
+def test_an_inbox_reached_through_a_link_is_read_as_usual(tmp_path):
+    real = tmp_path / "share" / "inbox"
+    (real / "statements").mkdir(parents=True)
+    (real / "statements" / "april.csv").write_text(STATEMENT, encoding="utf-8")
+    (tmp_path / "inbox").symlink_to(real, target_is_directory=True)
+    f = by_path(scan(tmp_path / "inbox"))["statements/april.csv"]
+    assert f.problem is None
+    assert parse_one(str(tmp_path / "inbox"), f)[1].file_error is None
