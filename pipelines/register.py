@@ -103,7 +103,8 @@ def merge_failures(table: Table, validated: dict[int, list[str]],
                    register: dict[int, list[str]]) -> dict[int, list[str]]:
     """Validation's reasons and the register's, per row; where the register names the
     lines a duplicate id is on, validation's general "appears more than once" goes."""
-    generic = {s["reason"] for s in table.expectations() if s["type"] == "ExpectColumnValuesToBeUnique"}
+    generic = {s["reason"] for s in table.expectations()
+               if s["type"] in ("ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique")}
     out: dict[int, list[str]] = {i: list(r) for i, r in validated.items()}
     for i, reasons in register.items():
         kept = out.get(i, [])

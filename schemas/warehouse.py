@@ -144,8 +144,8 @@ transactions = Table(
 
 invoices = Table(
     name="invoices",
-    grain="one invoice or credit note (latest version)",
-    key=("invoice_id",),
+    grain="one invoice or credit note (latest version); a credit note sharing an invoice's number is another document",
+    key=("provider_id", "kind", "invoice_id"),
     lineage=False,
     # the input's own columns, then what reconciliation adds
     columns=inputs.invoice_lines.columns + (
@@ -231,8 +231,7 @@ exceptions = Table(
 corrections = Table(
     name="corrections",
     grain="one earlier version of a bank transaction that a later statement corrected",
-    key=("account_id", "transaction_id", "was_path", "was_line"),
-    lineage=False,
+    lineage=False,  # no key: a file edited in place can give two versions from one path and line
     columns=(
         Column("account_id"),
         Column("transaction_id"),
