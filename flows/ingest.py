@@ -37,7 +37,13 @@ from pipelines.ingest import (
 from pipelines.ledger import DOCUMENT, invoice_notes, version_invoices
 from pipelines.model import Parsed
 from pipelines.readers.dispatch import unreadable_reason
-from pipelines.register import held_keys, merge_failures, register_failures
+from pipelines.register import (
+    REGISTERS,
+    held_keys,
+    merge_failures,
+    register_failures,
+    unreadable_rows,
+)
 from schemas import inputs
 from schemas.warehouse import LAND
 
@@ -163,6 +169,7 @@ def ingest(
             to_parse.append(f)
     summary.new_files = [f.relpath for f in to_parse]
 
+    held: list[pl.DataFrame] = []  # register rows set aside, by id: their last good version stands in
     # Gather text rows per table across files, with lineage, as the chunks arrive.
     batches: dict[str, list[pl.DataFrame]] = defaultdict(list)
     reader_q: Counter[str] = Counter()
@@ -182,6 +189,8 @@ def ingest(
                         [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
                          for q in p.quarantined], schema=QUARANTINE_SCHEMA))
                     reader_q[fid] += len(p.quarantined)
+                    if f.kind in REGISTERS:
+                        held.append(unreadable_rows(f.kind, fid, [(q.line, q.reason) for q in p.quarantined]))
             for name, frame in tables.items():
                 batches[name].append(frame)
                 if len(batches[name]) >= FOLD_EVERY:
@@ -189,7 +198,6 @@ def ingest(
 
     loaded: Counter[str] = Counter()
     changed: defaultdict[str, list[str]] = defaultdict(list)  # per file: the corrections it brought
-    held: list[pl.DataFrame] = []  # register rows set aside, by id: their last good version stands in
     valid_q: Counter[str] = Counter()
     new_rows: Counter[str] = Counter()
     for name in sorted(batches):  # popped one table at a time

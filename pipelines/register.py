@@ -130,13 +130,23 @@ def held_keys(table: Table, batch: pl.DataFrame, set_aside: pl.DataFrame) -> pl.
             .select(list(HELD_SCHEMA)).cast(HELD_SCHEMA))
 
 
+def unreadable_rows(register: str, file_id: str, lines: list[tuple[int | None, str]]) -> pl.DataFrame:
+    """Register rows the reader could not even split into values (a name with an
+    unquoted comma: "Morgan, Alex"): set aside with no id that can be read."""
+    return pl.DataFrame([dict(file_id=file_id, register=register, key=None, line=line, reason=reason)
+                         for line, reason in lines if line is not None], schema=HELD_SCHEMA)
+
+
 def current_register(table: Table, rows: pl.DataFrame, file_order: pl.DataFrame,
                      held: pl.DataFrame) -> pl.DataFrame:
     """The register as it stands: the rows of the latest accepted file, plus, for
     each id that file had set aside, the last good version from an earlier file.
 
     ``rows`` is every version land holds (with ``file_id``), ``file_order``
-    (file_id, seq) the accepted files, ``held`` from :func:`held_keys`.
+    (file_id, seq) the accepted files, ``held`` from :func:`held_keys` and
+    :func:`unreadable_rows`. When the latest file set aside a row whose id
+    cannot be read, every row of the file before that this one lacks is kept
+    too: better a budget kept a night too long than one lost.
     """
     if rows.height == 0:
         return rows
@@ -149,9 +159,11 @@ def current_register(table: Table, rows: pl.DataFrame, file_order: pl.DataFrame,
     wanted = held.filter((pl.col("file_id") == latest_file) & (pl.col("register") == table.name))
     keyed = ranked.with_columns(
         pl.concat_str([pl.col(k) for k in table.key], separator=KEY_SEPARATOR).alias("__key"))
-    in_latest = keyed.filter(pl.col("seq") == last).select("__key")
-    kept = (keyed.filter(pl.col("seq") < last)
-            .join(wanted.select(pl.col("key").alias("__key")).unique(), on="__key", how="semi")
-            .join(in_latest, on="__key", how="anti")
+    earlier = keyed.filter(pl.col("seq") < last)
+    keys = wanted.filter(pl.col("key").is_not_null()).select(pl.col("key").alias("__key"))
+    if wanted["key"].null_count() and earlier.height:
+        keys = pl.concat([keys, earlier.filter(pl.col("seq") == earlier["seq"].max()).select("__key")])
+    kept = (earlier.join(keys.unique(), on="__key", how="semi")
+            .join(keyed.filter(pl.col("seq") == last).select("__key"), on="__key", how="anti")
             .sort("seq").unique("__key", keep="last", maintain_order=True))
     return pl.concat([latest, kept.drop("__key")], how="vertical_relaxed").drop("seq")

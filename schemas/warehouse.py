@@ -74,7 +74,8 @@ register_held = Table(
     columns=(
         Column("file_id"),
         Column("register", allowed=("budgets", "plan_lines", "providers")),
-        Column("key", doc="the row's id: budget_id; budget_id / line_id; provider_id"),
+        Column("key", required=False,
+               doc="the row's id: budget_id; budget_id / line_id; provider_id (empty: a row that could not be read)"),
         Column("line", Kind.INT, required=False),
         Column("reason"),
         Column("run_id"),

@@ -101,3 +101,18 @@ def test_once_the_register_is_put_right_the_block_goes(two_nights, tmp_path):
     html = (tmp_path / "reports" / AS_OF.isoformat() / "exceptions.html").read_text(encoding="utf-8")
     assert 'id="register"' not in html
     assert [b for (b,) in query(wh, "SELECT budget_id FROM audit.budgets ORDER BY 1")] == ["B001", "B002", "B003"]
+
+
+def test_a_row_that_cannot_be_split_keeps_what_the_register_held(tmp_path):
+    """"Patel, Sam" unquoted: the row has one value too many and no id can be read
+    from it; B002 stays as loaded before rather than vanishing."""
+    inbox = copy_inbox(SAMPLE_INBOX, tmp_path / "inbox")
+    wh = tmp_path / "w.duckdb"
+    run(inbox, wh, AS_OF)
+    shutil.copy(MESSY.with_name("ragged_budgets.csv"), inbox / "register" / "budgets.csv")
+    run(inbox, wh, AS_OF)
+    assert [b for (b,) in query(wh, "SELECT budget_id FROM audit.budgets ORDER BY 1")] == ["B001", "B002"]
+    assert query(wh, "SELECT holder_name, source_line FROM audit.budgets WHERE budget_id = 'B002'") == [("Sam Patel", 3)]
+    html = (tmp_path / "reports" / AS_OF.isoformat() / "exceptions.html").read_text(encoding="utf-8")
+    block = html[html.index('id="register"'):html.index('id="summary"')]
+    assert "16 values but the header has 15" in block and "its id cannot be read" in block

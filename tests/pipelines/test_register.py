@@ -9,7 +9,13 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.register import current_register, held_keys, merge_failures, register_failures
+from pipelines.register import (
+    current_register,
+    held_keys,
+    merge_failures,
+    register_failures,
+    unreadable_rows,
+)
 from schemas import inputs
 
 B = inputs.budgets
@@ -101,3 +107,12 @@ def test_a_wholly_quarantined_file_leaves_the_register_before_it():
 def test_a_term_is_refused_exactly_when_it_ends_before_it_starts(start, end):
     got = register_failures(B, text_batch(dict(GOOD, start_date=start.isoformat(), end_date=end.isoformat())))
     assert bool(got) == (end < start)
+
+
+def test_a_row_whose_id_cannot_be_read_keeps_everything_the_file_before_had():
+    rows = land(("B1", Decimal("15600.00"), "F1", 2), ("B2", Decimal("5200.00"), "F1", 3),
+                ("B1", Decimal("15600.00"), "F2", 2))
+    held = unreadable_rows("budgets", "F2", [(3, "this row has 16 values but the header has 15"), (None, "x")])
+    assert held.height == 1
+    out = current_register(B, rows, ORDER, held).sort("budget_id")
+    assert out.select("budget_id", "file_id").rows() == [("B1", "F2"), ("B2", "F1")]
