@@ -21,12 +21,15 @@ notices_app = typer.Typer(help="Recovery notices: asking families to pay money b
 app.add_typer(notices_app, name="notices")
 
 
-def _refresh(wh: Path, what: str) -> None:
+def _refresh(wh: Path, what: str, decisions: bool = False) -> None:
+    """Publish the stores' latest now: the audit plan and recoveries (and, after a decision,
+    the exceptions' statuses as ``review decide`` does)."""
     from flows.followup import refresh
+    from flows.job import refresh_reviews
     from flows.warehouse import WarehouseBusy
 
     try:
-        refresh(wh)
+        refresh_reviews(wh) if decisions else refresh(wh)
         console.print(f"Recorded: {what}.")
     except WarehouseBusy:
         console.print(f"Recorded: {what}. A run is under way; it will show after that run.")
@@ -93,7 +96,7 @@ def review_recover(
     except ValueError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from e
-    _refresh(wh, f"recover {amount} on {exception_id}")
+    _refresh(wh, f"recover {amount} on {exception_id}", decisions=True)
 
 
 @notices_app.command("issue")
