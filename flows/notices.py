@@ -43,6 +43,8 @@ from reports.notices.render import fetch_notices, render_notice_files
 from schemas.config import ConfigError
 from schemas.council import Council
 from stores import notices as ledger
+from stores.reviews import read_records
+from stores.reviews import store_path as reviews_path
 
 STAGED_SUFFIX = ".staged"
 
@@ -83,6 +85,9 @@ def issue_notices(warehouse: Path, reports: Path, as_of: date, council: Council 
     """Issue every notice due (see the module docstring); a recovery by repayment needs the
     council's bank details, and without them nothing is issued (a :class:`ConfigError`)."""
     finished = finish_batches(warehouse, reports, log)
+    if not any(r.get("decision") == "recover" for r in read_records(reviews_path(warehouse))):
+        log("notices: no officer has asked for money back")
+        return {"issued": 0, "already_issued": 0, "completed": finished}
     refresh(warehouse)  # the officers' latest decisions, as recoveries
     done = ledger.issued_keys(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -76,7 +76,7 @@ def notice_pdf(notice: Notice) -> bytes:
                     Cell(gbp(e.amount) if e.amount is not None else ""), Cell(e.reference)]
                    for e in notice.evidence])
 
-    pdf.heading("2. How to pay it back" if notice.method == "repay" else "2. How we will take it back", room=60)
+    pdf.heading("2. How to pay it back" if notice.method == "repay" else "2. How we will take it back", room=45)
     bank = dict(notice.bank_lines)
     for p in notice.how_to_pay:
         label = p.split(":", 1)[0]
