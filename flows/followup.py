@@ -41,8 +41,10 @@ def derive(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: date | None =
     budgets = read(con, "SELECT * FROM core.budgets")
     exceptions = read(con, "SELECT exception_id, budget_id, rule_code, severity, amount, status FROM core.exceptions")
     decisions = reviews_store.load(warehouse)
-    accounts = budgets["account_id"].unique().to_list()
     decided = decisions.filter(pl.col("decision").is_in(["recover", "write_off", "reconsider", "recovered"]))
+    asked = exceptions.filter(pl.col("exception_id").is_in(
+        decided.filter(pl.col("decision") == "recover")["exception_id"].implode()))
+    accounts = budgets.filter(pl.col("budget_id").is_in(asked["budget_id"].implode()))["account_id"].unique().to_list()
     txns = read(con, "SELECT account_id, budget_id, transaction_id, date, amount, txn_class FROM core.transactions "
                      "WHERE txn_class IN ('repayment', 'council_payment') AND list_contains(?, account_id)",
                 [accounts]) if decided.height else None

@@ -151,19 +151,24 @@ def recoveries(decisions: pl.DataFrame, exceptions: pl.DataFrame, budgets: pl.Da
     by_account: dict[str, list[Recovery]] = {}
     for r in sorted(recs, key=lambda r: (r.decided_on, r.recovery_id)):
         by_account.setdefault(r.account_id, []).append(r)
-    # money an officer recorded as recovered, on the exception itself
+    # money an officer recorded as recovered (on the exception itself) and money seen on the
+    # statements (on the account), in date order
     recorded = decisions.filter((pl.col("decision") == "recovered") & pl.col("amount_recovered").is_not_null())
     by_exception = {r.exception_id: r for r in recs}
-    events = [(row["decided_at"].date(), "recorded", row["amount_recovered"], row["exception_id"])
-              for row in recorded.sort("decided_at").iter_rows(named=True) if row["exception_id"] in by_exception]
-    for day, _kind, amount, exception_id in events:
-        rec = by_exception[exception_id]
-        if rec.remaining > 0 and day >= rec.decided_on and (rec.stopped_on is None or day <= rec.stopped_on):
-            rec.count(day, amount, f"decision {day.isoformat()}")
-    for account_id, day, ref, amount, kind in repayment_events(recs, txns, budgets, as_of).select(
-            "account_id", "date", "transaction_id", "amount", "kind").iter_rows():
+    events = [(row["decided_at"].date(), 0, f"decision {row['decided_at'].date().isoformat()}",
+               row["amount_recovered"], "recorded", row["exception_id"])
+              for row in recorded.iter_rows(named=True) if row["exception_id"] in by_exception]
+    events += [(day, 1, ref, amount, kind, account_id) for account_id, day, ref, amount, kind in
+               repayment_events(recs, txns, budgets, as_of).select(
+                   "account_id", "date", "transaction_id", "amount", "kind").iter_rows()]
+    for day, _, ref, amount, kind, whose in sorted(events, key=lambda e: e[:3]):
+        if kind == "recorded":
+            rec = by_exception[whose]
+            if rec.takes(day, "direct"):
+                rec.count(day, amount, ref)
+            continue
         left = amount
-        for rec in by_account.get(account_id, []):
+        for rec in by_account.get(whose, []):
             if left <= 0:
                 break
             if rec.takes(day, kind):

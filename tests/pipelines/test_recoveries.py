@@ -130,6 +130,13 @@ def test_money_an_officer_records_as_recovered_counts():
     assert (r["status"], r["repaid"], r["repaid_on"]) == ("repaid", D("100.00"), date(2026, 3, 30))
 
 
+def test_recorded_and_statement_money_count_in_date_order():
+    t = txns(("A1", "B1", "T1", date(2026, 3, 20), D("-60.00"), "repayment"))
+    r = one(run(decisions(decision("X1", date(2026, 3, 10), "recover", "100.00"),
+                          decision("X1", date(2026, 4, 1), "recovered", recovered="50.00")), t))
+    assert (r["repaid"], r["repaid_on"], r["evidence"]) == (D("100.00"), date(2026, 4, 1), "T1 decision 2026-04-01")
+
+
 def test_no_recovery_without_a_recover_decision_or_a_budget():
     assert run(decisions(decision("X1", date(2026, 3, 10), "confirmed"))).height == 0
     assert run(decisions(decision("X1", date(2026, 3, 10), "recovered", recovered="10.00"))).height == 0
