@@ -41,7 +41,7 @@ def derive(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: date | None =
     budgets = read(con, "SELECT * FROM core.budgets")
     exceptions = read(con, "SELECT exception_id, budget_id, rule_code, severity, amount, status FROM core.exceptions")
     decisions = reviews_store.load(warehouse)
-    decided = decisions.filter(pl.col("decision").is_in(["recover", "write_off", "reconsider", "recovered"]))
+    decided = decisions.filter(pl.col("decision").is_in(["recover", "written_off", "reconsidering", "recovered"]))
     asked = exceptions.filter(pl.col("exception_id").is_in(
         decided.filter(pl.col("decision") == "recover")["exception_id"].implode()))
     accounts = budgets.filter(pl.col("budget_id").is_in(asked["budget_id"].implode()))["account_id"].unique().to_list()

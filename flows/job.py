@@ -97,7 +97,7 @@ def refresh_reviews(warehouse: Path) -> None:
         con, nxt = open_working_copy(warehouse)
         try:
             reconcile_mod.apply_reviews(con, reviews_mod.load(warehouse))
-            followup_mod.derive(con, warehouse)  # a 'recover' or 'write_off' shows on its recovery at once
+            followup_mod.derive(con, warehouse)  # a 'recover' or 'written_off' shows on its recovery at once
         except BaseException:
             con.close()
             raise

@@ -58,7 +58,7 @@ RECOVERY_OVERDUE = 5
 FIRST_AUDIT_MISSED, AUDIT_STALE, NEW_BUDGET = 10, 5, 5
 TIERS = ((30, "intensive"), (10, "standard"), (0, "light touch"))
 EVIDENCE_RULES = ("EVIDENCE_OVERDUE", "EVIDENCE_INCOMPLETE")
-SETTLED = ("resolved", "dismissed", "recovered", "write_off")  # an exception needing no more attention
+SETTLED = ("resolved", "dismissed", "recovered", "written_off")  # an exception needing no more attention
 
 
 def tier_of(score: int) -> str:

@@ -17,8 +17,8 @@ statements, from the day of the first ``recover`` decision:
 Repayments on one account go to its recoveries oldest first (by decision
 day, then id); what is left over goes to the next. Status: ``repaid`` once
 the repayments reach the amount; otherwise the latest of the officer's
-``write_off`` / ``reconsider`` / ``recover`` decisions gives ``written_off``
-or ``reconsidering``; otherwise ``part_repaid`` if anything came back, else
+``written_off`` / ``reconsidering`` / ``recover`` decisions: the first two
+give that status; otherwise ``part_repaid`` if anything came back, else
 ``notified``. A written-off recovery takes no repayment dated after it.
 
 Worked example: £300.00 asked back on 10 March, method reduce_payments, on a
@@ -41,7 +41,7 @@ from schemas.policy import Policy
 from schemas.warehouse import recoveries as recoveries_table
 
 ZERO = Decimal("0.00")
-STATUS_DECISIONS = {"write_off": "written_off", "reconsider": "reconsidering", "recover": None}
+STATUS_DECISIONS = {"written_off": "written_off", "reconsidering": "reconsidering", "recover": None}
 OPEN_STATUSES = ("notified", "part_repaid")  # still owed and still pursued
 
 
@@ -113,7 +113,7 @@ def open_recoveries(decisions: pl.DataFrame, exceptions: pl.DataFrame, budgets: 
                        first["decided_at"].date())
         last = rows[-1]
         rec.override = STATUS_DECISIONS[last["decision"]]
-        if last["decision"] == "write_off":
+        if last["decision"] == "written_off":
             rec.stopped_on = last["decided_at"].date()
         out.append(rec)
     return out

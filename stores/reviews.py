@@ -20,9 +20,10 @@ import polars as pl
 
 from schemas.warehouse import reviews as reviews_table
 
-DECISIONS = ("confirmed", "dismissed", "recovered", "referred", "recover", "write_off", "reconsider")
+DECISIONS = ("confirmed", "dismissed", "recovered", "referred", "recover", "written_off", "reconsidering")
 # ``recover`` asks for money back (a recovery and its notice, docs/rules.md §7), with the amount asked;
-# ``recovered`` records money already back. ``write_off`` and ``reconsider`` end or pause a recovery.
+# ``recovered`` records money already back. ``written_off`` and ``reconsidering`` end or pause a recovery
+# (named as the recovery's status they give, as the other decisions are).
 RECOVERY_METHODS = ("repay", "reduce_payments")
 
 

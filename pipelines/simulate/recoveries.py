@@ -52,7 +52,7 @@ class RecoveryPlan:
     decided_on: int
     method: str  # repay / reduce_payments
     outcome: str
-    later: tuple[str, int] | None = None  # (write_off | reconsider, day)
+    later: tuple[str, int] | None = None  # (written_off | reconsidering, day)
     direct: list[tuple[int, int]] = field(default_factory=list)  # (day, pence) paid to the council
     status: str = ""
     repaid: int = 0
@@ -86,9 +86,9 @@ def choose(acct: Account, rows: list[Expected], seed: int, as_of: int) -> Recove
                         row.period_start + DECIDE_AFTER, method, outcome)
     d = plan.decided_on
     if outcome == "written_off":
-        plan.later = ("write_off", d + 60)
+        plan.later = ("written_off", d + 60)
     elif outcome == "reconsidering":
-        plan.later = ("reconsider", d + 10)
+        plan.later = ("reconsidering", d + 10)
     if method == "repay":
         first = d + rng.randrange(14, 41)
         if outcome == "full":
@@ -137,7 +137,7 @@ def expected(plan: RecoveryPlan, acct: Account, rows: list[Expected]) -> Recover
     if plan.key not in {(r.budget_id, r.rule_code, r.period_start) for r in rows}:
         return None
     b = next(x for x in acct.budgets if x.budget_id == plan.budget_id)
-    stop = plan.later[1] if plan.later and plan.later[0] == "write_off" else None
+    stop = plan.later[1] if plan.later and plan.later[0] == "written_off" else None
     got = 0
     for t in sorted(acct.txns, key=lambda t: (t.day, t.seq)):
         if t.hidden or t.day < plan.decided_on or (stop is not None and t.day > stop) or got >= plan.amount:
@@ -154,7 +154,7 @@ def expected(plan: RecoveryPlan, acct: Account, rows: list[Expected]) -> Recover
     if got >= plan.amount:
         plan.status = "repaid"
     elif plan.later:
-        plan.status = {"write_off": "written_off", "reconsider": "reconsidering"}[plan.later[0]]
+        plan.status = plan.later[0]
     else:
         plan.status = "part_repaid" if got else "notified"
     return plan

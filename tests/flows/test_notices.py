@@ -90,7 +90,7 @@ def test_a_changed_amount_is_a_new_notice_and_a_written_off_recovery_gets_none(c
     assert issue_notices(wh, reports, date(2025, 11, 20), council=COUNCIL)["issued"] == 1
     assert query(wh, "SELECT amount, notified_on FROM audit.recoveries")[0][1] == date(2025, 11, 20)
     append(wh, xid, "jsmith", "recover", "changed again", "12.00")
-    append(wh, xid, "jsmith", "write_off", "not worth pursuing", None)
+    append(wh, xid, "jsmith", "written_off", "not worth pursuing", None)
     assert issue_notices(wh, reports, date(2025, 11, 21), council=COUNCIL)["issued"] == 0
     assert len(published(reports)) == 2
 

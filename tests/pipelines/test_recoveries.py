@@ -110,16 +110,16 @@ def test_write_off_and_reconsider_set_the_status_and_a_write_off_stops_the_count
     t = txns(("A1", "B1", "T1", date(2026, 3, 20), D("-40.00"), "repayment"),
              ("A1", "B1", "T2", date(2026, 5, 20), D("-60.00"), "repayment"))
     off = one(run(decisions(decision("X1", date(2026, 3, 10), "recover", "100.00"),
-                            decision("X1", date(2026, 4, 1), "write_off")), t))
+                            decision("X1", date(2026, 4, 1), "written_off")), t))
     assert (off["status"], off["repaid"]) == ("written_off", D("40.00"))
     again = one(run(decisions(decision("X1", date(2026, 3, 10), "recover", "100.00"),
-                              decision("X1", date(2026, 3, 15), "reconsider")), t))
+                              decision("X1", date(2026, 3, 15), "reconsidering")), t))
     assert (again["status"], again["repaid"]) == ("repaid", D("100.00"))  # paid anyway: repaid wins
     pending = one(run(decisions(decision("X1", date(2026, 3, 10), "recover", "100.00"),
-                                decision("X1", date(2026, 3, 15), "reconsider"))))
+                                decision("X1", date(2026, 3, 15), "reconsidering"))))
     assert pending["status"] == "reconsidering"
     resumed = one(run(decisions(decision("X1", date(2026, 3, 10), "recover", "100.00"),
-                                decision("X1", date(2026, 3, 15), "reconsider"),
+                                decision("X1", date(2026, 3, 15), "reconsidering"),
                                 decision("X1", date(2026, 4, 15), "recover", "70.00"))))
     assert (resumed["status"], resumed["amount"], resumed["decided_on"]) == ("notified", D("70.00"), date(2026, 3, 10))
 
