@@ -25,10 +25,12 @@ the same day or any later day issues nothing for it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -80,10 +82,35 @@ def council_for(con: duckdb.DuckDBPyConnection, inbox: Path | None) -> Council:
     return council_of(con)
 
 
+@contextmanager
+def one_issuer(warehouse: Path) -> Iterator[None]:
+    """One issuer at a time (the period-close flow and an officer's command may meet): two would
+    each find the same notices due and both send them."""
+    path = ledger.ledger_path(warehouse).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise WarehouseBusy("recovery notices are being issued by another process right now; "
+                                "try again when it has finished") from e
+        yield
+    finally:
+        os.close(fd)
+
+
 def issue_notices(warehouse: Path, reports: Path, as_of: date, council: Council | None = None,
                   inbox: Path | None = None, log: Callable[[str], None] = lambda msg: None) -> dict:
     """Issue every notice due (see the module docstring); a recovery by repayment needs the
-    council's bank details, and without them nothing is issued (a :class:`ConfigError`)."""
+    council's bank details, and without them nothing is issued (a :class:`ConfigError`).
+    Another issuer at work is a :class:`WarehouseBusy`."""
+    with one_issuer(warehouse):
+        return _issue(warehouse, reports, as_of, council, inbox, log)
+
+
+def _issue(warehouse: Path, reports: Path, as_of: date, council: Council | None, inbox: Path | None,
+           log: Callable[[str], None]) -> dict:
     finished = finish_batches(warehouse, reports, log)
     if not any(r.get("decision") == "recover" for r in read_records(reviews_path(warehouse))):
         log("notices: no officer has asked for money back")

@@ -154,3 +154,18 @@ def test_killed_after_recording_the_batch_is_issued_and_the_next_attempt_only_pu
     files = published(reports)
     assert len(files) == 1 and batches[0]["batch"] in files[0]
     assert json.dumps(ledger.batches(wh)) == json.dumps(batches)  # nothing recorded twice
+
+
+def test_a_second_issuer_at_the_same_time_is_refused(council):
+    import fcntl
+
+    from flows.warehouse import WarehouseBusy
+
+    inbox, wh, reports, xid = council
+    lock = ledger.ledger_path(wh).with_suffix(".lock")
+    with open(lock, "w") as held:  # the period-close flow, say, is issuing right now
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(WarehouseBusy, match="another process"):
+            issue_notices(wh, reports, ISSUED_ON, council=COUNCIL)
+    assert ledger.batches(wh) == []
+    assert issue_notices(wh, reports, ISSUED_ON, council=COUNCIL)["issued"] == 1
