@@ -6,7 +6,12 @@ health budgets), their support plans and providers, and the money that
 moves day by day on their accounts; then the files a council would
 receive (register, statements, invoices, evidence returns), with planted
 problems at realistic rates and the exceptions docs/rules.md must raise
-(``expected_exceptions.csv``), computed by an independent evaluator.
+(``expected_exceptions.csv``), computed by an independent evaluator. It also
+plays the recovery loop (``recoveries.py``): the officers' decisions it
+assumes (``officer_decisions.csv``, applied by
+``flows.simulate.apply_officer_decisions``), the families' repayments and
+reduced council payments in the accounts' money, and each recovery's truth
+(``expected_recoveries.csv``).
 
 Everything is pure: no file is opened here. ``simulate`` yields
 :class:`FileChunk` items; ``flows/simulate.py`` writes them. Accounts are
