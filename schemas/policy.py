@@ -22,7 +22,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas.inputs import CATEGORIES
 
@@ -87,6 +87,12 @@ class Policy(BaseModel):
     first_review_months: Annotated[int, Field(ge=1, le=120)] = 6
     evidence_incomplete_share: Share = Decimal("0.25")
     related_payee_check: bool = True
+    # Round 3 (issue 18): the audit plan and the recovery loop (docs/rules.md §6, §7).
+    first_audit_weeks_min: int = Field(6, ge=0, le=520)  # a new budget's first audit: not before this many weeks
+    first_audit_weeks_max: int = Field(12, ge=0, le=520)  # ... and not after this many
+    audit_interval_months: int = Field(12, ge=1, le=120)  # then yearly, brought forward by risk
+    recovery_method: Literal["repay", "reduce_payments"] = "repay"  # the family pays back, or payments shrink
+    recovery_due_days: Days = 28  # a recovery notice asks for the money within this many days
     # Beyond the contract: how money *into* the account is recognised.
     council_payee_patterns: list[str] = Field(
         default_factory=lambda: [r"\bcouncil\b", r"direct payment", r"\bdp payment\b"]
@@ -162,6 +168,13 @@ class Policy(BaseModel):
         if unknown:
             raise ValueError(f"{', '.join(unknown)} is not a plan category ({', '.join(CATEGORIES)})")
         return v
+
+    @model_validator(mode="after")
+    def _audit_window(self) -> Policy:
+        if self.first_audit_weeks_min > self.first_audit_weeks_max:
+            raise ValueError(f"first_audit_weeks_min ({self.first_audit_weeks_min}) is after "
+                             f"first_audit_weeks_max ({self.first_audit_weeks_max})")
+        return self
 
 
 def policy_from_mapping(data: dict | None) -> Policy:
