@@ -22,6 +22,7 @@ from pathlib import Path
 from pipelines.ingest import EMPTY_SHA256
 from pipelines.model import Parsed
 from pipelines.readers.dispatch import classify, is_evidence_attachment, read_file
+from schemas.profiles import COUNCIL_FOLDER, ProfileBook, profile_book
 
 
 @dataclass(frozen=True)
@@ -195,8 +196,35 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
     return out
 
 
-def parse_one(inbox: str, f: InboxFile) -> tuple[str, Parsed]:
-    """Read and parse one file (runs in a worker process)."""
+def council_profiles(inbox: Path, work: Path) -> ProfileBook:
+    """The bank layouts a run reads statement CSVs with: the shipped ones and the
+    council's (``register/profiles/*.toml``), those it cannot use included, so
+    the statements they were meant to read are set aside naming the file and key.
+
+    Only regular files are handed to the profile loader (through a private copy
+    in ``work``): a FIFO named ``x.toml`` would block it, and a link out of the
+    inbox is not the council's; both are logged by :func:`scan` instead.
+    """
+    folder = inbox / COUNCIL_FOLDER
+    if not folder.is_dir():
+        return profile_book(None)
+    copy = work / "profiles"
+    copy.mkdir(parents=True, exist_ok=True)
+    base_real = os.path.realpath(inbox)
+    for name in sorted(os.listdir(folder)):
+        if not name.lower().endswith(".toml") or name.startswith("."):
+            continue
+        try:
+            _marker, problem, readable = examine(os.path.join(folder, name), base_real)
+            if problem is None:
+                (copy / name).write_bytes(read_regular(readable))
+        except OSError:
+            continue
+    return profile_book(copy)
+
+
+def parse_one(inbox: str, f: InboxFile, profiles: ProfileBook | None = None) -> tuple[str, Parsed]:
+    """Read and parse one file (runs in a worker process); ``profiles``: see :func:`council_profiles`."""
     full = os.path.join(inbox, f.relpath)
     try:
         _marker, problem, readable = examine(full, os.path.realpath(inbox))
@@ -207,4 +235,4 @@ def parse_one(inbox: str, f: InboxFile) -> tuple[str, Parsed]:
         return f.relpath, Parsed.failed(f.kind or "unknown", "this is not a regular file." + NOT_READ)
     except OSError as e:
         return f.relpath, Parsed.failed(f.kind or "unknown", f"the file could not be opened ({e.strerror})")
-    return f.relpath, read_file(f.kind or "unknown", f.relpath, data, f.siblings)
+    return f.relpath, read_file(f.kind or "unknown", f.relpath, data, f.siblings, profiles)

@@ -10,6 +10,7 @@ gets one line in ``land.quarantine``.
 from __future__ import annotations
 
 import multiprocessing
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -20,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from flows.inbox import HashCache, InboxFile, parse_one, scan
+from flows.inbox import HashCache, InboxFile, council_profiles, parse_one, scan
 from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, read
@@ -45,6 +46,7 @@ from pipelines.register import (
     unreadable_rows,
 )
 from schemas import inputs
+from schemas.profiles import ProfileBook
 from schemas.warehouse import LAND
 
 PARALLEL_THRESHOLD = 64
@@ -71,14 +73,14 @@ class IngestSummary:
 Gathered = tuple[list[tuple[str, Parsed]], dict[str, pl.DataFrame]]
 
 
-def parse_chunk(inbox: str, files: list[InboxFile]) -> Gathered:
+def parse_chunk(inbox: str, files: list[InboxFile], profiles: ProfileBook | None = None) -> Gathered:
     """Parse some files (in a worker process) and hand back each file's outcome without
     its rows, plus the rows of all of them as one frame per table, lineage attached:
     a few hundred messages for a council, not tens of thousands of one-file frames."""
     outcomes: list[tuple[str, Parsed]] = []
     frames: dict[str, list[pl.DataFrame]] = defaultdict(list)
     for f in files:
-        relpath, p = parse_one(inbox, f)
+        relpath, p = parse_one(inbox, f, profiles)
         if not p.file_error:
             fid = file_id_for(f.relpath, f.sha256)
             for name, frame in p.tables.items():
@@ -91,18 +93,19 @@ def parse_chunk(inbox: str, files: list[InboxFile]) -> Gathered:
     return outcomes, {name: pl.concat(fs, how="diagonal_relaxed") for name, fs in frames.items()}
 
 
-def parse_files(inbox: Path, files: list[InboxFile], workers: int) -> Iterator[Gathered]:
+def parse_files(inbox: Path, files: list[InboxFile], workers: int,
+                profiles: ProfileBook | None = None) -> Iterator[Gathered]:
     """The files' parses, in file order, a chunk at a time as they are ready
     (over processes when there are many)."""
     if len(files) < PARALLEL_THRESHOLD or workers <= 1:
         for i in range(0, len(files), CHUNK_FILES):
-            yield parse_chunk(str(inbox), files[i:i + CHUNK_FILES])
+            yield parse_chunk(str(inbox), files[i:i + CHUNK_FILES], profiles)
         return
     size = max(1, min(CHUNK_FILES, len(files) // (workers * 8)))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(parse_chunk, [str(inbox)] * len(chunks), chunks)
+        yield from pool.map(parse_chunk, [str(inbox)] * len(chunks), chunks, [profiles] * len(chunks))
 
 
 def ingest(
@@ -174,8 +177,12 @@ def ingest(
     batches: dict[str, list[pl.DataFrame]] = defaultdict(list)
     reader_q: Counter[str] = Counter()
     parsed: dict[str, Parsed] = {}
+    profiles = None  # the bank layouts, the council's included: read once, handed to every parse
+    if any(f.kind == "statement_csv" for f in to_parse):
+        with tempfile.TemporaryDirectory(prefix="dprecon-profiles-") as work:
+            profiles = council_profiles(inbox, Path(work))
     with clock.lap("parse"):
-        for outcomes, tables in parse_files(inbox, to_parse, workers):
+        for outcomes, tables in parse_files(inbox, to_parse, workers, profiles):
             for relpath, p in outcomes:
                 f = by_path[relpath]
                 fid = file_id_for(f.relpath, f.sha256)
