@@ -19,8 +19,10 @@ from typing import Any
 
 import polars as pl
 
+from flows import followup as followup_mod
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
+from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, exclusive, open_working_copy, publish, read
 from schemas.warehouse import LAND
@@ -96,6 +98,7 @@ def refresh_reviews(warehouse: Path) -> None:
         con, nxt = open_working_copy(warehouse)
         try:
             reconcile_mod.apply_reviews(con, reviews_mod.load(warehouse))
+            followup_mod.derive(con, warehouse)  # a 'recover' or 'written_off' shows on its recovery at once
         except BaseException:
             con.close()
             raise
@@ -118,13 +121,12 @@ def run_job(
     run_id = run_id or str(uuid.uuid4())
     started = datetime.now()
     clock = Stopwatch()
+    # before anything is touched: an unusable policy stops the run (ConfigError naming the key)
+    policy = load_policy(inbox)
     with exclusive(warehouse):
         with clock.lap("copy"):
             con, nxt = open_working_copy(warehouse)
         try:
-            policy, problem = ingest_mod.load_policy(inbox)
-            if problem:
-                log(problem)
             pause_point("ingest")
             ingested = step("ingest", partial(ingest_mod.ingest, clock=clock, hash_cache=hash_cache_path(warehouse)),
                             con, inbox, run_id, validate, workers).as_dict()
@@ -146,6 +148,8 @@ def run_job(
                 with clock.lap("rules"):
                     flagged = step("flag", reconcile_mod.raise_exceptions, con, books, reviews)
                 log(f"flag: {flagged}")
+                log("audit plan and recoveries: {}".format(
+                    step("follow up", followup_mod.derive, con, warehouse, as_of, policy)))
                 with clock.lap("reports"):
                     written = step("report", report_stage, con, reports, as_of, council)
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])
