@@ -156,8 +156,9 @@ def ingest(
     to_parse: list[InboxFile] = []
     for path, sha in new:
         f = by_path[path]
-        if f.kind is None or f.kind == "policy":
-            problem = unreadable_reason(path) if f.kind is None else load_policy(inbox)[1]
+        if f.kind in (None, "policy", "council"):  # council.yaml: a bad one has already stopped the run
+            problem = (unreadable_reason(path) if f.kind is None else
+                       load_policy(inbox)[1] if f.kind == "policy" else None)
             log(path, sha, f.kind or "unknown", "quarantined" if problem else "accepted", problem,
                 "yaml" if f.kind else None, quarantined=1 if problem else 0)
             if problem:

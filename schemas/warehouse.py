@@ -228,6 +228,22 @@ evidence_returns = Table(
     ),
 )
 
+council = Table(
+    name="council",
+    grain="the council whose inbox the last run read (one row), from register/council.yaml",
+    lineage=False,
+    columns=(
+        Column("name", doc="printed on reports, letters and portal pages"),
+        Column("team", required=False),
+        Column("address", required=False, doc="the address lines, one per line"),
+        Column("phone", required=False),
+        Column("email", required=False),
+        Column("portal_url", required=False),
+        Column("details", doc="the whole register/council.yaml as read (JSON), bank details included"),
+        Column("source_path", required=False, doc="register/council.yaml, or empty when the defaults apply"),
+    ),
+)
+
 CORE = {
     t.name: t
     for t in (
@@ -242,6 +258,7 @@ CORE = {
         exceptions,
         evidence_returns,
         reviews,
+        council,
     )
 }
 
@@ -291,6 +308,8 @@ AUDIT_VIEWS = {
     "budgets": "SELECT * FROM core.budgets",
     "plan_lines": "SELECT * FROM core.plan_lines",
     "providers": "SELECT * FROM core.providers",
+    "council": "SELECT name, team, address, phone, email, portal_url, details, source_path "
+    "FROM core.council",
     "runs": "SELECT run_id, as_of, started_at, finished_at, status, files_seen, exceptions_open "
     "FROM land.runs",
 }

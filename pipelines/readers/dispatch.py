@@ -18,6 +18,7 @@ REGISTER = {
     "register/providers.csv": inputs.providers,
 }
 POLICY = "register/policy.yaml"
+COUNCIL = "register/council.yaml"  # read by flows/council.py before the run; logged here like policy.yaml
 
 
 def _split(relpath: str) -> tuple[str, str, str]:
@@ -35,6 +36,8 @@ def classify(relpath: str) -> str | None:
         return PurePosixPath(relpath).stem
     if relpath == POLICY:
         return "policy"
+    if relpath == COUNCIL:
+        return "council"
     top, name, suffix = _split(relpath)
     suffix = suffix.lower()
     if top == "statements" and suffix in (".ofx", ".qfx"):
@@ -62,7 +65,7 @@ def unreadable_reason(relpath: str) -> str:
     return (
         f"dprecon does not read '{p.suffix or p.name}' files in {top}: statements are .ofx, .qfx "
         "or .csv; invoices are .csv or UBL .xml; the register is budgets.csv, plan_lines.csv, "
-        "providers.csv and policy.yaml"
+        "providers.csv, policy.yaml and council.yaml"
     )
 
 
