@@ -16,7 +16,7 @@ from flows.intake import run_intake
 from flows.validation import validate_batch
 from schemas.council import Council
 from stores.codes import issue_code
-from tests.web.portal.conftest import csrf_of, sign_in
+from tests.web.portal.conftest import csrf_of, open_returns, sign_in
 from tests.web.portal.helpers import PDF, answer_outcomes, send, token, upload
 from web.portal.app import PortalConfig, create_app
 
@@ -70,7 +70,7 @@ def test_the_receipt_says_what_is_still_missing_and_more_can_be_added_and_sent(p
     assert any(r["transaction_ref"] == "" and "How the support is going" in r["note"] for r in first)
     receipt = c.get("/return/sent").text
     assert missing_refs(receipt) == a.refs[2:]
-    assert "What you sent before" in receipt and "We received your evidence on" in receipt
+    assert "Sent earlier, on" in receipt and "We received your evidence on" in receipt
     # the portal cannot be made to reopen a return without the form's token
     assert c.post("/return/more", data={"csrf_token": "x"}).status_code == 403
 
@@ -142,6 +142,10 @@ def test_pages_print_the_councils_details_from_the_warehouse(sim_council, tmp_pa
                        "https://evidence.northshire.example.gov.uk"):
             assert detail in page, (path, detail)
         assert "Fallback Council" not in page
+    r = open_returns(wh)[0]
+    sign_in(c, r.budget_id, issue_code(config.state, r.budget_id, r.period_start))
+    page = c.get("/return").text
+    assert "+ Paid in by Northshire County Council" in page and "name=" not in page.replace('name="', "")
 
 
 def test_wording_titles_hints_and_plurals(portal, sim_council):
