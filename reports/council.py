@@ -12,6 +12,8 @@ and every letter's heading reads "Northshire County Council".
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from schemas.council import Council
@@ -26,3 +28,14 @@ def council_of(con: duckdb.DuckDBPyConnection, fallback: Council | None = None) 
     if not row:
         return fallback or Council()
     return Council.model_validate_json(row[0])
+
+
+def council_at(warehouse: Path, fallback: str | None = None) -> Council:
+    """The council of a published warehouse file, opened read-only for the moment it takes;
+    ``fallback`` names it when the file is missing or has none recorded."""
+    default = Council(name=fallback) if fallback else None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return council_of(con, default)
+    except duckdb.Error:  # no warehouse yet, or one being replaced this instant
+        return default or Council()

@@ -10,7 +10,7 @@ import pytest
 
 from flows.job import run_job
 from flows.validation import validate_batch
-from reports.council import council_of
+from reports.council import council_at, council_of
 from schemas.config import ConfigError
 from schemas.council import Council
 from tests.conftest import SAMPLE_INBOX
@@ -82,3 +82,5 @@ def test_an_older_warehouse_without_the_table_gives_the_defaults(tmp_path):
         con.execute("CREATE SCHEMA audit")
         assert council_of(con) == Council()
         assert council_of(con, Council(name="Eastmoor Borough Council")).name == "Eastmoor Borough Council"
+    assert council_at(tmp_path / "not-yet.duckdb", "Eastmoor Borough Council").name == "Eastmoor Borough Council"
+    assert council_at(tmp_path / "not-yet.duckdb") == Council() and not (tmp_path / "not-yet.duckdb").exists()
