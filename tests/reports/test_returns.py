@@ -59,8 +59,9 @@ def pdf_strings(data: bytes) -> list[tuple[int, float, float, str]]:
     out = []
     for page_no, page in enumerate(PdfReader(io.BytesIO(data)).pages, start=1):
         def visit(text, cm, tm, _font, _size, page_no=page_no):
-            if text.strip():
-                out.append((page_no, -round(tm[5] * cm[3] + cm[5], 1), tm[4] * cm[0] + cm[4], text.strip()))
+            text = "".join(ch for ch in text if ch.isprintable()).strip()  # pypdf's stray NULs
+            if text:
+                out.append((page_no, -round(tm[5] * cm[3] + cm[5], 1), tm[4] * cm[0] + cm[4], text))
         page.extract_text(visitor_text=visit)
     return out
 
@@ -377,6 +378,26 @@ def test_golden_return(rendered):
                  normalise_html((folder / f"{stem(r)}.html").read_text(encoding="utf-8")))
     check_golden(GOLDEN / "first_return" / "expected_pdf.txt",
                  "\n".join(pdf_lines((folder / f"{stem(r)}.pdf").read_bytes())) + "\n")
+
+
+def test_golden_issued_letter(rendered, sim_council, tmp_path):
+    """The other kind of letter: as period close issues it, with the family's access code and the
+    portal's address, dated the day it is issued, for a holder whose name is not in Latin script alone."""
+    r = next(r for r in rendered["returns"] if rendered["payments"][(r["budget_id"], r["period_start"])])
+    wh = tmp_path / "copy.duckdb"
+    shutil.copy(sim_council["warehouse"], wh)
+    key = (r["budget_id"], r["period_start"])
+    with duckdb.connect(str(wh)) as con:
+        con.execute("UPDATE core.budgets SET holder_name = ? WHERE budget_id = ?", ["Siân Łukasiewicz 陈伟", key[0]])
+        render_returns(con, tmp_path / "out", rendered["as_of"], COUNCIL, access_codes={key: "ABCD-EFGH-JKMN"},
+                       only={key}, dated=date.fromordinal(rendered["as_of"].toordinal() + 2))
+    folder = tmp_path / "out" / "returns"
+    page = (folder / f"{stem(r)}.html").read_text(encoding="utf-8")
+    lines = pdf_lines((folder / f"{stem(r)}.pdf").read_bytes())
+    name = next(ln for ln in lines if ln.startswith("Name "))
+    assert sorted(name[5:].split()) == sorted("Siân Łukasiewicz 陈伟".split())  # fragments in drawing order
+    check_golden(GOLDEN / "issued_return" / "expected.html", normalise_html(page))
+    check_golden(GOLDEN / "issued_return" / "expected_pdf.txt", "\n".join(lines) + "\n")
 
 
 def test_unusual_letters_still_render(rendered):
