@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+import shutil
+from datetime import date, timedelta
 
 import duckdb
 import pytest
 
+from flows.council import record_council
 from flows.job import run_job
 from flows.validation import validate_batch
 from reports.council import council_at, council_of
@@ -84,3 +86,27 @@ def test_an_older_warehouse_without_the_table_gives_the_defaults(tmp_path):
         assert council_of(con, Council(name="Eastmoor Borough Council")).name == "Eastmoor Borough Council"
     assert council_at(tmp_path / "not-yet.duckdb", "Eastmoor Borough Council").name == "Eastmoor Borough Council"
     assert council_at(tmp_path / "not-yet.duckdb") == Council() and not (tmp_path / "not-yet.duckdb").exists()
+
+
+def test_period_close_prints_the_warehouses_council_and_judges_on_its_run(sim_council, tmp_path):
+    """Letters issued after the run: dated that day, "overdue" judged on the run's as-of date."""
+    from flows.period_close import issue_returns
+
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sim_council["warehouse"], wh)
+    run_day = sim_council["as_of"]
+    with duckdb.connect(str(wh)) as con:
+        record_council(con, Council(name="Northshire County Council", phone="01234 567890",
+                                    portal_url="https://evidence.northshire.example.gov.uk"), tmp_path)
+        due_on_run_day = con.execute("SELECT budget_id, period_start, due_date FROM audit.evidence_returns "
+                                     "WHERE received_at IS NULL AND due_date >= ? LIMIT 1", [run_day]).fetchone()
+    issued_on = due_on_run_day[2] + timedelta(days=1)  # past due by the calendar, not by the run's figures
+    result = issue_returns(wh, tmp_path / "reports", issued_on, council="Fallback Council",
+                           portal_address="https://fallback.example")
+    assert result["issued"] > 0
+    folder = tmp_path / "reports" / "issued" / issued_on.isoformat() / "returns"
+    page = (folder / f"{due_on_run_day[0]}_{due_on_run_day[1].isoformat()}.html").read_text(encoding="utf-8")
+    assert "Northshire County Council" in page and "Fallback Council" not in page and "01234 567890" in page
+    assert '<dd id="portal-address">https://evidence.northshire.example.gov.uk</dd>' in page
+    assert f"<dt>Date of this letter</dt><dd>{issued_on.day} " in page
+    assert "this date has passed" not in page  # not yet due on the run's day, whatever the day of issue
