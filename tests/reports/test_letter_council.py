@@ -7,10 +7,13 @@ import io
 import shutil
 import subprocess
 import unicodedata
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from reports.returns.letter import build_letter, eligibility
@@ -123,3 +126,20 @@ def test_the_online_summary_does_not_name_the_letters_tags():
     assert one.payments_summary_online.startswith("2 payments in this period need evidence. We still need "
                                                   "evidence for 1 of them (£800.00 in total)")
     assert "\u201cPlease send\u201d" in one.payments_summary  # the letter's own tag
+
+
+SCRIPTS = st.sampled_from([
+    "abcdefghijklmnopqrstuvwxyz ÀÉÎÕÜçñøåæœ", "ąćęłńóśźż ĄĆĘŁŃÓŚŹŻ", "ŵŷâêîôû ŴŶ", "абвгдежзийклмнопрстуфхцчшщыэюя",
+    "αβγδεζηθικλμνξοπρστυφχψω", "ابتثجحخدذرزسشصضطظعغفقكلمنهوي", "ٹڈڑںھےۓ", "陈伟王芳李娜张敏刘洋", "ひらがなカタカナ",
+])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(SCRIPTS.flatmap(lambda chars: st.text(st.sampled_from(chars), min_size=1, max_size=12)),
+                min_size=1, max_size=3))
+def test_a_name_in_any_of_these_scripts_prints_every_letter(words):
+    name = " ".join(w.strip() or "x" for w in words)
+    text = pdf_text(letter_pdf(letter(name)))
+    shown = text[text.index("Name") + 4:text.index("Budget reference")]  # shaped text may sit on its own line
+    # every letter of the name is in the PDF's text, in whatever order the script is drawn
+    assert Counter(letters(name)) <= Counter(letters(shown)), (name, shown)
