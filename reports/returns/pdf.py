@@ -63,9 +63,7 @@ class ReturnPDF(FPDF):
     def __init__(self, letter: Letter) -> None:
         super().__init__(format="A4", unit="mm")
         self.letter = letter
-        for style, face in fonts.main_faces().items():
-            self.add_font(fonts.MAIN_FAMILY, style, face.path)
-        self.fallbacks: list[str] = []
+        self.embed_fonts()
         self.alias_nb_pages(None)  # only the footer uses it (see module docstring)
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=22)
@@ -73,6 +71,12 @@ class ReturnPDF(FPDF):
         self.set_author(printable(letter.council.name))
         self.set_lang("en-GB")
         self.set_creation_date(datetime.combine(letter.as_of, time(), tzinfo=UTC))
+
+    def embed_fonts(self) -> None:
+        """Noto Sans, regular and bold (reports/returns/fonts.py); fallbacks are added as text needs them."""
+        for style, face in fonts.main_faces().items():
+            self.add_font(fonts.MAIN_FAMILY, style, face.path)
+        self.fallbacks: list[str] = []
 
     def footer(self) -> None:
         self.set_y(-16)
