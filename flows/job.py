@@ -23,6 +23,7 @@ from flows import followup as followup_mod
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
 from flows.council import load_council, record_council
+from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, exclusive, open_working_copy, publish, read
 from schemas.council import Council
@@ -126,14 +127,13 @@ def run_job(
     details = load_council(inbox, Council(name=council) if council else None)
     started = datetime.now()
     clock = Stopwatch()
+    # before anything is touched: an unusable policy stops the run (ConfigError naming the key)
+    policy = load_policy(inbox)
     with exclusive(warehouse):
         with clock.lap("copy"):
             con, nxt = open_working_copy(warehouse)
         try:
             record_council(con, details, inbox)
-            policy, problem = ingest_mod.load_policy(inbox)
-            if problem:
-                log(problem)
             pause_point("ingest")
             ingested = step("ingest", partial(ingest_mod.ingest, clock=clock, hash_cache=hash_cache_path(warehouse)),
                             con, inbox, run_id, validate, workers).as_dict()
