@@ -22,7 +22,7 @@ def returns_in(inbox) -> list:
 
 
 @pytest.mark.parametrize("point", POINTS)
-def test_kill_9_during_a_send_then_sending_again_writes_one_return(portal, sim_council, tmp_path, point):
+def test_kill_9_during_a_send_then_sending_again_writes_one_return(portal, sim_council, tmp_path, point):  # noqa: F811
     a = portal.a
     family = portal.signed_in(a)
     assert upload(family, a.refs[0], "receipt.png", PNG).status_code == 303
