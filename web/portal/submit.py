@@ -38,6 +38,7 @@ from pathlib import Path
 
 from reports.returns.letter import Letter, outcome_words
 from reports.returns.render import safe_stem
+from reports.safety import defuse
 from stores.state import fsync_dir
 from web.portal import uploads
 from web.portal.drafts import ANSWERS, Draft
@@ -79,11 +80,18 @@ def manifest_rows(draft: Draft, letter: Letter | None, sent: datetime) -> tuple[
     return rows, names
 
 
+NOTE = HEADER.index("note")
+
+
 def manifest_bytes(rows: list[list[str]]) -> bytes:
+    """The manifest as CSV; what the family typed (the note) is defused, as in every CSV we write.
+
+    The other cells are ours or the bank's identifiers (references, file names
+    made from them, dates, amounts) and must read back exactly as written."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(HEADER)
-    w.writerows(rows)
+    w.writerows([[defuse(cell) if i == NOTE else cell for i, cell in enumerate(row)] for row in rows])
     return buf.getvalue().encode("utf-8")
 
 
