@@ -1,0 +1,1 @@
+from flows.cli import app  # noqa: F401  (placeholder until the history commands land)
