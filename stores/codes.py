@@ -234,3 +234,28 @@ def _purge(con, now: datetime) -> None:
     """Forget counts older than the longest window, and codes long expired."""
     con.execute("DELETE FROM guesses WHERE at <= ?", [(now - max(PAIR_WINDOW, CLIENT_WINDOW)).isoformat()])
     con.execute("DELETE FROM codes WHERE expires_at <= ?", [(now - EXPIRED_KEPT).isoformat()])
+
+
+def locked_references(state_dir: Path, now: datetime | None = None) -> list[tuple[str, datetime]]:
+    """References some address may not try just now (five wrong codes), each with when that ends:
+    what officers see. The family at another address is not held up by these."""
+    now = aware(now)
+    since = (now - PAIR_WINDOW).isoformat()
+    with database(state_folder(state_dir)) as con:
+        rows = con.execute("SELECT key, min(at), count(*) FROM guesses WHERE key LIKE 'pair:%' AND at > ? "
+                           "GROUP BY key", [since]).fetchall()
+    out: dict[str, datetime] = {}
+    for key, first, n in rows:
+        if n >= PAIR_FAILURES:
+            budget = key[len("pair:"):].rsplit("|", 1)[0]
+            until = datetime.fromisoformat(first) + PAIR_WINDOW
+            out[budget] = max(out.get(budget, until), until)
+    return sorted(out.items())
+
+
+def lift_locks(state_dir: Path, budget_id: str) -> None:
+    """Forget the wrong codes typed for one reference, from every address (an officer's action)."""
+    budget = normalise_budget(budget_id)
+    with database(state_folder(state_dir)) as con:
+        con.execute("DELETE FROM guesses WHERE key LIKE ? ESCAPE '\\'",
+                    ["pair:" + budget.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|%"])

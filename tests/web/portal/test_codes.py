@@ -175,3 +175,14 @@ def test_expired_codes_and_old_attempts_are_purged(tmp_path):
     check_sign_in(tmp_path, "Y", "WRONG", "d", later)
     assert con.execute("SELECT count(*) FROM codes").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM guesses WHERE key LIKE '%|c' OR key = 'client:c'").fetchone()[0] == 0
+
+
+def test_officers_see_the_references_being_guessed_at_and_can_lift_the_limit(tmp_path):
+    code = issue_code(tmp_path, "DP_1", Q1, NOW)
+    for _ in range(codes.PAIR_FAILURES):
+        check_sign_in(tmp_path, "DP_1", "WRONG", "stranger", NOW)
+    check_sign_in(tmp_path, "DPX1", "WRONG", "stranger", NOW)  # a look-alike reference, one wrong code
+    assert codes.locked_references(tmp_path, NOW) == [("DP_1", NOW + codes.PAIR_WINDOW)]
+    codes.lift_locks(tmp_path, "dp_1")
+    assert codes.locked_references(tmp_path, NOW) == []
+    assert check_sign_in(tmp_path, "DP_1", code, "stranger", NOW).outcome == "ok"
