@@ -92,7 +92,7 @@ def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str,
             staged, written = stage_letters(con, final, as_of, council, portal_address, due,
                                             {(m.budget_id, m.period_start): m.code for m in made})
         stamp = datetime.now().isoformat(timespec="seconds")
-        journal = {"staged": str(staged), "final": str(final), "codes": [m.stored() for m in made],
+        journal = {"staged": str(staged.resolve()), "final": str(final.resolve()), "codes": [m.stored() for m in made],
                    "ledger": [{"budget_id": b, "period_start": p.isoformat(), "issued_at": stamp,
                                "folder": str(final), "with_code": bool(made)} for b, p in due]}
         try:
@@ -187,8 +187,8 @@ def recover(warehouse: Path, reports: Path) -> int:
     journal = None
     with contextlib.suppress(FileNotFoundError):
         journal = json.loads(journal_path(warehouse).read_text(encoding="utf-8"))
-    keep = Path(journal["staged"]) if journal else None
+    keep = Path(journal["staged"]).resolve() if journal else None
     for left in (reports / "issued").glob(".*.partial-*"):
-        if left != keep:
+        if left.resolve() != keep:
             shutil.rmtree(left, ignore_errors=True)
     return carry_out(warehouse, journal) if journal else 0

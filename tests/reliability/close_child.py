@@ -27,14 +27,14 @@ from tests.reliability.child import ROOT, after_calls, limit_file_size, park
 POINTS = ("staged", "journal", "codes", "letters", "ledger")
 
 
-def start(module: str = "tests.reliability.close_child", **options) -> subprocess.Popen:
-    """Start a child (this module, or another with the same conventions); finish, wait_for and kill
-    are child.py's."""
+def start(module: str = "tests.reliability.close_child", cwd: Path = ROOT, **options) -> subprocess.Popen:
+    """Start a child (this module, or another with the same conventions) in ``cwd``; finish, wait_for and
+    kill are child.py's."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen(
         [sys.executable, "-m", module, json.dumps({k: str(v) if isinstance(v, Path) else v
                                                    for k, v in options.items()})],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def install_pauses(options: dict) -> None:

@@ -110,3 +110,15 @@ def test_a_second_close_the_same_day_adds_its_letters_beside_the_first(council):
     assert issue_returns(wh, reports, as_of, "Demo Council")["issued"] == len(rest)
     assert_issued_once_with_working_codes(council)
     assert first[0][0] in " ".join(letters(reports))
+
+
+def test_a_journal_is_finished_whether_the_next_close_names_the_folders_the_same_way_or_not(council, tmp_path):
+    """Killed with the reports folder given relatively, finished with it given in full: no letter is lost."""
+    wh, as_of = council["warehouse"], council["as_of"]
+    marker, release = tmp_path / "paused", tmp_path / "release"
+    proc = start(cwd=council["reports"].parent, warehouse=wh, reports=Path("reports"), as_of=as_of.isoformat(),
+                 pause="journal", marker=marker, release=release)
+    child.wait_for(marker, proc)
+    child.kill(proc)
+    assert issue_returns(wh, council["reports"].resolve(), as_of, "Demo Council")["issued"] == 0
+    assert_issued_once_with_working_codes(council)
