@@ -67,3 +67,15 @@ def test_a_busy_warehouse_is_one_plain_line_not_prefects_traceback(waiting, debu
     assert proc.returncode == 3, said
     assert "another dprecon run is using" in " ".join(said.split())
     assert ("Traceback" in said) is debug, said[-3000:]
+
+
+def test_close_periods_that_cannot_write_its_letters_says_so_plainly(prefect_harness, waiting, tmp_path):
+    reports = tmp_path / "reports"
+    reports.write_text("a file where the reports folder goes")
+    result = CliRunner().invoke(app, ["close-periods", "--warehouse", str(waiting["warehouse"]),
+                                      "--reports", str(reports), "--as-of", waiting["as_of"]])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "dprecon could not finish 'close-periods': the letters could not be written to" in said, said
+    assert "is a file, not a folder" in said and "Traceback" not in result.output
+    assert not waiting["warehouse"].with_name("returns_issued.jsonl").exists()
