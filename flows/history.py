@@ -21,9 +21,10 @@ again, as a run of its own: under the warehouse lock (refused while a run
 holds it), through a working copy, recorded in ``audit.runs`` with status
 ``restored``, and published like any run, so the warehouse it replaces is
 kept as a night too and the restore can itself be undone. Officers'
-decisions (``reviews.jsonl``), the returns-issued ledger and the portal's
-state live outside the warehouse and are not touched; the latest decisions
-are applied to the restored books, as every run applies them.
+decisions (``reviews.jsonl``), the returns-issued and notices-issued
+ledgers, recorded audits and the portal's state live outside the warehouse
+and are not touched; the latest of them are applied to the restored books
+(decisions, recoveries, audit plan), as every publish applies them.
 
 Example: on 5 March an officer finds the 4 March run loaded a wrong register;
 ``dprecon restore 2026-03-03`` puts 3 March's books back (the 4 March file
@@ -136,6 +137,7 @@ def restore(warehouse: Path, night: date, now: datetime | None = None) -> dict:
     """Make night ``night`` the live warehouse again (a run of its own: locked, recorded, published)."""
     import polars as pl
 
+    from flows import followup as followup_mod
     from flows import reconcile as reconcile_mod
     from flows.warehouse import append, discard_partial, exclusive, publish, read
     from schemas.warehouse import LAND, ddl
@@ -155,6 +157,7 @@ def restore(warehouse: Path, night: date, now: datetime | None = None) -> dict:
             for stmt in ddl():
                 con.execute(stmt)
             reconcile_mod.apply_reviews(con, reviews_mod.load(warehouse))
+            followup_mod.derive(con, warehouse)  # recoveries and audit plan from today's stores, as refresh does
             last = read(con, "SELECT as_of FROM land.runs ORDER BY finished_at DESC NULLS LAST LIMIT 1")
             as_of = last["as_of"][0] if last.height else night
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])

@@ -33,9 +33,9 @@ def main(ctx: typer.Context,
         quiet_prefect_console()
 
 
-from flows.cli import history, job, office, portal, review  # noqa: E402  (each module registers its commands on app)
+from flows.cli import history, job, office, portal, recovery, review  # noqa: E402  (each module registers its commands on app)
 
-__all__ = ["app", "history", "job", "office", "portal", "review"]
+__all__ = ["app", "history", "job", "office", "portal", "recovery", "review"]
 
 if __name__ == "__main__":
     app()
