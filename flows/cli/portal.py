@@ -25,14 +25,17 @@ def serve(
     Example: dprecon serve --host 127.0.0.1 --port 8000
     """
     from web.portal.app import PortalConfig
-    from web.portal.serve import intake_starter
+    from web.portal.serve import Limits, intake_starter
     from web.portal.serve import serve as serve_portal
 
     s = Settings()
     inbox, warehouse = inbox or s.inbox, warehouse or s.warehouse
     hook = intake_starter(inbox, warehouse) if intake_after_submit else None
     serve_portal(PortalConfig(warehouse=warehouse, inbox=inbox, state_dir=state, council=s.council_name,
-                              on_submit=hook), host, port)
+                              on_submit=hook, trusted_proxies=s.trusted_proxies(),
+                              body_timeout=s.portal_body_timeout), host, port,
+                 Limits(header_timeout=s.portal_header_timeout, keep_alive=s.portal_keep_alive,
+                        max_connections=s.portal_max_connections))
 
 
 portal_app = typer.Typer(help="The families' evidence portal: access codes.", no_args_is_help=True)

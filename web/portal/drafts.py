@@ -145,8 +145,14 @@ def edit(state_dir: Path, budget_id: str, period_start: date, now: datetime) -> 
         fcntl.flock(lock, fcntl.LOCK_EX)
         draft = load(state_dir, budget_id, period_start)
         yield draft
-        draft.updated_at = now.isoformat()
-        write_atomic(p, json.dumps(asdict(draft), indent=1, ensure_ascii=False).encode("utf-8"))
+        save(state_dir, draft, now)
+
+
+def save(state_dir: Path, draft: Draft, now: datetime) -> None:
+    """Replace the draft on disk (atomically). Inside ``edit`` only: the caller holds its lock."""
+    draft.updated_at = now.isoformat()
+    p = path(state_dir, draft.budget_id, date.fromisoformat(draft.period_start))
+    write_atomic(p, json.dumps(asdict(draft), indent=1, ensure_ascii=False).encode("utf-8"))
 
 
 def clean_text(text: object) -> str:

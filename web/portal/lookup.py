@@ -4,7 +4,10 @@ The nightly run and the intake publish a new warehouse file by renaming it over
 the old one, and a DuckDB reader and writer of one file shut each other out, so
 the portal never keeps a connection: it opens the file read-only, runs the
 printed letter's own queries for this one return (``fetch_letter``), and
-closes it. If the file is busy for a moment it tries again, then says so.
+closes it. If the file is busy for a moment it tries again, then says so; a
+file that is not a warehouse, or one whose schema is missing or half there
+(a half-restored copy, a wrong file put in place), is "unavailable" at once:
+the family gets the 503 page, never a stack trace.
 The answer is remembered for as long as the same file is published (a
 publish is a rename, so the file's inode and mtime say when it changed).
 """
@@ -101,4 +104,6 @@ def _with_retries(warehouse: Path, tries: int, read):
             if attempt == tries - 1:
                 raise WarehouseUnavailable(str(e)) from e
             time.sleep(0.1 * (attempt + 1))
+        except duckdb.Error as e:  # no audit schema, a view whose table is gone, not a DuckDB file
+            raise WarehouseUnavailable(type(e).__name__) from e
     raise WarehouseUnavailable("no tries")

@@ -66,6 +66,10 @@ def context(request: Request, allow_sent: bool = False) -> Ctx | Response:
     if s is None:
         return redirect("/sign-in")
     draft = drafts.load(p.config.state, s.budget_id, s.period_start)
+    if draft.status == "sending":  # the portal was killed while sending it
+        from web.portal.sending import settle
+
+        draft = settle(p, s.budget_id, s.period_start)
     if draft.sent and not allow_sent:
         return redirect("/return/sent")
     try:

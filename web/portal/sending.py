@@ -5,6 +5,12 @@ draft's lock, so a double click sends it once; the family then sees what was
 sent and when, and the portal keeps no copy of the files. The receipt says
 which payments still need evidence (none sent, none the council already had)
 and lets the family add more: a second sending, a second folder in the inbox.
+
+Sending survives a kill at any point: before anything is written the draft
+is saved as ``sending`` with the name its folder in the inbox will have. A
+draft found ``sending`` (the portal was killed) is settled by that folder: if
+it is in the inbox the return went and the draft is marked sent; if not,
+sending again writes it under the same name. No return is written twice.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from web.portal.routes import (
     form_of,
     portal,
 )
-from web.portal.submit import write_return
+from web.portal.submit import abandon, folder_name, settled, write_return
 
 router = APIRouter()
 
@@ -141,19 +147,45 @@ async def send(request: Request):
 
 
 def send_return(p: Portal, ctx: Ctx) -> str | None:
-    """Write the return into the inbox and mark the draft sent, under the draft's lock."""
+    """Write the return into the inbox and mark the draft sent, under the draft's lock.
+
+    None when it had been sent already (a double click, or a send the portal
+    was killed in the middle of that had reached the inbox)."""
     now = p.config.now()
     with drafts.edit(p.config.state, ctx.session.budget_id, ctx.session.period_start, now) as d:
-        if d.status != "draft":
+        if d.status == "sending" and settled(p.config.inbox, d):
+            folder = None
+        elif d.status not in ("draft", "sending"):
             return None
-        folder = write_return(p.config.inbox, p.uploads, d, ctx.letter, now)
-        d.status, d.sent_at, d.folder = "sent", now.isoformat(), folder
-        d.payments = {pm.reference: [pm.date.isoformat(), pm.payee, f"{pm.amount:.2f}"]
-                      for pm in ctx.letter.payments if pm.reference in d.items}
-        sent_ids = [f.id for i in d.items.values() for f in i.files]
-    for upload_id in sent_ids:  # the inbox has them now; keep no second copy
-        uploads.discard(p.uploads, upload_id)
+        else:
+            if d.status == "draft":  # the folder's name, noted before the folder exists
+                d.status, d.sent_at = "sending", now.isoformat()
+                d.folder = folder_name(draft=d, sent=now)
+                d.payments = {pm.reference: [pm.date.isoformat(), pm.payee, f"{pm.amount:.2f}"]
+                              for pm in ctx.letter.payments if pm.reference in d.items}
+                drafts.save(p.config.state, d, now)
+            folder = write_return(p.config.inbox, p.uploads, d, ctx.letter, datetime.fromisoformat(d.sent_at),
+                                  name=d.folder)
+        # the inbox has the files now: keep no second copy (before the draft says sent, so none is left over)
+        for upload_id in [f.id for i in d.items.values() for f in i.files]:
+            uploads.discard(p.uploads, upload_id)
+        d.status = "sent"
     return folder
+
+
+def settle(p: Portal, budget_id: str, period_start) -> drafts.Draft:
+    """A draft left ``sending`` by a killed portal: sent if its folder reached the inbox, else a draft again
+    (its files are still in the state folder), so the family can send it."""
+    with drafts.edit(p.config.state, budget_id, period_start, p.config.now()) as d:
+        if d.status == "sending":
+            if settled(p.config.inbox, d):
+                d.status = "sent"
+                for upload_id in [f.id for i in d.items.values() for f in i.files]:
+                    uploads.discard(p.uploads, upload_id)
+            else:
+                abandon(p.config.inbox, d)
+                d.status, d.sent_at, d.folder, d.payments = "draft", "", "", {}
+    return d
 
 
 @router.get("/return/sent", response_class=HTMLResponse)
