@@ -1,6 +1,7 @@
 """How well the exceptions raised match a simulated council's ground truth.
 
-Compared on ``(budget_id, rule_code, period_start)`` (docs/rules.md §5).
+Compared on ``(budget_id, rule_code, period_start)`` (docs/rules.md §5), per period's
+finding (``audit.exception_periods``): exceptions merge findings into episodes.
 Precision = flags that are in the truth / flags raised; recall = truth rows
 that were flagged / truth rows. A rule with nothing raised and nothing
 expected scores 1.0 on both.

@@ -161,6 +161,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
     # -- what each transaction is (§3)
     budgets = sorted(acct.budgets, key=lambda b: b.start)
     periods = {b.budget_id: judge.periods(b) for b in budgets}
+    starts = {b.budget_id: b.start for b in budgets}
     pa_re = _groups(acct.pas)
     cache: dict[tuple, tuple] = {}
 
@@ -399,13 +400,32 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                         if got_l < judge.underspend_ratio * planned:
                             flag(b, "UNDERSPEND_LINE", ps, planned - got_l, ln.line_id)
 
-    _gaps(files, budgets, judge, flag)
+    missing = _gaps(files, budgets, judge, flag)
     return [Expected(bid, rule, ps, amount, tuple(subjects))
-            for (bid, rule, ps), (amount, subjects) in sorted(rows.items())]
+            for (bid, rule, ps), (amount, subjects) in sorted(rows.items())
+            if not _rests_on_gap(rule, ps, missing.get(bid, []), periods[bid], starts[bid], as_of)]
 
 
-def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag) -> None:
+# docs/rules.md §6: the span of statements each rule's "did not happen" rests on
+_RESTS_ON = {"UNDERSPEND_LINE": "period", "EVIDENCE_OVERDUE": "period", "SURPLUS_BALANCE": "to_date",
+             "OVERSPEND": "to_date", "CONTRIBUTION_MISSING": "to_date", "INVOICE_UNPAID": "to_run"}
+
+
+def _rests_on_gap(rule: str, ps: int, gaps: list[tuple[int, int]], periods: list[tuple[int, int]],
+                  term_start: int, as_of: int) -> bool:
+    """Is this finding withheld because a statement gap touches the span it rests on?"""
+    window = _RESTS_ON.get(rule)
+    if window is None or not gaps:
+        return False
+    pe = next(e for s, e in periods if s == ps)
+    lo, hi = {"period": (ps, pe), "to_date": (term_start, pe), "to_run": (ps, max(pe, as_of))}[window]
+    return any(g0 <= hi and g1 >= lo for g0, g1 in gaps)
+
+
+def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag) -> dict[str, list[tuple[int, int]]]:
+    """Flag STATEMENT_GAP; return each budget's uncovered runs (first, last day)."""
     gap_days = judge.policy.statement_gap_days
+    missing: dict[str, list[tuple[int, int]]] = {}
     spans = []
     for f in files:
         if f.fmt in ("ofx1", "ofx2", "prepaid"):
@@ -425,7 +445,7 @@ def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag)
                 if owner:
                     flag(owner[-1], "STATEMENT_GAP", day, abs(cur - prev - f.lines[n].amount))
     if not spans:
-        return
+        return missing
     spans.sort()
     last_covered = max(e for _, e in spans)
     for b in budgets:
@@ -438,11 +458,14 @@ def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag)
                 break
             if s > day and s - day > gap_days:
                 flag(b, "STATEMENT_GAP", day, 0)
+                missing.setdefault(b.budget_id, []).append((day, s - 1))
             day = max(day, e + 1)
             if day > hi:
                 break
         if day <= hi and hi - day + 1 > gap_days:
             flag(b, "STATEMENT_GAP", day, 0)
+            missing.setdefault(b.budget_id, []).append((day, hi))
+    return missing
 
 
 def _norm(payee: str) -> str:
