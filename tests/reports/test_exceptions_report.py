@@ -31,12 +31,21 @@ def test_report_files_exist_and_match_the_warehouse(sim_council):
     assert "<svg" in page and "Money at stake" in page and 'id="exceptions"' in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # self-contained: no CDN
     wb = openpyxl.load_workbook(out / "exceptions.xlsx")
+    assert wb.sheetnames == ["Exceptions", "Budgets at risk", "Decisions"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+        assert all(" " in h or h[0].isupper() for h in (c.value for c in ws[1]))  # headers in words
     ws = wb["Exceptions"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    amount_col = [c.value for c in ws[1]].index("amount") + 1
-    amounts = [ws.cell(row=i, column=amount_col) for i in range(2, ws.max_row + 1)]
-    assert all(c.value is None or isinstance(c.value, int | float) for c in amounts)
-    assert any("£" in (c.number_format or "") for c in amounts if c.value is not None)
+    headers = [c.value for c in ws[1]]
+    for money_header in ("Amount", "Money at stake"):
+        col = headers.index(money_header) + 1
+        cells = [ws.cell(row=i, column=col) for i in range(2, ws.max_row + 1)]
+        assert all(c.value is None or isinstance(c.value, int | float) for c in cells)
+        assert any("£" in (c.number_format or "") for c in cells if c.value is not None)
+    col = headers.index("Period from") + 1
+    assert all(ws.cell(row=i, column=col).is_date for i in range(2, ws.max_row + 1))
+    ids = [ws.cell(row=i, column=1).value for i in range(2, ws.max_row + 1)]
+    assert set(ids) == open_ids
 
 
 def test_defuse_neutralises_formula_starts():
