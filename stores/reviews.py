@@ -20,7 +20,7 @@ import polars as pl
 
 from schemas.warehouse import reviews as reviews_table
 
-DECISIONS = ("confirmed", "dismissed", "recovered", "referred")
+DECISIONS = ("confirmed", "dismissed", "recovered", "written_off", "referred")
 
 
 def store_path(warehouse: Path) -> Path:
@@ -38,18 +38,43 @@ def load(warehouse: Path) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
-def append(warehouse: Path, exception_id: str, reviewer: str, decision: str, note: str | None,
-           amount_recovered: str | None, now: datetime | None = None) -> dict:
+def checked_amount(decision: str, amount_recovered: str | Decimal | None, at_most: Decimal | None = None,
+                   override: bool = False, note: str | None = None) -> Decimal | None:
+    """The amount a decision records, checked against the exception.
+
+    A 'recovered' decision needs the amount, more than £0.00, and no more than the
+    exception's amount unless the officer overrides with a note saying why (a
+    recovery that also covers interest or a second overpayment). Example: on a
+    £70.00 exception, ``--amount 70.00`` is recorded; ``--amount 99999`` is
+    refused; ``--amount 95.00 --override --note "also the June overpayment"`` is
+    recorded. Every other decision takes no amount.
+    """
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
-    amount = None
-    if decision == "recovered":
-        try:
-            amount = Decimal(amount_recovered or "").quantize(Decimal("0.01"))
-        except InvalidOperation as e:
-            raise ValueError("a 'recovered' decision needs the amount recovered, e.g. --amount 1250.00") from e
-    elif amount_recovered:
-        raise ValueError("only a 'recovered' decision takes an amount")
+    if decision != "recovered":
+        if amount_recovered not in (None, ""):
+            raise ValueError("only a 'recovered' decision takes an amount")
+        return None
+    try:
+        amount = Decimal(str(amount_recovered if amount_recovered is not None else "")).quantize(Decimal("0.01"))
+    except InvalidOperation as e:
+        raise ValueError("a 'recovered' decision needs the amount recovered, e.g. --amount 1250.00") from e
+    if amount <= 0:
+        raise ValueError(f"the amount recovered must be more than £0.00, not {amount}")
+    if at_most is not None and amount > at_most:
+        if not override:
+            raise ValueError(f"£{amount:,.2f} is more than the exception's £{at_most:,.2f}: check the amount, or"
+                             " record it with --override and a --note saying why")
+        if not (note or "").strip():
+            raise ValueError("an amount above the exception's needs a --note saying why")
+    return amount
+
+
+def append(warehouse: Path, exception_id: str, reviewer: str, decision: str, note: str | None,
+           amount_recovered: str | None, now: datetime | None = None, *, at_most: Decimal | None = None,
+           override: bool = False) -> dict:
+    """Record one decision (see :func:`checked_amount` for the amount's checks)."""
+    amount = checked_amount(decision, amount_recovered, at_most, override, note)
     record = dict(exception_id=exception_id, reviewer=reviewer, decided_at=(now or datetime.now()).isoformat(),
                   decision=decision, note=note, amount_recovered=str(amount) if amount is not None else None)
     append_record(store_path(warehouse), record)

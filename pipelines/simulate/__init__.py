@@ -42,7 +42,8 @@ from pipelines.simulate.world import build_world
 from schemas.policy import Policy
 
 RULE_CODES = codes()  # the registry's codes: a declared rule the simulator does not plant fails its truth test
-TOP_LEVEL = ("register", "statements", "invoices", "evidence", "expected_exceptions.csv", "simulation.json")
+ANSWER_KEY = ("expected_exceptions.csv", "simulation.json")  # the simulator's truth: not inbox files
+TOP_LEVEL = ("register", "statements", "invoices", "evidence", *ANSWER_KEY)
 _FLUSH_BYTES = 4 << 20
 
 
