@@ -90,20 +90,26 @@ def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
         new = con.execute(
             "SELECT exception_id, rule_code, severity, budget_id, period_start, amount, at_stake FROM audit.exceptions "  # noqa: S608
             f"WHERE first_seen = ? AND status = 'open' ORDER BY {officer_order()}", [as_of]).fetchall()
-    ing = result["ingest"]
-    warnings = "".join(f"> **Warning:** {w}\n\n" for w in result.get("warnings", []))
-    create_markdown_artifact(key="nightly-summary", description=f"dprecon nightly run as of {as_of}", markdown=(
-        f"## dprecon nightly run, as of {as_of}\n\n{warnings}"
-        f"| files | count |\n|---|---|\n| seen | {ing['files_seen']} |\n| accepted | {ing['accepted']} |\n"
-        f"| duplicate | {ing['duplicate']} |\n| quarantined | {ing['quarantined']} |\n"
-        f"| rows loaded | {ing['rows_loaded']} |\n| rows set aside | {ing['rows_quarantined']} |\n\n"
-        f"| exceptions | count |\n|---|---|\n| new tonight | {len(new)} |\n"
-        f"| needing attention | {attention[0]} |\n| resolved | {status.get('resolved', 0)} |\n\n"
-        f"**Money at stake:** £{attention[1]:,.2f} (each pound counted once: docs/rules.md §7)\n"))
+    create_markdown_artifact(key="nightly-summary", description=f"dprecon nightly run as of {as_of}",
+                             markdown=summary_markdown(result, as_of, status, attention, len(new)))
     create_table_artifact(key="nightly-new-exceptions", description="Exceptions first raised tonight", table=[
         {"exception_id": e, "rule": r, "severity": s, "budget": b, "period": str(p),
          "amount": f"{a:.2f}" if a is not None else "", "at_stake": f"{k:.2f}" if k is not None else ""}
         for e, r, s, b, p, a, k in new])
+
+
+def summary_markdown(result: dict, as_of: date, status: dict, attention: tuple, new: int) -> str:
+    """The run's summary for the Prefect UI: warnings first, then files, exceptions, money at stake."""
+    ing = result["ingest"]
+    warnings = "".join(f"> **Warning:** {w}\n\n" for w in result.get("warnings", []))
+    return (
+        f"## dprecon nightly run, as of {as_of}\n\n{warnings}"
+        f"| files | count |\n|---|---|\n| seen | {ing['files_seen']} |\n| accepted | {ing['accepted']} |\n"
+        f"| duplicate | {ing['duplicate']} |\n| quarantined | {ing['quarantined']} |\n"
+        f"| rows loaded | {ing['rows_loaded']} |\n| rows set aside | {ing['rows_quarantined']} |\n\n"
+        f"| exceptions | count |\n|---|---|\n| new tonight | {new} |\n"
+        f"| needing attention | {attention[0]} |\n| resolved | {status.get('resolved', 0)} |\n\n"
+        f"**Money at stake:** £{attention[1]:,.2f} (each pound counted once: docs/rules.md §7)\n")
 
 
 @flow(name="councils")

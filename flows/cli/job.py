@@ -63,7 +63,10 @@ def run(
     from flows.warehouse import WarehouseBusy, failure_message
 
     day = day_or_today(as_of)
+    from flows.job import check_inbox
+
     try:
+        check_inbox(inbox or s.inbox)  # before Prefect starts: a missing inbox is said at once
         result = run_nightly(inbox or s.inbox, warehouse or s.warehouse, reports or s.reports, day, s.workers)
     except WarehouseBusy as e:
         console.print(f"[red]{e}[/red]")
