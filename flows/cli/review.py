@@ -23,7 +23,9 @@ WAREHOUSE_HELP = "the DuckDB warehouse file [default: data/warehouse.duckdb]"
 
 
 def _money(v) -> str:
-    return "" if v is None else f"£{v:,.2f}"
+    if v is None:
+        return ""
+    return f"-£{abs(v):,.2f}" if v < 0 else f"£{v:,.2f}"
 
 
 @review_app.command("list")

@@ -104,3 +104,21 @@ def test_a_decision_appears_in_the_next_report_with_the_totals(council, tmp_path
     wb = openpyxl.load_workbook(tmp_path / "reports" / council["as_of"].isoformat() / "exceptions.xlsx")
     notes = [c.value for c in wb["Decisions"]["I"]]
     assert "'=HYPERLINK(\"x\")" in notes  # an officer's note is defused, never a formula
+
+
+def test_a_decision_on_one_period_of_a_persisting_problem_stays_with_the_problem(council):
+    """Recorded against a later period's finding (as before findings were merged), the
+    decision carries to the one exception the finding now belongs to."""
+    from flows.job import refresh_reviews
+    from stores.reviews import append
+
+    wh = council["warehouse"]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        episode, later = con.execute(
+            "SELECT exception_id, max(flag_id) FROM audit.exception_periods WHERE flag_id <> exception_id "
+            "GROUP BY 1 ORDER BY 1 LIMIT 1").fetchall()[0]
+    append(wh, later, "jo", "confirmed", "seen on the old report", None)
+    refresh_reviews(wh)
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert con.execute("SELECT status FROM audit.exceptions WHERE exception_id = ?",
+                           [episode]).fetchall() == [("confirmed",)]
