@@ -70,6 +70,12 @@ def check_inbox(inbox: Path) -> None:
                         " (is this the council's inbox folder, and is it complete?)")
 
 
+def decided_since_last_run(con) -> bool:
+    last = read(con, "SELECT max(finished_at) AS t FROM land.runs WHERE status = 'completed'")["t"][0]
+    return last is not None and int(read(con, "SELECT count(*) AS n FROM core.reviews WHERE decided_at > ?",
+                                         [last])["n"][0]) > 0
+
+
 def files_last_run(con) -> int | None:
     last = read(con, "SELECT files_seen FROM land.runs WHERE status = 'completed' ORDER BY finished_at DESC LIMIT 1")
     return int(last["files_seen"][0]) if last.height else None
@@ -156,7 +162,8 @@ def run_job(
                 reconciled, flagged = standing_books(con)
                 log("nothing new since the last run for this day: the books stand as they are "
                     f"({reconciled}; open exceptions {flagged})")
-                done = (reports / as_of.isoformat() / "exceptions.html").exists()
+                # the report stands unless an officer has decided something since it was written
+                done = (reports / as_of.isoformat() / "exceptions.html").exists() and not decided_since_last_run(con)
                 written = [] if done else step("report", report_stage, con, reports, as_of, council, warnings)
             else:
                 books = step("reconcile", partial(reconcile_mod.rebuild_core, clock=clock), con, as_of, policy)

@@ -221,7 +221,7 @@ exception_history = replace(exceptions, name="exception_history")
 # "money at stake" (pipelines/stake.py), set as decisions are applied
 exceptions = replace(exceptions, columns=exceptions.columns + (
     Column("at_stake", Kind.MONEY, required=False,
-           doc="its share of money at stake, no pound counted twice (docs/rules.md §7)"),))
+           doc="its share of money at stake, no pound counted twice (docs/rules.md §8)"),))
 
 exception_periods = Table(
     name="exception_periods",

@@ -31,7 +31,7 @@ def print_summary(result: dict) -> None:
                        ("rows loaded", "rows_loaded"), ("new rows", "rows_new"),
                        ("rows set aside", "rows_quarantined")):
         t.add_row(label, str(ing[key]))
-    t.add_row("exceptions needing attention", str(sum(result["exceptions"].values())))
+    t.add_row("exceptions open", str(sum(result["exceptions"].values())))
     console.print(t)
     for w in result.get("warnings", []):
         console.print(f"Warning: {w}", style="bold red", markup=False, highlight=False)
@@ -175,7 +175,6 @@ def demo(
         by_rule = money_by_rule(con)
     for r in by_rule:
         console.print(f"  {r['rule_code']:<22} {r['n']:>5}  £{r['amount']:,.2f}", markup=False, highlight=False)
-    console.print(f"Reports:   {reports / as_of.isoformat()}", markup=False, highlight=False)
     console.print(f"Answer key (what the simulator planted): {folder / 'answer-key'}", markup=False, highlight=False)
     console.print("Next, on the demo's data:", highlight=False)
     for line in demo_commands(folder, as_of):
@@ -303,5 +302,6 @@ def print_period_close(result: dict) -> None:
         console.print(f"No evidence returns to issue ({already} already issued and not yet received).",
                       markup=False, highlight=False)
         return
-    console.print(f"Issued {issued} evidence return(s) ({result.get('files', 0)} files) into {result.get('folder')};"
-                  f" {already} issued earlier are still awaited.", markup=False, highlight=False)
+    earlier = f"; {already} issued earlier are still awaited" if already else ""
+    console.print(f"Issued {issued} evidence return(s) ({result.get('files', 0)} files) into {result.get('folder')}"
+                  f"{earlier}.", markup=False, highlight=False)

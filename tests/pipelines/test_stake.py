@@ -1,4 +1,4 @@
-"""Money at stake counts no pound twice (docs/rules.md §7)."""
+"""Money at stake counts no pound twice (docs/rules.md §8)."""
 
 from __future__ import annotations
 
