@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.periods import monitoring_periods
 from pipelines.rules import exception_id, flag
@@ -121,3 +123,28 @@ def test_no_gap_withholds_nothing():
     assert withhold(found, unknown_periods(pl.DataFrame(schema={"budget_id": pl.String, "gap_start": pl.Date,
                                                                  "gap_end": pl.Date}),
                                            PERIODS, BUDGETS, AS_OF, declared())).height == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["SURPLUS_BALANCE", "UNDERSPEND_LINE", "INELIGIBLE_SPEND"]),
+                          st.integers(0, 3), st.sampled_from(["L1", "L2"]),
+                          st.decimals(min_value=1, max_value=5000, places=2)),
+                max_size=12), st.randoms())
+def test_every_finding_belongs_to_one_exception_whatever_the_order(found, rnd):
+    rows = {}
+    for code, k, line, pounds in found:
+        subject = line if code == "UNDERSPEND_LINE" else None
+        f = flag(code, "B1", Q[k], ENDS[k], pounds, "x", subject=subject)
+        rows[f["exception_id"]] = f
+    frame = flags(*rows.values()) if rows else pl.DataFrame(schema=FLAGS)
+    ex, periods = merge(frame)
+    shuffled, _ = merge(frame.sample(fraction=1.0, shuffle=True, seed=rnd.randint(0, 999)))
+    assert ex.equals(shuffled)
+    assert sorted(periods["flag_id"].to_list()) == sorted(rows)  # each finding once
+    assert set(periods["exception_id"]) == set(ex["exception_id"])
+    for e in ex.iter_rows(named=True):  # an exception's amount is its last period's (these rules restate)
+        mine = periods.filter(pl.col("exception_id") == e["exception_id"]).sort("period_start")
+        if e["rule_code"] != "INELIGIBLE_SPEND":
+            assert e["amount"] == mine["amount"][-1] and e["period_start"] == mine["period_start"][0]
+            starts = [Q.index(d) for d in mine["period_start"].to_list()]
+            assert starts == list(range(starts[0], starts[0] + len(starts)))  # consecutive quarters
