@@ -25,6 +25,9 @@ What docs/rules.md leaves open is decided here:
   closing balance, not a running one;
 * ``STATEMENT_GAP`` (b) compares a line with the previous line *of the same
   account* in the same file (the card feed holds every card);
+* two statements of an account whose running balances follow on (the later
+  one's first balance less its amount is the earlier one's last) cover the
+  days between them, for ``STATEMENT_GAP`` (a);
 * the normalised payee is the payee text upper-cased with runs of spaces
   closed; ``DUPLICATE_PAYMENT`` (b) takes every outgoing line without an
   MCC, cash and HMRC included, as the rule's words say;
@@ -444,6 +447,13 @@ def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag)
                 owner = [b for b in budgets if b.start <= day <= b.end]
                 if owner:
                     flag(owner[-1], "STATEMENT_GAP", day, abs(cur - prev - f.lines[n].amount))
+    # statements whose running balances follow on cover the days between them (no money moved)
+    chain = sorted((f.lines[0].day, f.lines[-1].day, f.balances[0] - f.lines[0].amount
+                    if f.balances[0] is not None else None, f.balances[-1])
+                   for f in files if f.fmt not in ("ofx1", "ofx2") and f.lines)
+    for (_, last, _, closing), (first, _, opening, _) in zip(chain, chain[1:], strict=False):
+        if first > last and opening is not None and closing is not None and opening == closing:
+            spans.append((last, first))
     if not spans:
         return missing
     spans.sort()
