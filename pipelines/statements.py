@@ -48,6 +48,8 @@ def balances_follow_on(lines: pl.DataFrame) -> pl.DataFrame:
     """The days between two of an account's statements whose running balances follow
     on (the later one's first balance less its amount is the earlier one's last
     balance): nothing moved in them, so they are covered."""
+    if not {"balance", "amount", "source_line"} <= set(lines.columns):
+        return pl.DataFrame(schema=COVERAGE_SCHEMA)
     has = lines.filter(pl.col("balance").is_not_null())
     if has.height == 0:
         return pl.DataFrame(schema=COVERAGE_SCHEMA)
