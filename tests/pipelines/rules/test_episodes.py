@@ -148,3 +148,19 @@ def test_every_finding_belongs_to_one_exception_whatever_the_order(found, rnd):
             assert e["amount"] == mine["amount"][-1] and e["period_start"] == mine["period_start"][0]
             starts = [Q.index(d) for d in mine["period_start"].to_list()]
             assert starts == list(range(starts[0], starts[0] + len(starts)))  # consecutive quarters
+
+
+def test_every_persistent_and_gap_sensitive_rule_is_defined_in_the_docs():
+    """docs/rules.md §6 names every rule declared ``persists``, §7 every rule that rests on statements,
+    §8 every rule whose money is not its own."""
+    from tests.conftest import ROOT
+
+    docs = (ROOT / "docs" / "rules.md").read_text()
+    six, seven, eight = (docs[docs.index(f"## {n}."):docs.index(f"## {n + 1}.")] for n in (6, 7, 8))
+    for r in declared():
+        if r.persists:
+            assert f"| `{r.code}` |" in six, r.code
+        if r.rests_on:
+            assert f"`{r.code}`" in seven.split("| rests on |")[1].split("\n\n")[0], r.code
+        if r.money != "own":
+            assert f"`{r.code}`" in eight, r.code
