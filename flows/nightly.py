@@ -109,7 +109,7 @@ def summary_markdown(result: dict, as_of: date, status: dict, attention: tuple, 
         f"| rows loaded | {ing['rows_loaded']} |\n| rows set aside | {ing['rows_quarantined']} |\n\n"
         f"| exceptions | count |\n|---|---|\n| new tonight | {new} |\n"
         f"| needing attention | {attention[0]} |\n| resolved | {status.get('resolved', 0)} |\n\n"
-        f"**Money at stake:** £{attention[1]:,.2f} (each pound counted once: docs/rules.md §8)\n")
+        f"**Money at stake:** £{attention[1]:,.2f} (each pound counted once: docs/rules.md §10)\n")
 
 
 @flow(name="councils")

@@ -1,4 +1,4 @@
-"""Money at stake: the one definition (docs/rules.md §8), so that no pound is counted twice.
+"""Money at stake: the one definition (docs/rules.md §10), so that no pound is counted twice.
 
 Each exception still needing attention (not resolved, dismissed, recovered or
 written off) gets an ``at_stake`` share; the report's headline, its by-rule

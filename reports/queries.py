@@ -105,8 +105,9 @@ def decisions(con: duckdb.DuckDBPyConnection, since: datetime | None = None) -> 
 
 
 def decision_totals(con: duckdb.DuckDBPyConnection, since: datetime | None = None) -> dict[str, Decimal]:
-    """Money recovered (what officers recorded) and written off (the exception's amount
-    when its latest decision is to write it off), all told and since ``since``."""
+    """Money recovered (what officers recorded as back) and written off (when the latest
+    decision is to write it off: what a recovery still had to come, else the exception's
+    amount), all told and since ``since``."""
     def one(sql: str, params: list) -> Decimal:
         return con.execute(sql, params).fetchall()[0][0] or ZERO
 
@@ -115,10 +116,13 @@ def decision_totals(con: duckdb.DuckDBPyConnection, since: datetime | None = Non
     return {
         "recovered": one("SELECT coalesce(sum(amount_recovered), 0) FROM audit.reviews "  # noqa: S608 - constants
                          f"WHERE decision = 'recovered'{cut}", params),
-        "written_off": one(f"""SELECT coalesce(sum(e.amount), 0) FROM (
+        # what is given up: a recovery's unpaid part when money was asked back, else the exception's amount
+        "written_off": one(f"""SELECT coalesce(sum(coalesce(r.unpaid, e.amount)), 0) FROM (
                                SELECT exception_id, arg_max(decision, decided_at) AS decision,
                                       max(decided_at) AS decided_at FROM audit.reviews GROUP BY 1) d
                            JOIN audit.exceptions e USING (exception_id)
+                           LEFT JOIN (SELECT exception_id, sum(amount - coalesce(repaid, 0)) AS unpaid
+                                      FROM audit.recoveries GROUP BY 1) r USING (exception_id)
                            WHERE d.decision = 'written_off'{cut}""", params),  # noqa: S608
     }
 

@@ -20,7 +20,11 @@ import polars as pl
 
 from schemas.warehouse import reviews as reviews_table
 
-DECISIONS = ("confirmed", "dismissed", "recovered", "written_off", "referred")
+DECISIONS = ("confirmed", "dismissed", "recovered", "referred", "recover", "written_off", "reconsidering")
+# ``recover`` asks for money back (a recovery and its notice, docs/rules.md §7), with the amount asked;
+# ``recovered`` records money already back. ``written_off`` and ``reconsidering`` end or pause a recovery
+# (named as the recovery's status they give, as the other decisions are).
+RECOVERY_METHODS = ("repay", "reduce_payments")
 
 
 def store_path(warehouse: Path) -> Path:
@@ -34,7 +38,9 @@ def load(warehouse: Path) -> pl.DataFrame:
         rows.append(dict(
             exception_id=r["exception_id"], reviewer=r["reviewer"],
             decided_at=datetime.fromisoformat(r["decided_at"]), decision=r["decision"], note=r.get("note"),
-            amount_recovered=Decimal(r["amount_recovered"]) if r.get("amount_recovered") is not None else None))
+            amount_recovered=Decimal(r["amount_recovered"]) if r.get("amount_recovered") is not None else None,
+            amount_asked=Decimal(r["amount_asked"]) if r.get("amount_asked") is not None else None,
+            method=r.get("method")))
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
@@ -42,25 +48,26 @@ def checked_amount(decision: str, amount_recovered: str | Decimal | None, at_mos
                    override: bool = False, note: str | None = None) -> Decimal | None:
     """The amount a decision records, checked against the exception.
 
-    A 'recovered' decision needs the amount, more than £0.00, and no more than the
-    exception's amount unless the officer overrides with a note saying why (a
-    recovery that also covers interest or a second overpayment). Example: on a
-    £70.00 exception, ``--amount 70.00`` is recorded; ``--amount 99999`` is
-    refused; ``--amount 95.00 --override --note "also the June overpayment"`` is
-    recorded. Every other decision takes no amount.
+    'recovered' (money back) and 'recover' (money asked back) need an amount above
+    £0.00 and, when the exception's amount is given, no more than it unless the
+    officer overrides with a note saying why (a recovery that also covers a second
+    overpayment). Example: on a £70.00 exception, ``--amount 70.00`` is recorded;
+    ``--amount 99999`` is refused; ``--amount 95.00 --override --note "also the June
+    overpayment"`` is recorded. Every other decision takes no amount.
     """
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
-    if decision != "recovered":
+    if decision not in ("recovered", "recover"):
         if amount_recovered not in (None, ""):
-            raise ValueError("only a 'recovered' decision takes an amount")
+            raise ValueError("only a 'recovered' or 'recover' decision takes an amount")
         return None
+    what = "recovered" if decision == "recovered" else "to ask back"
     try:
         amount = Decimal(str(amount_recovered if amount_recovered is not None else "")).quantize(Decimal("0.01"))
     except InvalidOperation as e:
-        raise ValueError("a 'recovered' decision needs the amount recovered, e.g. --amount 1250.00") from e
+        raise ValueError(f"a '{decision}' decision needs the amount {what}, e.g. --amount 1250.00") from e
     if amount <= 0:
-        raise ValueError(f"the amount recovered must be more than £0.00, not {amount}")
+        raise ValueError(f"a '{decision}' decision needs an amount above £0.00, not {amount}")
     if at_most is not None and amount > at_most:
         if not override:
             raise ValueError(f"£{amount:,.2f} is more than the exception's £{at_most:,.2f}: check the amount, or"
@@ -71,12 +78,20 @@ def checked_amount(decision: str, amount_recovered: str | Decimal | None, at_mos
 
 
 def append(warehouse: Path, exception_id: str, reviewer: str, decision: str, note: str | None,
-           amount_recovered: str | None, now: datetime | None = None, *, at_most: Decimal | None = None,
-           override: bool = False) -> dict:
-    """Record one decision (see :func:`checked_amount` for the amount's checks)."""
+           amount_recovered: str | None, now: datetime | None = None, method: str | None = None, *,
+           at_most: Decimal | None = None, override: bool = False) -> dict:
+    """Record one decision. ``amount_recovered`` is the amount for ``recovered`` (money back) and
+    for ``recover`` (money asked back), checked by :func:`checked_amount` (against ``at_most``, the
+    exception's amount, when given); ``method`` (repay or reduce_payments) only with ``recover``,
+    and when left out the policy's ``recovery_method`` applies."""
     amount = checked_amount(decision, amount_recovered, at_most, override, note)
+    if method is not None and (decision != "recover" or method not in RECOVERY_METHODS):
+        raise ValueError(f"a method ({' or '.join(RECOVERY_METHODS)}) goes only with a 'recover' decision")
     record = dict(exception_id=exception_id, reviewer=reviewer, decided_at=(now or datetime.now()).isoformat(),
-                  decision=decision, note=note, amount_recovered=str(amount) if amount is not None else None)
+                  decision=decision, note=note,
+                  amount_recovered=str(amount) if amount is not None and decision == "recovered" else None)
+    if decision == "recover":
+        record.update(amount_asked=str(amount), method=method)
     append_record(store_path(warehouse), record)
     return record
 

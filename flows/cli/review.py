@@ -64,7 +64,7 @@ def review_list(
         t.add_row(*cells, *([r["status"]] if show_status else []))
     console.print(t)
     if found:
-        console.print("Money at stake counts each pound once (docs/rules.md §8). "
+        console.print("Money at stake counts each pound once (docs/rules.md §10). "
                       "Show one: dprecon review show <id or its first characters>", highlight=False)
 
 

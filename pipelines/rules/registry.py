@@ -22,7 +22,7 @@ from typing import Literal
 Severity = Literal["high", "medium", "low"]
 SEVERITY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 
-# What span of statements a rule's "this did not happen" rests on (docs/rules.md §6):
+# What span of statements a rule's "this did not happen" rests on (docs/rules.md §9):
 # ""        the rule concludes only from what is there (a payment to a bookmaker);
 # "period"  from the absence of money in the flag's own period (no evidence, no spend on a line);
 # "to_date" from everything since the term began (a balance, arrears, spending to date);

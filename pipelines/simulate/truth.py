@@ -66,6 +66,9 @@ class Expected:
     subjects: tuple[str, ...]
 
 
+_COUNCIL_TAX = re.compile(r"\bcouncil\s*tax\b", re.IGNORECASE)  # a personal bill, not money paid back
+
+
 def _any(patterns: list[str]) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
 
@@ -180,6 +183,8 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             return "refund"
         if t.mcc in judge.cash_mccs or (ofx and t.trntype == "ATM") or cash:
             return "cash"
+        if council and not _COUNCIL_TAX.search(f"{t.payee} {t.memo}"):
+            return "repayment"
         if statutory:
             return "statutory"
         return "spend"
@@ -300,7 +305,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             )
             if not allowed:
                 flag(b, "UNAPPROVED_PAYEE", t.day, -t.amount, _norm(t.payee))
-        if not t.mcc and cls not in ("cash", "statutory"):
+        if not t.mcc and cls not in ("cash", "statutory", "repayment"):
             key = (_norm(t.payee), t.amount)
             earlier = last_seen.setdefault(key, [])
             # two payments that each settle their own invoice are not one paid twice
@@ -363,7 +368,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             got = (b.budget_id, ps) in received
             if due < as_of and not got:
                 needing = sum(-t.amount for t, cls in in_p
-                              if t.amount < 0 and cls != "statutory" and not pays_matched(t))
+                              if t.amount < 0 and cls not in ("statutory", "repayment") and not pays_matched(t))
                 flag(b, "EVIDENCE_OVERDUE", ps, needing)
             if got or due <= as_of:
                 loose = sum(-t.amount for t, cls in in_p

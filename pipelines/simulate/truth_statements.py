@@ -1,5 +1,5 @@
 """The ground truth's statement coverage (docs/rules.md §5, "Statement coverage") and
-which findings rest on a gap in it (§7), kept apart from the rules in truth.py.
+which findings rest on a gap in it (§9), kept apart from the rules in truth.py.
 
 Like truth.py, it reads only the simulator's own records: the statement files
 an account's reader would load, with their lines and printed balances.
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pipelines.simulate.truth import Judge
 
 
-# docs/rules.md §6: the span of statements each rule's "did not happen" rests on
+# docs/rules.md §9: the span of statements each rule's "did not happen" rests on
 _RESTS_ON = {"UNDERSPEND_LINE": "period", "EVIDENCE_OVERDUE": "period", "SURPLUS_BALANCE": "to_date",
              "OVERSPEND": "to_date", "CONTRIBUTION_MISSING": "to_date", "INVOICE_UNPAID": "to_run"}
 

@@ -27,6 +27,7 @@ from pipelines.positions import money
 from pipelines.rules.registry import rank_of
 from reports import queries
 from reports.council import council_of
+from reports.exceptions.followup import followup
 from reports.exceptions.workbook import write_workbook
 from reports.safety import defuse_row
 from schemas.council import DEFAULT_NAME
@@ -106,9 +107,10 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
     since = queries.previous_report_at(con, as_of)
     decided = queries.decisions(con, since)
     totals, totals_ever = queries.decision_totals(con, since), queries.decision_totals(con)
+    more = followup(con, as_of)  # audits due and recoveries: reports/exceptions/followup.py
     written = [write_csv(exceptions, out_dir / "exceptions.csv"),
                write_workbook(out_dir / "exceptions.xlsx", exceptions, queries.budgets_at_risk(con, limit=10_000),
-                              queries.decisions(con))]
+                              queries.decisions(con), more)]
     named = council_of(con)
     weeks = rows(con, """SELECT budget_id, weeks_held FROM (SELECT budget_id, weeks_held, row_number() OVER
                          (PARTITION BY budget_id ORDER BY period_start DESC) AS k FROM audit.budget_positions
@@ -137,7 +139,7 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
         by_rule_svg=bar_svg([(r["rule_code"], r["amount"]) for r in by_rule]),
         weeks_svg=bar_svg([(w["budget_id"], w["weeks_held"] or Decimal(0)) for w in weeks], unit="weeks"),
         pace_svg=pace_svg, time_svg=time_svg,
-        details=details)
+        details=details, **more)
     html_path = out_dir / "exceptions.html"
     html_path.write_text(page, encoding="utf-8")
     return [html_path, *written]

@@ -42,7 +42,9 @@ DECISIONS = (
 )
 
 
-def write_workbook(path: Path, exceptions: list[dict], at_risk: list[dict], decided: list[dict]) -> Path:
+def write_workbook(path: Path, exceptions: list[dict], at_risk: list[dict], decided: list[dict],
+                   more: dict | None = None) -> Path:
+    """The three officers' sheets, then (with ``more``) the follow-up's audits due and recoveries."""
     import xlsxwriter
 
     sheets = (Sheet("Exceptions", EXCEPTIONS, exceptions), Sheet("Budgets at risk", AT_RISK, at_risk),
@@ -58,6 +60,10 @@ def write_workbook(path: Path, exceptions: list[dict], at_risk: list[dict], deci
     }
     for sheet in sheets:
         _write_sheet(wb.add_worksheet(sheet.title), sheet, fmt)
+    if more is not None:
+        from reports.exceptions.followup import write_sheets
+
+        write_sheets(wb, more)
     wb.close()
     return path
 

@@ -1,4 +1,4 @@
-"""Money at stake counts no pound twice (docs/rules.md §8)."""
+"""Money at stake counts no pound twice (docs/rules.md §10)."""
 
 from __future__ import annotations
 

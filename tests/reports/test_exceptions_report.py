@@ -36,8 +36,8 @@ def test_report_files_exist_and_match_the_warehouse(sim_council):
     assert sev == sorted(sev)  # most severe first, everywhere
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # self-contained: no CDN
     wb = openpyxl.load_workbook(out / "exceptions.xlsx")
-    assert wb.sheetnames == ["Exceptions", "Budgets at risk", "Decisions"]
-    for ws in wb.worksheets:
+    assert wb.sheetnames[:3] == ["Exceptions", "Budgets at risk", "Decisions"]
+    for ws in wb.worksheets[:3]:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref
         assert all(" " in h or h[0].isupper() for h in (c.value for c in ws[1]))  # headers in words
     ws = wb["Exceptions"]
@@ -125,7 +125,7 @@ def test_report_structure_matches_the_golden_file(sim_council):
 
 def test_the_headline_is_the_distinct_money_at_stake(sim_council):
     """The headline, the by-rule table, the CSV and the auditors' sum agree, and equal
-    the money at stake worked out afresh from the amounts by docs/rules.md §8."""
+    the money at stake worked out afresh from the amounts by docs/rules.md §10."""
     import re
     from collections import defaultdict
     from decimal import Decimal
