@@ -79,8 +79,9 @@ def recoveries_scored(inbox: Path, wh: Path) -> dict:
     refresh(wh)
     expected = pl.read_csv(inbox / "expected_recoveries.csv", infer_schema=False)
     with duckdb.connect(str(wh), read_only=True) as con:
-        got = pl.from_arrow(con.sql("SELECT r.*, e.rule_code, e.period_start FROM audit.recoveries r "
-                                    "JOIN audit.exceptions e USING (exception_id)").to_arrow_table())
+        got = pl.from_arrow(con.sql("SELECT r.*, e.rule_code, p.period_start FROM audit.recoveries r "
+                                    "JOIN audit.exceptions e USING (exception_id) "
+                                    "JOIN audit.exception_periods p USING (exception_id)").to_arrow_table())  # each period it held in
     return recovery_accuracy(expected, got)
 
 

@@ -177,3 +177,15 @@ def findings(con: duckdb.DuckDBPyConnection, exception_id: str) -> list[dict]:
     """The periods an exception's condition held in (its episode), oldest first."""
     return rows(con, "SELECT period_start, period_end, amount FROM audit.exception_periods "
                      "WHERE exception_id = ? ORDER BY period_start", [exception_id])
+
+
+def budget_exists(con: duckdb.DuckDBPyConnection, budget_id: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM core.budgets WHERE budget_id = ?", [budget_id]).fetchall())
+
+
+def recoveries(con: duckdb.DuckDBPyConnection, status: str = "open") -> list[dict]:
+    """Sums asked back: ``'open'`` (notified or part repaid), ``'all'``, or one status; earliest due first."""
+    where = {"open": "status IN ('notified', 'part_repaid')", "all": "TRUE"}.get(status, "status = ?")
+    params = [] if status in ("open", "all") else [status]
+    return rows(con, "SELECT recovery_id, budget_id, amount, repaid, notified_on, due_on, status "  # noqa: S608
+                     f"FROM audit.recoveries WHERE {where} ORDER BY due_on NULLS FIRST, recovery_id", params)
