@@ -96,10 +96,9 @@ def pair_svg(items: list[tuple[str, Decimal, Decimal]], width: int = 640) -> Mar
 
 
 def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str,
-           warnings: list[str] | tuple[str, ...] = (), register_problems: list[str] | tuple[str, ...] = ()) -> list[Path]:
+           warnings: list[str] | tuple[str, ...] = ()) -> list[Path]:
     """Write the three files. ``warnings``: what the run wants an officer to know
-    first (an inbox far emptier than last night's); ``register_problems``: the
-    register's own errors (the box at the top of the report)."""
+    first (an inbox far emptier than last night's)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     exceptions = queries.exceptions_needing_attention(con)
     by_rule = queries.money_by_rule(con)
@@ -129,17 +128,19 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
     pace_svg = pair_svg([(r["budget_id"], r["spent"] or Decimal(0), r["pro_rata"] or Decimal(0)) for r in pace])
     over_time = rows(con, """SELECT first_seen, count(*) AS n FROM audit.exceptions GROUP BY 1 ORDER BY 1""")
     time_svg = bar_svg([(str(r["first_seen"]), Decimal(r["n"])) for r in over_time], unit="raised")
+    corrections = rows(con, (HERE / "corrections.sql").read_text())  # issue 15: the bank corrected a transaction
+    register_problems = rows(con, (HERE / "register.sql").read_text())  # issue 15: register rows set aside
     page = environment().get_template("template.html.j2").render(
         council=named.name if named.name != DEFAULT_NAME else council, as_of=as_of, exceptions=exceptions,
         total=sum((e["at_stake"] or Decimal(0) for e in exceptions), Decimal(0)),
         new_count=sum(1 for e in exceptions if e["first_seen"] == as_of),
         budgets_affected=len(flagged), by_rule=by_rule, at_risk=at_risk,
         decided=decided, since=since, totals=totals, totals_ever=totals_ever,
-        warnings=list(warnings), register_problems=list(register_problems),
+        warnings=list(warnings),
         by_rule_svg=bar_svg([(r["rule_code"], r["amount"]) for r in by_rule]),
         weeks_svg=bar_svg([(w["budget_id"], w["weeks_held"] or Decimal(0)) for w in weeks], unit="weeks"),
         pace_svg=pace_svg, time_svg=time_svg,
-        details=details, **more)
+        details=details, corrections=corrections, register_problems=register_problems, **more)
     html_path = out_dir / "exceptions.html"
     html_path.write_text(page, encoding="utf-8")
     return [html_path, *written]
