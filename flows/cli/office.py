@@ -10,7 +10,7 @@ from flows.cli import app
 from flows.cli.common import console
 from flows.settings import Settings
 
-officers_app = typer.Typer(help="Officer accounts for the workspace: add, reset, disable, list.",
+officers_app = typer.Typer(help="Officer accounts for the workspace: add, reset, disable, list.\n\nExample: dprecon officers list",
                            no_args_is_help=True)
 app.add_typer(officers_app, name="officers")
 

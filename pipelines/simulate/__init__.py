@@ -48,8 +48,9 @@ from pipelines.simulate.world import build_world
 from schemas.policy import Policy
 
 RULE_CODES = codes()  # the registry's codes: a declared rule the simulator does not plant fails its truth test
-TOP_LEVEL = ("register", "statements", "invoices", "evidence", "expected_exceptions.csv", "simulation.json",
-             "officer_decisions.csv", "expected_recoveries.csv")
+# the simulator's truth and the decisions it assumes: its answer key, not inbox files
+ANSWER_KEY = ("expected_exceptions.csv", "simulation.json", "officer_decisions.csv", "expected_recoveries.csv")
+TOP_LEVEL = ("register", "statements", "invoices", "evidence", *ANSWER_KEY)
 _FLUSH_BYTES = 4 << 20
 
 
