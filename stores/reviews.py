@@ -63,9 +63,12 @@ def checked_amount(decision: str, amount_recovered: str | Decimal | None, at_mos
         return None
     what = "recovered" if decision == "recovered" else "to ask back"
     try:
-        amount = Decimal(str(amount_recovered if amount_recovered is not None else "")).quantize(Decimal("0.01"))
+        typed = Decimal(str(amount_recovered if amount_recovered is not None else ""))
+        amount = typed.quantize(Decimal("0.01"))
     except InvalidOperation as e:
         raise ValueError(f"a '{decision}' decision needs the amount {what}, e.g. --amount 1250.00") from e
+    if amount != typed:  # 12.345 is a typing slip, never silently 12.34
+        raise ValueError(f"the amount {what} is pounds and pence, e.g. --amount 1250.00, not {typed}")
     if amount <= 0:
         raise ValueError(f"a '{decision}' decision needs an amount above £0.00, not {amount}")
     if at_most is not None and amount > at_most:
