@@ -42,7 +42,7 @@ def evaluate(accounts: int, seed: int, months: int = 12, workdir: Path | None = 
 def scored(inbox: Path, wh: Path) -> pl.DataFrame:
     expected = pl.read_csv(inbox / "expected_exceptions.csv", schema_overrides={"budget_id": pl.String})
     with duckdb.connect(str(wh), read_only=True) as con:
-        raised = pl.from_arrow(con.sql("SELECT * FROM audit.exceptions WHERE status = 'open'").to_arrow_table())
+        raised = pl.from_arrow(con.sql("SELECT * FROM audit.exception_periods").to_arrow_table())
     return score(expected, raised)
 
 
@@ -60,7 +60,7 @@ def main() -> None:
     if args.show_misses:
         expected = pl.read_csv(work / "inbox/expected_exceptions.csv", schema_overrides={"budget_id": pl.String})
         with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
-            raised = pl.from_arrow(con.sql("SELECT * FROM audit.exceptions WHERE status = 'open'").to_arrow_table())
+            raised = pl.from_arrow(con.sql("SELECT * FROM audit.exception_periods").to_arrow_table())
         fn, fp = misses(expected, raised)
         with pl.Config(tbl_rows=60, fmt_str_lengths=160, tbl_width_chars=250):
             print("missed:", fn)
@@ -79,8 +79,9 @@ def recoveries_scored(inbox: Path, wh: Path) -> dict:
     refresh(wh)
     expected = pl.read_csv(inbox / "expected_recoveries.csv", infer_schema=False)
     with duckdb.connect(str(wh), read_only=True) as con:
-        got = pl.from_arrow(con.sql("SELECT r.*, e.rule_code, e.period_start FROM audit.recoveries r "
-                                    "JOIN audit.exceptions e USING (exception_id)").to_arrow_table())
+        got = pl.from_arrow(con.sql("SELECT r.*, e.rule_code, p.period_start FROM audit.recoveries r "
+                                    "JOIN audit.exceptions e USING (exception_id) "
+                                    "JOIN audit.exception_periods p USING (exception_id)").to_arrow_table())  # each period it held in
     return recovery_accuracy(expected, got)
 
 

@@ -26,7 +26,7 @@ def _with_period(books: Books, frame: pl.DataFrame, date_col: str) -> pl.DataFra
         books.periods.select("budget_id", "period_start", "period_end"), on=["budget_id", "period_start"])
 
 
-@rule("RATE_ABOVE_AGREED", "medium",
+@rule("RATE_ABOVE_AGREED", "medium", persists=True, sums=True,
       next_step="Contact the provider about the rate; ask for a credit note or agree a new rate.")
 def rate_above_agreed(books: Books) -> list[dict]:
     plan_rate = (books.plan_lines.filter(pl.col("provider_id").is_not_null()).sort("line_id")
@@ -45,11 +45,12 @@ def rate_above_agreed(books: Books) -> list[dict]:
         out.append(flag("RATE_ABOVE_AGREED", r["budget_id"], r["period_start"], r["period_end"], extra,
                         f"Invoice {r['invoice_id']} from {r['provider_name'] or r['provider_id']} charges"
                         f" {gbp(r['unit_rate'])} a unit for {units} unit(s); the agreed rate is {gbp(r['agreed'])},"
-                        f" so {gbp(extra)} more than agreed.", [r["invoice_id"]], subject=r["invoice_id"]))
+                        f" so {gbp(extra)} more than agreed.", [r["invoice_id"]], subject=r["invoice_id"],
+                        episode=f"{r['provider_id']}|{r['unit_rate']}|{r['agreed']}"))
     return out
 
 
-@rule("INVOICE_UNPAID", "medium",
+@rule("INVOICE_UNPAID", "medium", rests_on="to_run",
       next_step="Remind the family to pay the provider, or check with the provider whether it was paid another way.")
 def invoice_unpaid(books: Books) -> list[dict]:
     grace = books.policy.unpaid_grace_days

@@ -25,6 +25,9 @@ What docs/rules.md leaves open is decided here:
   closing balance, not a running one;
 * ``STATEMENT_GAP`` (b) compares a line with the previous line *of the same
   account* in the same file (the card feed holds every card);
+* two statements of an account whose running balances follow on (the later
+  one's first balance less its amount is the earlier one's last) cover the
+  days between them, for ``STATEMENT_GAP`` (a);
 * the normalised payee is the payee text upper-cased with runs of spaces
   closed; ``DUPLICATE_PAYMENT`` (b) takes every outgoing line without an
   MCC, cash and HMRC included, as the rule's words say;
@@ -48,7 +51,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from pipelines.simulate.common import add_months_ord, rhe
-from pipelines.simulate.records import Account, Budget, Provider, StatementFile, Txn
+from pipelines.simulate.records import Account, Budget, Provider, Txn
+from pipelines.simulate.truth_statements import gaps as _gaps
+from pipelines.simulate.truth_statements import rests_on_gap as _rests_on_gap
 from schemas.policy import Policy
 
 
@@ -164,6 +169,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
     # -- what each transaction is (§3)
     budgets = sorted(acct.budgets, key=lambda b: b.start)
     periods = {b.budget_id: judge.periods(b) for b in budgets}
+    starts = {b.budget_id: b.start for b in budgets}
     pa_re = _groups(acct.pas)
     cache: dict[tuple, tuple] = {}
 
@@ -404,50 +410,10 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                         if got_l < judge.underspend_ratio * planned:
                             flag(b, "UNDERSPEND_LINE", ps, planned - got_l, ln.line_id)
 
-    _gaps(files, budgets, judge, flag)
+    missing = _gaps(files, budgets, judge, flag)
     return [Expected(bid, rule, ps, amount, tuple(subjects))
-            for (bid, rule, ps), (amount, subjects) in sorted(rows.items())]
-
-
-def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag) -> None:
-    gap_days = judge.policy.statement_gap_days
-    spans = []
-    for f in files:
-        if f.fmt in ("ofx1", "ofx2", "prepaid"):
-            # OFX says what it covers; the monthly card feed covers its whole month for
-            # every card in it (docs/rules.md: a CSV covers the span of all its lines,
-            # and with dozens of cards that span is the month)
-            spans.append((f.start, f.end))
-        elif f.lines:
-            spans.append((min(t.day for t in f.lines), max(t.day for t in f.lines)))
-        if f.fmt in ("ofx1", "ofx2"):
-            continue  # OFX prints no running balance
-        for n in range(1, len(f.lines)):
-            prev, cur = f.balances[n - 1], f.balances[n]
-            if prev is not None and cur is not None and cur != prev + f.lines[n].amount:
-                day = f.lines[n].day
-                owner = [b for b in budgets if b.start <= day <= b.end]
-                if owner:
-                    flag(owner[-1], "STATEMENT_GAP", day, abs(cur - prev - f.lines[n].amount))
-    if not spans:
-        return
-    spans.sort()
-    last_covered = max(e for _, e in spans)
-    for b in budgets:
-        lo, hi = b.start, min(b.end, last_covered)
-        day = lo
-        for s, e in spans:
-            if e < day:
-                continue
-            if s > hi:
-                break
-            if s > day and s - day > gap_days:
-                flag(b, "STATEMENT_GAP", day, 0)
-            day = max(day, e + 1)
-            if day > hi:
-                break
-        if day <= hi and hi - day + 1 > gap_days:
-            flag(b, "STATEMENT_GAP", day, 0)
+            for (bid, rule, ps), (amount, subjects) in sorted(rows.items())
+            if not _rests_on_gap(rule, ps, missing.get(bid, []), periods[bid], starts[bid], as_of)]
 
 
 def _norm(payee: str) -> str:

@@ -113,13 +113,19 @@ class Office:
         return request.url.scheme == "https"
 
     def render(self, request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
-        body = self.env.get_template(template).render(council=self.config.council, request_path=request.url.path,
+        body = self.env.get_template(template).render(council=self.council_name(), request_path=request.url.path,
                                                       nonce=secrets.token_urlsafe(8), **context)
         response = HTMLResponse(body, status_code=status)
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
             "frame-ancestors 'none'; base-uri 'none'")
         return response
+
+    def council_name(self) -> str:
+        """The council as the published warehouse has it (register/council.yaml), else the configured name."""
+        from reports.council import council_at
+
+        return council_at(self.config.warehouse, self.config.council).name
 
     def message(self, request: Request, status: int, title: str, text: str, who=None) -> HTMLResponse:
         return self.render(request, "message.html", status=status, title=title, text=text, who=who)

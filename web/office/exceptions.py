@@ -7,7 +7,7 @@ an exception id) is posted, so it never lands in a URL or a log.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -103,26 +103,22 @@ async def show(request: Request, exception_id: str) -> Response:
 
 
 def check_decision(form: dict, owed: Decimal | None) -> tuple[dict, list[dict]]:
-    """The decision form's values, and what is wrong with them (as the CLI checks them)."""
-    values = {k: str(form.get(k) or "").strip() for k in ("decision", "amount", "note")}
-    errors = []
+    """The decision form's values, and what is wrong with them: the same check as ``dprecon review
+    decide`` (:func:`stores.reviews.checked_amount`), each message put beside its field."""
+    values = {k: str(form.get(k) or "").strip() for k in ("decision", "amount", "note", "override")}
     if values["decision"] not in DECISIONS:
-        errors.append({"text": "Choose a decision", "href": "#decision"})
-    if values["decision"] in ("recovered", "recover"):
-        try:
-            amount = Decimal(values["amount"].replace("£", "").replace(",", ""))
-            if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-                raise InvalidOperation
-            if owed is not None and amount > owed and not values["note"]:
-                errors.append({"text": f"The amount is more than the exception's £{owed:,.2f}: say why in the note",
-                               "href": "#note"})
-        except InvalidOperation:
-            errors.append({"text": "Enter the amount in pounds and pence, for example 125.00", "href": "#amount"})
-    elif values["amount"]:
-        errors.append({"text": "Only a recovery takes an amount", "href": "#amount"})
+        return values, [{"text": "Choose a decision", "href": "#decision"}]
     if len(values["note"]) > 2000:
-        errors.append({"text": "The note must be 2,000 characters or fewer", "href": "#note"})
-    return values, errors
+        return values, [{"text": "The note must be 2,000 characters or fewer", "href": "#note"}]
+    amount = values["amount"].replace("£", "").replace(",", "")
+    try:
+        reviews.checked_amount(values["decision"], amount or None, owed, bool(values["override"]), values["note"])
+    except ValueError as e:
+        words = str(e).replace("--override", "the box below").replace("--note", "note").replace("--amount ", "")
+        field = "#note" if "note" in words and "more than" not in words else "#amount"
+        return values, [{"text": words[0].upper() + words[1:], "href": field}]
+    values["amount"] = amount
+    return values, []
 
 
 @router.post("/exceptions/{exception_id}/decide", response_class=HTMLResponse)
@@ -142,10 +138,10 @@ async def decide(request: Request, exception_id: str) -> Response:
     values, errors = check_decision(form, e["amount"])
     if errors:
         return await run_in_threadpool(_exception_page, request, s, exception_id, errors, values)
-    amount = values["amount"].replace("£", "").replace(",", "") or None
     try:
         await run_in_threadpool(reviews.append, o.config.warehouse, exception_id, s.officer.name,
-                                values["decision"], values["note"] or None, amount)
+                                values["decision"], values["note"] or None, values["amount"] or None,
+                                at_most=e["amount"], override=bool(values["override"]))
     except ValueError as err:
         return await run_in_threadpool(_exception_page, request, s, exception_id,
                                        [{"text": str(err), "href": "#decision"}], values)

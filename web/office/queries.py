@@ -20,9 +20,12 @@ from pathlib import Path
 import duckdb
 
 from pipelines.rules.registry import SEVERITY_RANK, declared
+from pipelines.stake import CLOSED
+from reports.queries import officer_order
 
-STATUSES = ("open", "confirmed", "referred", "recover", "recovered", "written_off", "dismissed", "resolved")
-ACTIVE = ("open", "confirmed", "referred", "recover")  # still needing attention
+STATUSES = ("open", "confirmed", "referred", "recover", "reconsidering", "recovered", "written_off", "dismissed",
+            "resolved")
+ACTIVE = tuple(s for s in STATUSES if s not in CLOSED)  # still needing attention, as the report counts it
 COHORTS = ("adult", "child", "mental_health", "health")
 AGES = {"": None, "7": 7, "30": 30, "90": 90}  # "older than N days"
 
@@ -85,13 +88,12 @@ class Filters:
 
 QUEUE = """
 SELECT e.exception_id, e.rule_code, e.severity, e.status, e.budget_id, b.holder_name, b.cohort,
-       e.period_start, e.period_end, e.amount, e.first_seen, e.last_seen
+       e.period_start, e.period_end, e.amount, e.at_stake, e.first_seen, e.last_seen
 FROM audit.exceptions e
 LEFT JOIN (SELECT budget_id, any_value(holder_name) AS holder_name, any_value(cohort) AS cohort
            FROM core.budgets GROUP BY budget_id) b USING (budget_id)
 """
-ORDER = (" ORDER BY CASE e.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,"
-         " e.amount DESC NULLS LAST, e.exception_id")
+ORDER = " ORDER BY " + officer_order("e")  # the officers' report's order: severity rank, then money at stake
 
 
 def queue(con: duckdb.DuckDBPyConnection, f: Filters, today: date | None) -> list[dict]:
@@ -124,13 +126,9 @@ def queue(con: duckdb.DuckDBPyConnection, f: Filters, today: date | None) -> lis
 
 
 def money_at_stake(rows: list[dict]) -> Decimal:
-    """The queue's money at stake: each budget's money counted once, as the officers' report defines it
-    (docs/rules.md, "Money at stake"): per budget the largest of its exceptions' amounts, summed."""
-    per_budget: dict[str, Decimal] = {}
-    for r in rows:
-        key = r["budget_id"] or r["exception_id"]
-        per_budget[key] = max(per_budget.get(key, Decimal("0.00")), r["amount"] or Decimal("0.00"))
-    return sum(per_budget.values(), Decimal("0.00"))
+    """The queue's money at stake, as the officers' report counts it (docs/rules.md §10): the sum of each
+    exception's ``at_stake``, the share of its money no other exception on the list already counts."""
+    return sum((r["at_stake"] or Decimal("0.00") for r in rows), Decimal("0.00"))
 
 
 def exception(con: duckdb.DuckDBPyConnection, exception_id: str) -> dict | None:
