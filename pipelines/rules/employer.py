@@ -14,9 +14,9 @@ quarter is judged once those grace days are over, and only where the
 statements cover the window the payment could fall in (a gap proves
 nothing).
 
-A PA is a provider of category ``personal_assistant`` on the register; wages
-are the budget's outgoing transactions (class ``spend``) attributed to that
-provider.
+A PA is a provider of category ``personal_assistant`` on the register that
+one of the budget's plan lines names (the budget employs them); wages are the
+budget's outgoing transactions (class ``spend``) attributed to that provider.
 
 Example: 6 July–5 October 2025 lies wholly in the term. Jo Bloggs is paid
 £260.00 a week, £3,380.00 in the quarter: £3,380.00 / 13 = £260.00 a week,
@@ -63,12 +63,13 @@ def employer_duties(books: Books) -> list[dict]:
     pol = books.policy
     grace = timedelta(days=pol.employer_payment_grace_days)
     pas = books.providers.filter(pl.col("category") == "personal_assistant").select("provider_id", "name")
-    if pas.height == 0:
+    employs = books.plan_lines.filter(pl.col("provider_id").is_not_null()).select("budget_id", "provider_id").unique()
+    employs = employs.join(pas.select("provider_id"), on="provider_id")
+    if employs.height == 0:
         return []
     pa_name = dict(pas.iter_rows())
     out_txns = books.txns.filter((pl.col("amount") < 0) & pl.col("account_id").is_not_null())
-    wages = out_txns.filter((pl.col("txn_class") == "spend") & pl.col("provider_id").is_in(pas["provider_id"].implode())
-                            & pl.col("budget_id").is_not_null())
+    wages = out_txns.filter(pl.col("txn_class") == "spend").join(employs, on=["budget_id", "provider_id"])
     if wages.height == 0:
         return []
     text = out_txns.select(text_expr()).to_series()

@@ -11,8 +11,9 @@ invoice or paid to HMRC: card purchases, PA wages (timesheets), cash
 prints no transaction id, so those families can only describe what they
 send; their cash can never be matched to a receipt.
 
-Planted here: a return never sent (``EVIDENCE_OVERDUE``), and cash left
-off a return (``CASH_WITHDRAWAL``, marked on the transaction).
+Planted here: a return never sent (``EVIDENCE_OVERDUE``), a return that
+leaves most payments off (``EVIDENCE_INCOMPLETE``), and cash left off a
+return (``CASH_WITHDRAWAL``, marked on the transaction).
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
             acct.plants.append(Plant("EVIDENCE_OVERDUE", never[0],
                                      f"no evidence return ever sent for the period from {iso(never[1])}",
                                      never[1]))
+    thin: tuple[str, int] | None = None
+    if "EVIDENCE_INCOMPLETE" in acct.wants:
+        options = [(b.budget_id, ps) for b in acct.budgets for ps, pe in periods(b.start, b.end)
+                   if pe + 28 < as_of - 1 and (b.budget_id, ps) != never]
+        if options:
+            thin = options[rng.randrange(len(options))]
+            acct.plants.append(Plant("EVIDENCE_INCOMPLETE", thin[0],
+                                     f"the return for the period from {iso(thin[1])} leaves most payments unevidenced",
+                                     thin[1]))
     nationwide = acct.channel == "nationwide"
     txns = acct.txns
     for b in acct.budgets:
@@ -58,7 +68,10 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
             due = pe + 28
             r = rng.random()
             timing = "on_time"
-            if r < 0.09 and due + 2 < as_of:
+            if (b.budget_id, ps) == thin:
+                timing = "thin"
+                submitted = rng.randint(pe + 1, min(due, as_of - 1))
+            elif r < 0.09 and due + 2 < as_of:
                 timing = "late"
                 submitted = rng.randint(due + 1, min(due + 45, as_of - 1))
             else:
@@ -77,6 +90,8 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
                 if not (b.start <= t.day <= b.end):
                     continue
                 if timing == "partial" and t.kind != "cash" and rng.random() < 0.35:
+                    continue
+                if timing == "thin" and t.kind != "cash" and rng.random() < 0.8:
                     continue
                 if t.kind == "cash":
                     cash_n += 1
