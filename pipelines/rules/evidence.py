@@ -7,7 +7,9 @@ the bank's id or the reference printed on the return).
 
 A received return is *incomplete* once its due date has passed while more
 than ``evidence_incomplete_share`` of the period's money needing evidence is
-still referenced by no evidence item (EVIDENCE_INCOMPLETE).
+unevidenced (EVIDENCE_INCOMPLETE): referenced by no evidence item, less the
+amounts the return states on items that name no transaction (a bank that
+prints no ids leaves the family nothing to quote).
 
 Eligibility, as a children's short-break or mental-health budget depends on
 it: ``ok`` while no return is overdue or incomplete, ``at_risk`` with one
@@ -52,8 +54,13 @@ def evidence_returns(books: Books) -> pl.DataFrame:
         (-pl.col("amount")).sum().cast(pl.Decimal(18, 2)).alias("needs_total"),
         (-pl.col("amount").filter(~pl.col("evidenced"))).sum().cast(pl.Decimal(18, 2)).alias("unevidenced_total"),
         pl.col("transaction_id").filter(~pl.col("evidenced")).alias("unevidenced_ids"))
+    # an item naming no transaction (a bank that prints no ids) evidences the money it states
+    described = (books.evidence.filter(pl.col("transaction_ref").is_null())
+                 .group_by("budget_id", pl.col("period").alias("period_start"))
+                 .agg(pl.col("amount").sum().cast(pl.Decimal(18, 2)).alias("described")))
     due = (books.periods.filter(pl.col("closed")).select("budget_id", "period_no", "period_start", "period_end", "due_date")
            .join(received, on=["budget_id", "period_start"], how="left")
+           .join(described, on=["budget_id", "period_start"], how="left")
            .join(counts, on=["budget_id", "period_start"], how="left")
            .sort("budget_id", "period_no"))
     rows = []
@@ -62,7 +69,8 @@ def evidence_returns(books: Books) -> pl.DataFrame:
         overdue = r["received_at"] is None and r["due_date"] < books.as_of
         streak[r["budget_id"]] = streak.get(r["budget_id"], 0) + 1 if overdue else 0
         s = streak[r["budget_id"]]
-        needs, loose = r["needs_total"] or Decimal("0.00"), r["unevidenced_total"] or Decimal("0.00")
+        needs = r["needs_total"] or Decimal("0.00")
+        loose = max(Decimal("0.00"), (r["unevidenced_total"] or Decimal("0.00")) - (r["described"] or Decimal("0.00")))
         incomplete = r["received_at"] is not None and r["due_date"] < books.as_of and is_incomplete(books, needs, loose)
         rows.append(dict(
             budget_id=r["budget_id"], period_start=r["period_start"], period_end=r["period_end"],

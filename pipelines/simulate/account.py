@@ -109,6 +109,7 @@ def build_account(world: World, i: int) -> Account:
     ledger.run(pa)
     if channel != "nationwide" and rng.random() < 0.12 and weekly_cost(budgets[0].lines) >= 15000:
         ledger.cash_habit()
+    ledger.float_if_short()
     problems.apply_after(acct, world, rng, ledger)
     acct.txns = ledger.txns
     acct.invoices = ledger.invoices

@@ -80,6 +80,7 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
             items: list[EvidenceItem] = []
             files: dict[str, str] = {}
             cash_n = 0
+            sent = []
             for t in txns:
                 if t.day < ps:
                     continue
@@ -89,10 +90,12 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
                     continue
                 if not (b.start <= t.day <= b.end):
                     continue
-                if timing == "partial" and t.kind != "cash" and rng.random() < 0.35:
-                    continue
-                if timing == "thin" and t.kind != "cash" and rng.random() < 0.8:
-                    continue
+                sent.append(t)
+            if timing == "partial":
+                sent = _forget_a_few(sent, rng)
+            elif timing == "thin":
+                sent = _leave_most_off(sent, rng)
+            for t in sent:
                 if t.kind == "cash":
                     cash_n += 1
                     name = f"cash_receipt_{cash_n:02d}.jpg"
@@ -109,6 +112,34 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
             if timing == "partial" and enclosed and rng.random() < 0.5:
                 enclosed = enclosed[1:]  # a file the manifest names but the family forgot
             acct.returns.append(EvidenceReturn(b.budget_id, ps, submitted, items, enclosed, timing))
+
+
+def _forget_a_few(sent: list, rng: random.Random) -> list:
+    """A partial return: a few receipts forgotten, never more than a tenth of the money."""
+    allowance = sum(-t.amount for t in sent) // 10
+    order = [t for t in sent if t.kind != "cash"]
+    rng.shuffle(order)
+    left_off: set[int] = set()
+    for t in order:
+        if -t.amount <= allowance and rng.random() < 0.5:
+            allowance += t.amount
+            left_off.add(id(t))
+    return [t for t in sent if id(t) not in left_off]
+
+
+def _leave_most_off(sent: list, rng: random.Random) -> list:
+    """A thin return: receipts and timesheets for well under half the money."""
+    total = sum(-t.amount for t in sent)
+    order = [t for t in sent if t.kind != "cash"]
+    rng.shuffle(order)
+    left_off: set[int] = set()
+    gone = 0
+    for t in order:
+        if gone * 2 >= total:
+            break
+        gone -= t.amount
+        left_off.add(id(t))
+    return [t for t in sent if id(t) not in left_off]
 
 
 def _note(kind: str, payee: str) -> str:

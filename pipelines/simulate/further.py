@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import random
+from datetime import date
 
 from pipelines.simulate import names
 from pipelines.simulate.common import add_months_ord, iso, pounds
@@ -64,8 +65,8 @@ def money_in(acct: Account, world, rng: random.Random, ledger) -> None:
         s, e = b.start, min(b.end, a - 1)
         if e - s > 40:
             payer = f"NHS {names.TOWNS[acct.index % len(names.TOWNS)]} ICB"
-            for k in range(rng.randint(1, 3)):
-                t = ledger.add(s + 10 + 28 * k, rng.randrange(10000, 30001, 100), payer, "PHB JOINT FUNDING",
+            for k in range(rng.randint(1, 2)):
+                t = ledger.add(s + 10 + 28 * k, rng.randrange(3000, 12001, 100), payer, "PHB JOINT FUNDING",
                                "CREDIT", kind="income")
                 if t:
                     t.tag = "LOOKALIKE_JOINT_FUNDER"
@@ -107,17 +108,20 @@ def duties(acct: Account, rng: random.Random, ledger) -> None:
         kinds = sorted({t.kind for _, t in ledger.duties})
         which = _pick(rng, kinds + (["both"] if len(kinds) == 2 else []))
         stop = set(kinds) if which == "both" else {which}
-        options = [t for _, t in ledger.duties if t.kind in stop and t.day + 60 < a]
-        t0 = _pick(rng, options)
-        if t0 is not None:
-            gone = [t for _, t in ledger.duties if t.kind in stop and t.day >= t0.day]
+        # from the start of a tax quarter whose grace days are over by the run date,
+        # every such payment stops: that quarter has none in its window
+        quarters = sorted({q for q, t in ledger.duties if t.kind in stop and quarter_end(q) + 31 < a})
+        q = _pick(rng, quarters[1:] or quarters)
+        if q is not None:
+            first = quarter_start(q)
+            gone = [t for _, t in ledger.duties if t.kind in stop and t.day >= first]
             for t in gone:
                 ledger.txns.remove(t)
-            ledger.duties = [(q, t) for q, t in ledger.duties if t not in gone]
+            ledger.duties = [(k, t) for k, t in ledger.duties if t not in gone]
             what = {"hmrc": "HMRC (PAYE)", "pension": "the pension (NEST)", "both": "HMRC and the pension"}[which]
-            acct.plants.append(Plant("EMPLOYER_DUTIES", _budget_at(acct, t0.day).budget_id if _budget_at(acct, t0.day)
-                                     else acct.budgets[0].budget_id,
-                                     f"the family stopped paying {what} for its PA from {iso(t0.day)}", t0.day))
+            b = _budget_at(acct, min(quarter_end(q), max(x.end for x in acct.budgets))) or acct.budgets[0]
+            acct.plants.append(Plant("EMPLOYER_DUTIES", b.budget_id,
+                                     f"the family stopped paying {what} for its PA from {iso(first)}", first))
     if "LOOKALIKE_PA_BELOW_THRESHOLD" in acct.wants and ledger.wages and not ledger.duties:
         for b in pa_budgets:
             acct.lookalikes.append(Plant("LOOKALIKE_PA_BELOW_THRESHOLD", b,
@@ -126,6 +130,17 @@ def duties(acct: Account, rng: random.Random, ledger) -> None:
         for b in pa_budgets:
             acct.lookalikes.append(Plant("LOOKALIKE_PAYROLL_SERVICE", b,
                                          "HMRC paid once a quarter through a payroll service"))
+
+
+def quarter_start(q: int) -> int:
+    """The first day of tax quarter ``q`` (``ledger.tax_quarter``'s numbering)."""
+    year, k = divmod(q, 4)
+    month = 4 + 3 * k
+    return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 6).toordinal()
+
+
+def quarter_end(q: int) -> int:
+    return quarter_start(q + 1) - 1
 
 
 def _balances(ledger) -> tuple[list[int], list[int]]:
@@ -164,20 +179,26 @@ def balances(acct: Account, world, rng: random.Random, ledger) -> None:
             continue
         b = _pick(rng, acct.budgets)
         lo, hi = b.start + 14, min(b.end, a - 1) - 14
+        if code == "LOOKALIKE_NEAR_LOW":
+            lo = (b.start + b.end) // 2  # late in the term and small, so the bill does not overspend
         if hi <= lo:
             continue
-        d = rng.randint(lo, hi)
-        u = d + rng.randint(3, 9)
-        if not (b.start <= u <= b.end):
-            continue
         days, running = _balances(ledger)
+        gap = rng.randint(3, 9)
+        ends = _period_ends(b)
+        # a day the account is already fairly low (£50 to £600 to spare until the top-up)
+        # and no period end in the dip (it would be judged with what is owed)
+        options = [x for x in range(lo, hi + 1) if not ends & set(range(x, x + gap))
+                   and 5000 <= min(_balance(days, running, y) for y in range(x, x + gap)) <= 60000]
+        if not options:
+            continue
+        d = _pick(rng, options)
+        u = d + gap
         if code == "LOW_BALANCE":
             amount = _balance(days, running, d) + rng.randrange(2000, 20001, 10)
         else:
-            if _period_ends(b) & set(range(d, u)):
-                continue  # a period end in the dip would be judged with what is owed
             amount = min(_balance(days, running, x) for x in range(d, u)) - rng.randrange(100, 1501)
-        if amount < 5000:
+        if amount < 5000 or (code == "LOOKALIKE_NEAR_LOW" and amount * 100 > b.agreed_amount * 5):
             continue
         if acct.channel == "prepaid":
             name, mcc = _pick(rng, list(names.MERCHANTS["equipment"]))

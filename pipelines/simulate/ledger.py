@@ -55,6 +55,7 @@ class Ledger:
         self.invoices: list[Invoice] = []
         self.wages: list[tuple[int, int]] = []
         self.duties: list[tuple[int, Txn]] = []  # (tax quarter, HMRC or pension payment)
+        self.opening_credit: tuple[int, str, str] | None = None
         self.counters: dict[str, int] = {}
         self.terms = [(b.start, b.end) for b in acct.budgets]
 
@@ -124,12 +125,8 @@ class Ledger:
             )
         pound_sign = self.acct.channel == "ofx1"  # this bank prints the amount, £ and all
         schedule = payment_schedule(b.start, b.end, b.payment_frequency)
-        if b is self.acct.budgets[0] and schedule:
-            # a new account starts with a float of two weeks' payments, so the
-            # first bills do not wait for the second payment
-            weekly = {"weekly": b.payment_amount, "four_weekly": rhe(b.payment_amount, 4),
-                      "monthly": rhe(b.payment_amount * 12, 52)}[b.payment_frequency]
-            self.add(b.start, 2 * weekly, payee, f"{memo} FLOAT", "CREDIT", kind="council")
+        if b is self.acct.budgets[0]:
+            self.opening_credit = (b.start, payee, f"{memo} FLOAT")
         for day in schedule:
             amount = b.payment_amount
             if b.uplift is not None and day >= b.uplift[0]:
@@ -182,6 +179,19 @@ class Ledger:
                 if t is not None:
                     self.wages.append((day, amount))
             day += 7
+
+    def float_if_short(self) -> None:
+        """A council sizes a new account's first payment so its bills never wait:
+        where the plan's timing (four-weekly payments against weekly wages, a
+        month of five weeks, cash on top) would overdraw the account, it starts
+        with a float of that much and a little more."""
+        low, total = 0, 0
+        for t in sorted(self.txns, key=lambda t: (t.day, t.amount < 0)):
+            total += t.amount
+            low = min(low, total)
+        if low < 0 and self.opening_credit:
+            day, payee, memo = self.opening_credit
+            self.add(day, -low + self.rng.randrange(2000, 5001, 100), payee, memo, "CREDIT", kind="council")
 
     def hmrc(self) -> None:
         """PAYE and pension on the PA's wages, as the family's payroll works them out.

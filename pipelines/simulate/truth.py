@@ -269,9 +269,12 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
 
     referenced = set()
     received = set()
+    described: dict[tuple[str, int], int] = {}
     for r in acct.returns:
         received.add((r.budget_id, r.period))
         referenced.update(it.ref for it in r.items if it.ref)
+        described[(r.budget_id, r.period)] = described.get((r.budget_id, r.period), 0) + sum(
+            it.amount or 0 for it in r.items if not it.ref)
 
     # -- per transaction rules
     surnames = {b.budget_id: surname(b.holder_name) for b in budgets}
@@ -371,6 +374,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                 needing = [t for t, cls in in_p if t.amount < 0 and cls != "statutory" and not pays_matched(t)]
                 need_total = sum(-t.amount for t in needing)
                 loose = sum(-t.amount for t in needing if not (printed_ids and t.tid in referenced))
+                loose = max(0, loose - described.get((b.budget_id, ps), 0))
                 if need_total > 0 and loose > judge.incomplete_share * need_total:
                     flag(b, "EVIDENCE_INCOMPLETE", ps, loose)
             if got or due <= as_of:
@@ -386,8 +390,9 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             owed = 0
             for inv in my_invoices:
                 if inv.issue <= pe:
-                    owed += inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, ()) if c.issue <= pe)
-                    owed -= sum(a for t, a in matched.get(inv.invoice_id, ()) if t.day <= pe)
+                    left = inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, ()) if c.issue <= pe)
+                    left -= sum(a for t, a in matched.get(inv.invoice_id, ()) if t.day <= pe)
+                    owed += max(0, left)  # an invoice paid twice owes nothing; it is not money owed back
             period_ends[(b.budget_id, ps)] = (pe, closing, owed, weekly)
             excess = closing - owed - judge.contingency - judge.surplus_weeks * weekly
             if excess > 0:
