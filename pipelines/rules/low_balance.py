@@ -18,11 +18,13 @@ statement and that day leaves it unknown (contract §3), so a missing month
 of council payments never reads as an overdraft.
 
 Example: the council pays £300.00 a week; policy ``low_balance_weeks`` 1.
-On 10 June a £1,450.00 equipment payment leaves the account at −£62.40
-until the council's payment on 12 June: overdrawn by £62.40. The quarter
-ends on 30 June with £480.00 in the account and £250.00 owed on an agency
-invoice: 480.00 − 250.00 = £230.00 is £70.00 short of one week's £300.00.
-One exception for the quarter, amount £70.00 (the larger of 62.40 and 70.00).
+On 10 June, with £800.00 in the account, an £862.40 equipment payment leaves
+it at −£62.40 until the council's one-off payment the next day: overdrawn by
+£62.40. The quarter ends on 30 June with £480.00 in the account and £250.00
+owed on an agency invoice: 480.00 − 250.00 = £230.00 is £70.00 short of one
+week's £300.00. One exception for the quarter, amount £70.00 (the larger of
+62.40 and 70.00). Had the payment been £796.90, £3.10 would have been left:
+near the floor of 0.00 (the default policy) but not below it.
 """
 
 from __future__ import annotations
