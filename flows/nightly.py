@@ -74,14 +74,20 @@ def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = No
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
-    """What an operator sees in the Prefect UI: counts, money at stake, and the new
-    exceptions by id (no names or payees: personal data stays in the warehouse)."""
+    """What an operator sees in the Prefect UI: counts, money at stake, every declared
+    rule with its open exceptions, and the new exceptions by id (no names or payees:
+    personal data stays in the warehouse)."""
     import duckdb
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    from pipelines.rules.registry import declared
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         status = dict(con.execute("SELECT status, count(*) FROM audit.exceptions GROUP BY 1").fetchall())
         at_stake = con.execute("SELECT coalesce(sum(amount), 0) FROM audit.exceptions WHERE status = 'open'").fetchall()[0][0]
+        open_by_rule = {r: (n, a) for r, n, a in con.execute(
+            "SELECT rule_code, count(*), coalesce(sum(amount), 0) FROM audit.exceptions WHERE status = 'open' "
+            "GROUP BY 1").fetchall()}
         new = con.execute(
             "SELECT exception_id, rule_code, severity, budget_id, period_start, amount FROM audit.exceptions "
             "WHERE first_seen = ? AND status = 'open' ORDER BY severity, amount DESC NULLS LAST", [as_of]).fetchall()
@@ -93,7 +99,10 @@ def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
         f"| rows loaded | {ing['rows_loaded']} |\n| rows set aside | {ing['rows_quarantined']} |\n\n"
         f"| exceptions | count |\n|---|---|\n| new tonight | {len(new)} |\n"
         f"| still open | {status.get('open', 0) - len(new)} |\n| resolved | {status.get('resolved', 0)} |\n\n"
-        f"**Money at stake (open):** £{at_stake:,.2f}\n"))
+        f"**Money at stake (open):** £{at_stake:,.2f}\n\n"
+        "| rule | severity | open | amount |\n|---|---|---|---|\n"
+        + "".join(f"| {r.code} | {r.severity} | {open_by_rule.get(r.code, (0, 0))[0]} |"
+                  f" £{open_by_rule.get(r.code, (0, 0))[1]:,.2f} |\n" for r in declared())))
     create_table_artifact(key="nightly-new-exceptions", description="Exceptions first raised tonight", table=[
         {"exception_id": e, "rule": r, "severity": s, "budget": b, "period": str(p), "amount": f"{a:.2f}" if a is not None else ""}
         for e, r, s, b, p, a in new])

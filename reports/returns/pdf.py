@@ -261,6 +261,12 @@ def first_page(pdf: ReturnPDF, letter: Letter) -> None:
     pdf.para(letter.intro)
     if letter.helpers:
         pdf.para(letter.helpers)
+    if letter.actions:
+        pdf.para("Please also sort out", size=14, style="B", after=1)
+        for a in letter.actions:
+            pdf.room(30)  # keep a heading with its box
+            pdf.para(a.heading, style="B", after=1)
+            pdf.boxed([a.found, a.ask], RED, bold=False)
 
 
 def statement(pdf: ReturnPDF, letter: Letter) -> None:
