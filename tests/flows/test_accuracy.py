@@ -32,6 +32,13 @@ def test_every_rule_is_found_exactly(sim_council):
     assert extra.height == 0, extra.select("budget_id", "rule_code", "period_start", "explanation")
 
 
+def test_the_small_council_holds_the_six_further_checks(sim_council):
+    """So the exact comparison above covers docs/rules.md §6 too."""
+    codes = set(_expected(sim_council)["rule_code"].to_list())
+    assert {"LOW_BALANCE", "UNEXPECTED_INCOME", "EMPLOYER_DUTIES", "REVIEW_OVERDUE", "EVIDENCE_INCOMPLETE",
+            "RELATED_PAYEE"} <= codes
+
+
 def test_lookalikes_are_not_flagged(sim_council):
     summary = json.loads((sim_council["inbox"] / "simulation.json").read_text())
     raised = _raised(sim_council)
