@@ -64,7 +64,7 @@ class Books:
         """Which days the statements let a rule judge (see :class:`pipelines.rules.statements.Coverage`)."""
         from pipelines.rules.statements import Coverage
 
-        return Coverage(self.coverage, self.policy.statement_gap_days)
+        return Coverage(self.coverage, self.policy.statement_gap_days, self.as_of)
 
 
 def period_at(books: Books, budget_id: str, when: date) -> tuple[date, date] | None:

@@ -38,8 +38,9 @@ class Coverage:
 
     No exception rests on missing data (contract §3): a day is *unknown* when
     it lies in a run of uncovered days longer than ``statement_gap_days`` (days
-    before an account's first statement or after its last count as uncovered).
-    A run that short is a quiet spell between statements, not missing money.
+    before an account's first statement, and from its last to the day before
+    the run date, count as uncovered). A run that short is a quiet spell
+    between statements, not missing money.
 
     Example: statements cover 1 April–30 April and 1 June–30 June, limit 7
     days. Nothing can be concluded about 10 May (inside the 31-day gap), nor
@@ -47,8 +48,9 @@ class Coverage:
     15 June still rests on May's unknown money.
     """
 
-    def __init__(self, coverage: pl.DataFrame, limit: int) -> None:
+    def __init__(self, coverage: pl.DataFrame, limit: int, as_of: date) -> None:
         self.limit = limit
+        self.last_day = as_of - timedelta(days=1)
         self.spans: dict[str, list[tuple[date, date]]] = {}
         if coverage.height:
             for a, s, e in coverage.select("account_id", "start_date", "end_date").iter_rows():
@@ -65,7 +67,8 @@ class Coverage:
         spans = self.spans.get(account)
         if not spans:
             return True
-        for g0, g1 in uncovered_runs(spans, first - timedelta(days=self.limit), last + timedelta(days=self.limit)):
+        hi = min(last + timedelta(days=self.limit), max(self.last_day, last))
+        for g0, g1 in uncovered_runs(spans, first - timedelta(days=self.limit), hi):
             if (g1 - g0).days + 1 > self.limit and g1 >= first and g0 <= last:
                 return True
         return False

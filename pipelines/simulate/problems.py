@@ -369,7 +369,7 @@ def _unpaid(acct: Account, ledger, rng: random.Random, a: int) -> None:
         b = budgets[inv.budget_id]
         ts = paid.get(inv.invoice_id, [])
         if inv.kind == "invoice" and inv.due + 14 < a - 1 and inv.due <= b.end and ts \
-                and all(len(t.pays) == 1 and not t.tag for t in ts):
+                and all(len(t.pays) == 1 and not t.tag for t in ts) and not _look_alike_bill(inv, ledger, paid):
             options.append((inv, ts))
     choice = _pick(rng, options)
     if choice:
@@ -379,6 +379,18 @@ def _unpaid(acct: Account, ledger, rng: random.Random, a: int) -> None:
         acct.plants.append(Plant("INVOICE_UNPAID", inv.budget_id,
                                  f"invoice {inv.invoice_id} ({pounds(inv.amount)}, due {iso(inv.due)}) never paid",
                                  inv.due, {"invoice_id": inv.invoice_id}))
+
+
+def _look_alike_bill(inv, ledger, paid) -> bool:
+    """Would the next bill's payment read as this one's? A later invoice of the same provider
+    and amount paid by name only (no invoice number) is, to anyone reading the statement, as
+    likely the payment of this one: leaving this one unpaid would plant nothing the files show."""
+    for other in ledger.invoices:
+        if other is not inv and other.kind == "invoice" and other.provider_id == inv.provider_id \
+                and other.amount == inv.amount and other.issue > inv.issue:
+            if any(other.invoice_id not in t.memo for t in paid.get(other.invoice_id, [])):
+                return True
+    return False
 
 
 def _late_paid(acct: Account, ledger, rng: random.Random, a: int) -> None:

@@ -49,7 +49,7 @@ from fractions import Fraction
 
 from pipelines.simulate.common import add_months_ord, rhe
 from pipelines.simulate.records import Account, Budget, Provider, StatementFile, Txn
-from pipelines.simulate.truth_further import Seen, judge_further, shown_payee, surname
+from pipelines.simulate.truth_further import Known, Seen, judge_further, shown_payee, surname
 from schemas.policy import Policy
 
 
@@ -317,7 +317,9 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
     for (bid, ps), amount in outside.items():
         rows.setdefault((bid, "OUTSIDE_TERM", ps), [0, []])[0] += amount
 
-    # -- invoices
+    # -- invoices (a statement gap after an invoice was issued may hold its payment: docs/rules.md §6)
+    known = Known(coverage_spans(files), pol.statement_gap_days, as_of)
+    last_end = max(b.end for b in budgets) if budgets else 0
     for inv_id, pays in matched.items():
         inv = invoices[inv_id]
         if inv.kind != "invoice":
@@ -342,7 +344,8 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             if agreed is not None and inv.unit_rate > agreed:
                 flag(b, "RATE_ABOVE_AGREED", inv.issue, rhe((inv.unit_rate - agreed) * inv.units_x100, 100),
                      inv.invoice_id)
-        if inv.due + pol.unpaid_grace_days < as_of:
+        if inv.due + pol.unpaid_grace_days < as_of and not known.unknown(
+                inv.issue, min(inv.due + pol.unpaid_grace_days, last_end)):
             owed = inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, []))
             owed -= sum(a for _, a in matched.get(inv.invoice_id, []))
             if owed > 0:

@@ -12,8 +12,8 @@ between 6 July and 4 November means it is missing.
 What §6 leaves open is decided here as the pipeline decides it:
 
 * a day is unknown when it falls in a run of uncovered days longer than
-  ``statement_gap_days``; before the first and after the last statement
-  every day is uncovered;
+  ``statement_gap_days``; before the first statement every day is uncovered,
+  and so is every day after the last one up to the day before the run date;
 * the normalised payee is what the file prints: OFX's NAME, a CSV's whole
   description (payee and memo together);
 * "a provider the account has paid": the provider ``truth`` attributes a
@@ -64,7 +64,7 @@ def shown_payee(acct: Account, t: Txn) -> str:
 class Known:
     """Which days the statements let the rules judge."""
 
-    def __init__(self, spans: list[tuple[int, int]], limit: int) -> None:
+    def __init__(self, spans: list[tuple[int, int]], limit: int, as_of: int) -> None:
         self.long: list[tuple[float, float]] = []  # uncovered runs longer than the limit
         if not spans:
             self.first = None
@@ -76,9 +76,10 @@ class Known:
             if s > reach + 1 and s - 1 - reach > limit:
                 self.long.append((reach + 1, s - 1))
             reach = max(reach, e)
-        self.long.append((reach + 1, float("inf")))
+        if as_of - 1 - reach > limit:  # after the last statement, up to the day before the run date
+            self.long.append((reach + 1, float("inf")))
         starts = [lo for lo, _ in self.long if lo > self.first]
-        self.known_until = (min(starts) - 1) if starts else None
+        self.known_until = (min(starts) - 1) if starts else float("inf")
 
     def unknown(self, first: int, last: int) -> bool:
         if last < first:
@@ -103,7 +104,7 @@ def tax_quarters(first: int, last: int) -> list[tuple[int, int]]:
 
 def judge_further(seen: Seen, policy) -> None:
     acct, as_of, flag = seen.acct, seen.as_of, seen.flag
-    known = Known(seen.spans, policy.statement_gap_days)
+    known = Known(seen.spans, policy.statement_gap_days, as_of)
     expected = _any(policy.expected_income_patterns)
     hmrc, pension = _any(policy.hmrc_payee_patterns), _any(policy.pension_payee_patterns)
 
