@@ -56,6 +56,12 @@ def line(account_id: str, transaction_id: str, when: str, amount: str, payee: st
                 balance=Decimal(balance) if balance else None)
 
 
+def invoice(invoice_id: str, provider_id: str, budget_id: str, issued: str, due: str, amount: str) -> dict:
+    return dict(invoice_id=invoice_id, provider_id=provider_id, budget_id=budget_id, issue_date=d(issued),
+                due_date=d(due), period_start=None, period_end=None, category="agency_care", units=None,
+                unit_rate=None, amount=Decimal(amount), kind="invoice", billing_reference=None)
+
+
 def evidence(budget_id: str, period: str, ref: str, received: str, amount: str = "0.00") -> dict:
     return dict(budget_id=budget_id, period=d(period), transaction_ref=ref, evidence_type="receipt", file="r.pdf",
                 amount=Decimal(amount), note=None, submitted_on=d(received), file_present=True,
@@ -71,7 +77,7 @@ def _frame(rows: list[dict], table) -> pl.DataFrame:
 
 def mini_books(*, as_of: date, budgets: list[dict], lines: list[dict], providers: list[dict] = (),
                plan_lines: list[dict] = (), evidence_rows: list[dict] = (), coverage: list[tuple] | None = None,
-               policy: Policy | None = None) -> Books:
+               policy: Policy | None = None, invoices: list[dict] = ()) -> Books:
     """``coverage``: (account_id, first day, last day) spans; default each account's first to last line."""
     policy = policy or Policy()
     b = _frame(budgets, inputs.budgets)
@@ -82,8 +88,7 @@ def mini_books(*, as_of: date, budgets: list[dict], lines: list[dict], providers
         (pl.int_range(pl.len()) + 2).alias("source_line"))
     txns = classify_transactions(attach_budgets(raw, b), policy).with_columns(
         pl.col("transaction_id").alias("evidence_ref"))
-    invoices = _frame([], inputs.invoice_lines)
-    result = match_within_accounts(txns, invoices, pr, b)
+    result = match_within_accounts(txns, _frame(list(invoices), inputs.invoice_lines), pr, b)
     txns = categorise(txns, result.matches, result.invoices, pr, pls, policy)
     periods = monitoring_periods(b, policy.return_frequency, policy.evidence_due_days, as_of)
     txns = assign_period(txns, periods)

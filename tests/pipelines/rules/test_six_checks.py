@@ -244,3 +244,36 @@ def test_related_payee_to_the_penny_and_not_the_approved_pa():
 def test_related_payee_off_by_policy_and_surnames():
     assert related_payee(_related_books(Policy(related_payee_check=False))) == []
     assert surname("Mr A O'Neil") == "O NEIL" and surname("Okafor") == ""
+
+
+# -- what the statements let a rule conclude ---------------------------------
+
+def test_coverage_knows_quiet_spells_but_not_gaps():
+    import polars as pl
+
+    from pipelines.rules.statements import Coverage
+
+    cov = Coverage(pl.DataFrame({"account_id": ["A1", "A1"], "start_date": [date(2025, 4, 1), date(2025, 6, 1)],
+                                 "end_date": [date(2025, 4, 30), date(2025, 6, 25)]}), 7, date(2025, 7, 1))
+    assert cov.unknown("A1", date(2025, 5, 10), date(2025, 5, 10))  # inside May's 31-day gap
+    assert not cov.unknown("A1", date(2025, 6, 2), date(2025, 6, 30))  # 26-30 June: 5 quiet days, not a gap
+    assert cov.balance_known("A1", date(2025, 4, 30)) and not cov.balance_known("A1", date(2025, 6, 15))
+    assert cov.unknown("A1", date(2025, 3, 30), date(2025, 4, 2))  # before the first statement
+    stale = Coverage(pl.DataFrame({"account_id": ["A1"], "start_date": [date(2025, 6, 1)],
+                                   "end_date": [date(2025, 6, 20)]}), 7, date(2025, 7, 1))
+    assert stale.unknown("A1", date(2025, 6, 25), date(2025, 6, 25))  # 10 days since the last statement
+
+
+def test_invoice_unpaid_rests_on_no_statement_gap():
+    from pipelines.rules.invoices import invoice_unpaid
+    from tests.pipelines.rules.mini_books import invoice
+
+    rows = _weekly_council("A1", "2025-04-01", 13)
+    args = dict(as_of=date(2025, 7, 1), budgets=[budget("B1", "A1", "2025-04-01", "2026-03-31")], lines=rows,
+                providers=[provider("PR1", "Sunny Days Ltd", "SUNNY DAYS", "agency_care", True)],
+                invoices=[invoice("SUN-1", "PR1", "B1", "2025-04-28", "2025-05-26", "923.00")])
+    whole = invoice_unpaid(mini_books(**args, coverage=[("A1", "2025-04-01", "2025-06-30")]))
+    assert [(f["subject"], f["amount"]) for f in whole] == [("SUN-1", Decimal("923.00"))]
+    # May's statement never came: the £923.00 may have been paid in it, so nothing is concluded
+    gap = mini_books(**args, coverage=[("A1", "2025-04-01", "2025-04-30"), ("A1", "2025-06-01", "2025-06-30")])
+    assert invoice_unpaid(gap) == []
