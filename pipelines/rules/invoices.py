@@ -55,13 +55,18 @@ def invoice_unpaid(books: Books) -> list[dict]:
     grace = books.policy.unpaid_grace_days
     inv = books.invoices.filter(pl.col("kind") == "invoice").with_columns(
         (pl.col("amount") - pl.col("credited_amount").fill_null(0) - pl.col("paid_amount").fill_null(0)).alias("left"))
+    # the provider's previous bill to the budget: a payment of it hidden in a statement gap would make
+    # a payment we do see, in the provider's name only, this one's
+    inv = inv.sort("budget_id", "provider_id", "issue_date", "invoice_id").with_columns(
+        pl.col("issue_date").shift(1).over("budget_id", "provider_id").alias("prev_issue"))
     inv = inv.filter((pl.col("left") > 0) & (pl.col("due_date") + timedelta(days=grace) < books.as_of))
     accounts = books.budgets.select("budget_id", "account_id")
     last_end = dict(books.budgets.group_by("account_id").agg(pl.col("end_date").max()).iter_rows())
     inv = inv.join(accounts, on="budget_id", how="left")
-    # no exception rests on missing data: a statement gap after the invoice was issued may hold its payment
-    known = [a is not None and not books.known.unknown(a, issued, min(due + timedelta(days=grace), last_end[a]))
-             for a, issued, due in inv.select("account_id", "issue_date", "due_date").iter_rows()]
+    # no exception rests on missing data: a statement gap from the provider's previous bill to this
+    # one's due date (plus grace) may hold the payment that settled it
+    known = [a is not None and not books.known.unknown(a, prev or issued, min(due + timedelta(days=grace), last_end[a]))
+             for a, issued, prev, due in inv.select("account_id", "issue_date", "prev_issue", "due_date").iter_rows()]
     inv = inv.filter(pl.Series(known, dtype=pl.Boolean))
     out = []
     for r in _with_period(books, inv, "due_date").iter_rows(named=True):

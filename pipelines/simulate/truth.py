@@ -320,6 +320,12 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
     # -- invoices (a statement gap after an invoice was issued may hold its payment: docs/rules.md §6)
     known = Known(coverage_spans(files), pol.statement_gap_days, as_of)
     last_end = max(b.end for b in budgets) if budgets else 0
+    prev_issue: dict[str, int] = {}  # the same provider's previous bill to the same budget
+    bills = sorted((i for i in invoices.values() if i.kind == "invoice"),
+                   key=lambda i: (i.budget_id, i.provider_id, i.issue, i.invoice_id))
+    for before, after in zip(bills, bills[1:], strict=False):
+        if (before.budget_id, before.provider_id) == (after.budget_id, after.provider_id):
+            prev_issue[after.invoice_id] = before.issue
     for inv_id, pays in matched.items():
         inv = invoices[inv_id]
         if inv.kind != "invoice":
@@ -345,7 +351,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                 flag(b, "RATE_ABOVE_AGREED", inv.issue, rhe((inv.unit_rate - agreed) * inv.units_x100, 100),
                      inv.invoice_id)
         if inv.due + pol.unpaid_grace_days < as_of and not known.unknown(
-                inv.issue, min(inv.due + pol.unpaid_grace_days, last_end)):
+                prev_issue.get(inv.invoice_id, inv.issue), min(inv.due + pol.unpaid_grace_days, last_end)):
             owed = inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, []))
             owed -= sum(a for _, a in matched.get(inv.invoice_id, []))
             if owed > 0:
