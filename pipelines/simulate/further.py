@@ -1,4 +1,4 @@
-"""Planted problems and look-alikes for docs/rules.md §6, after the ledger has run.
+"""Planted problems and look-alikes for docs/rules.md §6 (all but one after the ledger has run).
 
 * ``UNEXPECTED_INCOME``: the person's benefits or savings paid into the
   account; look-alike: an NHS integrated care board's agreed joint funding
@@ -8,6 +8,8 @@
 * ``EMPLOYER_DUTIES``: the family stops paying HMRC, NEST or both from some
   day; look-alikes: a PA on a few hours a week (nothing is due) and a payroll
   service paying HMRC once a quarter (``ledger.hmrc``).
+* ``REVIEW_OVERDUE`` (before the ledger runs: it is the register's): a
+  running budget's review not held; look-alike: a review planned next month.
 * ``LOW_BALANCE``: a large bill paid before the council's one-off top-up
   arrives, overdrawing the account for a few days; look-alike: the same, but
   leaving a few pounds in the account.
@@ -41,6 +43,26 @@ def _budget_at(acct: Account, day: int):
         if b.start <= day <= b.end:
             best = b
     return best
+
+
+def reviews(acct: Account, rng: random.Random, a: int) -> None:
+    """REVIEW_OVERDUE: a running budget whose review never happened; and a review planned for next month."""
+    running = [b for b in acct.budgets if b.start <= a <= b.end]
+    b = _pick(rng, running)
+    if b is None:
+        return
+    if "REVIEW_OVERDUE" in acct.wants and a - b.start > 40:
+        if rng.random() < 0.4 and add_months_ord(b.start, 6) < a:
+            b.review_date = None
+            what = f"no review date recorded, first review due {iso(add_months_ord(b.start, 6))} not held"
+        else:
+            b.review_date = max(b.start + 30, a - rng.randint(7, 150))
+            what = f"review planned for {iso(b.review_date)} not held"
+        acct.plants.append(Plant("REVIEW_OVERDUE", b.budget_id, what, b.review_date or 0))
+    elif "LOOKALIKE_REVIEW_NEXT_MONTH" in acct.wants:
+        b.review_date = a + rng.randint(1, 30)
+        acct.lookalikes.append(Plant("LOOKALIKE_REVIEW_NEXT_MONTH", b.budget_id,
+                                     f"review planned for {iso(b.review_date)}, after the run date", b.review_date))
 
 
 def money_in(acct: Account, world, rng: random.Random, ledger) -> None:

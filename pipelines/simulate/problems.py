@@ -25,7 +25,7 @@ import random
 
 from pipelines.simulate import names
 from pipelines.simulate.common import add_months_ord, iso, pounds, rhe
-from pipelines.simulate.further import balances, duties, money_in, related
+from pipelines.simulate.further import balances, duties, money_in, related, reviews
 from pipelines.simulate.records import Account, Budget, Plant, Txn
 from pipelines.simulate.world import World, weekly_cost
 
@@ -111,7 +111,7 @@ def bind_before(acct: Account, world: World, rng: random.Random) -> None:
     """Plants that change how the plan is lived: set the budget's hooks."""
     a = world.as_of
     wants = acct.wants
-    _reviews(acct, rng, a)
+    reviews(acct, rng, a)
     first = acct.budgets[0]
     council_week = {
         "weekly": first.payment_amount,
@@ -298,26 +298,6 @@ def apply_after(acct: Account, world: World, rng: random.Random, ledger) -> None
                                              f"cash {pounds(-t.amount)} on {iso(t.day)} with a receipt on the return",
                                              t.day, {"period": ps}))
     balances(acct, world, rng, ledger)  # last: it reads the balance every other plant left
-
-
-def _reviews(acct: Account, rng: random.Random, a: int) -> None:
-    """REVIEW_OVERDUE: a running budget whose review never happened; and a review planned for next month."""
-    running = [b for b in acct.budgets if b.start <= a <= b.end]
-    b = _pick(rng, running)
-    if b is None:
-        return
-    if "REVIEW_OVERDUE" in acct.wants and a - b.start > 40:
-        if rng.random() < 0.4 and add_months_ord(b.start, 6) < a:
-            b.review_date = None
-            what = f"no review date recorded, first review due {iso(add_months_ord(b.start, 6))} not held"
-        else:
-            b.review_date = max(b.start + 30, a - rng.randint(7, 150))
-            what = f"review planned for {iso(b.review_date)} not held"
-        acct.plants.append(Plant("REVIEW_OVERDUE", b.budget_id, what, b.review_date or 0))
-    elif "LOOKALIKE_REVIEW_NEXT_MONTH" in acct.wants:
-        b.review_date = a + rng.randint(1, 30)
-        acct.lookalikes.append(Plant("LOOKALIKE_REVIEW_NEXT_MONTH", b.budget_id,
-                                     f"review planned for {iso(b.review_date)}, after the run date", b.review_date))
 
 
 def _budget_of(acct: Account, day: int) -> str:
