@@ -1,8 +1,10 @@
 """What each transaction is, and which plan line it serves (docs/rules.md §3).
 
 Classes, tested in order on payee + memo and the MCC: ``council_payment``,
-``contribution``, ``refund`` (other money in), ``cash``, ``statutory``
-(HMRC on PA wages, and workplace-pension contributions: payees matching
+``contribution``, ``refund`` (other money in), ``cash``, ``repayment``
+(money paid back to the council: its payee patterns on money out, council
+tax excepted, which is a personal bill), ``statutory`` (HMRC on PA wages,
+and workplace-pension contributions: payees matching
 ``pension_payee_patterns``), ``spend``.
 
 Categorisation, first that applies: the invoice it pays → the line naming
@@ -25,6 +27,8 @@ import polars as pl
 from pipelines.patterns import matches_any
 from schemas.policy import Policy
 
+COUNCIL_TAX = r"(?i)\bcouncil\s*tax\b"
+NO_EVIDENCE_CLASSES = ("statutory", "repayment")  # money to HMRC or back to the council: no receipt to ask for
 _REGEX_META = re.compile(r"[\\^$.|?*+()\[\]{}]")
 _BOUNDED = re.compile(r"\\b([^\\^$.|?*+()\[\]{}]+)\\b")
 
@@ -47,6 +51,7 @@ def classify_transactions(txns: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         .when(inflow & hits["contribution"]).then(pl.lit("contribution"))
         .when(inflow).then(pl.lit("refund"))
         .when(mcc.is_in(policy.cash_mccs) | (trntype == "ATM") | hits["cash"]).then(pl.lit("cash"))
+        .when(hits["council"] & ~text.str.contains(COUNCIL_TAX).fill_null(False)).then(pl.lit("repayment"))
         .when(hits["statutory"]).then(pl.lit("statutory"))
         .when(pl.col("amount") < 0).then(pl.lit("spend"))
         .otherwise(pl.lit("zero"))
@@ -175,7 +180,8 @@ def categorise(
         ).alias("plan_line_id"),
         pl.when(pl.col("line_by_provider").is_not_null()).then(pl.col("line_provider_category"))
         .otherwise(pl.col("category")).alias("category"),
-        (outgoing & pl.col("invoice_id").is_null() & (pl.col("txn_class") != "statutory")).alias("needs_evidence"),
+        (outgoing & pl.col("invoice_id").is_null() & ~pl.col("txn_class").is_in(NO_EVIDENCE_CLASSES))
+        .alias("needs_evidence"),
     )
     return out.drop(["inv_provider", "inv_category", "__text", "pat_provider", "pat_category", "mcc_category",
                      "line_by_provider", "line_provider_category", "line_by_category", "line_pa"])

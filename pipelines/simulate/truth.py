@@ -62,6 +62,9 @@ class Expected:
     subjects: tuple[str, ...]
 
 
+_COUNCIL_TAX = re.compile(r"\bcouncil\s*tax\b", re.IGNORECASE)  # a personal bill, not money paid back
+
+
 def _any(patterns: list[str]) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
 
@@ -177,6 +180,8 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             return "refund"
         if t.mcc in judge.cash_mccs or (ofx and t.trntype == "ATM") or cash:
             return "cash"
+        if council and not _COUNCIL_TAX.search(f"{t.payee} {t.memo}"):
+            return "repayment"
         if statutory:
             return "statutory"
         return "spend"
@@ -304,7 +309,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                 shown = _norm(shown_payee(acct, t))
                 if pol.related_payee_check and surnames[b.budget_id] and f" {surnames[b.budget_id]} " in f" {shown} ":
                     flag(b, "RELATED_PAYEE", t.day, -t.amount, shown)
-        if not t.mcc and cls not in ("cash", "statutory"):
+        if not t.mcc and cls not in ("cash", "statutory", "repayment"):
             key = (_norm(t.payee), t.amount)
             earlier = last_seen.setdefault(key, [])
             # two payments that each settle their own invoice are not one paid twice
@@ -317,7 +322,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
     for (bid, ps), amount in outside.items():
         rows.setdefault((bid, "OUTSIDE_TERM", ps), [0, []])[0] += amount
 
-    # -- invoices (a statement gap after an invoice was issued may hold its payment: docs/rules.md §6)
+    # -- invoices (a statement gap after an invoice was issued may hold its payment: docs/rules.md §8)
     known = Known(coverage_spans(files), pol.statement_gap_days, as_of)
     last_end = max(b.end for b in budgets) if budgets else 0
     prev_issue: dict[str, int] = {}  # the same provider's previous bill to the same budget
@@ -377,10 +382,11 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             got = (b.budget_id, ps) in received
             if due < as_of and not got:
                 needing = sum(-t.amount for t, cls in in_p
-                              if t.amount < 0 and cls != "statutory" and not pays_matched(t))
+                              if t.amount < 0 and cls not in ("statutory", "repayment") and not pays_matched(t))
                 flag(b, "EVIDENCE_OVERDUE", ps, needing)
             if got and due < as_of:
-                needing = [t for t, cls in in_p if t.amount < 0 and cls != "statutory" and not pays_matched(t)]
+                needing = [t for t, cls in in_p
+                           if t.amount < 0 and cls not in ("statutory", "repayment") and not pays_matched(t)]
                 need_total = sum(-t.amount for t in needing)
                 loose = sum(-t.amount for t in needing if not (printed_ids and t.tid in referenced))
                 loose = max(0, loose - described.get((b.budget_id, ps), 0))

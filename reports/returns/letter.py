@@ -53,7 +53,7 @@ CATEGORIES = {
     "other": "Other support",
 }
 
-# Exceptions a family must act on, and what the letter asks of them (docs/rules.md §6).
+# Exceptions a family must act on, and what the letter asks of them (docs/rules.md §8).
 # The exception's own explanation says what was found; this says what to do.
 FAMILY_ACTIONS: dict[str, tuple[str, str]] = {
     "LOW_BALANCE": ("Your account ran low", "Please check that wages and bills can be paid, and call us straight away"

@@ -384,7 +384,7 @@ def test_golden_return(rendered):
 
 
 def test_a_letter_asks_the_family_to_sort_out_what_they_must(rendered):
-    """Open exceptions a family must act on (docs/rules.md §6) print in both the page and the PDF,
+    """Open exceptions a family must act on (docs/rules.md §8) print in both the page and the PDF,
     escaped; rules that are the council's own business (a review overdue) do not."""
     from reports.returns.letter import build_letter as build
     from reports.returns.pdf import letter_pdf

@@ -1,4 +1,4 @@
-"""The six further rules (docs/rules.md §6): each docstring's worked example to the
+"""The six further rules (docs/rules.md §8): each docstring's worked example to the
 penny, and the look-alikes that must not fire."""
 
 from __future__ import annotations
