@@ -22,6 +22,7 @@ import polars as pl
 from flows import followup as followup_mod
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
+from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, exclusive, open_working_copy, publish, read
 from schemas.warehouse import LAND
@@ -120,13 +121,12 @@ def run_job(
     run_id = run_id or str(uuid.uuid4())
     started = datetime.now()
     clock = Stopwatch()
+    # before anything is touched: an unusable policy stops the run (ConfigError naming the key)
+    policy = load_policy(inbox)
     with exclusive(warehouse):
         with clock.lap("copy"):
             con, nxt = open_working_copy(warehouse)
         try:
-            policy, problem = ingest_mod.load_policy(inbox)
-            if problem:
-                log(problem)
             pause_point("ingest")
             ingested = step("ingest", partial(ingest_mod.ingest, clock=clock, hash_cache=hash_cache_path(warehouse)),
                             con, inbox, run_id, validate, workers).as_dict()

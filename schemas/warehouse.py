@@ -67,6 +67,21 @@ quarantine = Table(
     ),
 )
 
+register_held = Table(
+    name="register_held",
+    grain="one register row set aside, by the id it carries (so the last good version can stand in)",
+    lineage=False,
+    columns=(
+        Column("file_id"),
+        Column("register", allowed=("budgets", "plan_lines", "providers")),
+        Column("key", required=False,
+               doc="the row's id: budget_id; budget_id / line_id; provider_id (empty: a row that could not be read)"),
+        Column("line", Kind.INT, required=False),
+        Column("reason"),
+        Column("run_id"),
+    ),
+)
+
 runs = Table(
     name="runs",
     grain="one run of the nightly job",
@@ -133,8 +148,8 @@ transactions = Table(
 
 invoices = Table(
     name="invoices",
-    grain="one invoice or credit note (latest version)",
-    key=("invoice_id",),
+    grain="one invoice or credit note (latest version); a credit note sharing an invoice's number is another document",
+    key=("provider_id", "kind", "invoice_id"),
     lineage=False,
     # the input's own columns, then what reconciliation adds
     columns=inputs.invoice_lines.columns + (
@@ -214,6 +229,21 @@ exceptions = Table(
         Column("first_seen", Kind.DATE),
         Column("last_seen", Kind.DATE),
         Column("status"),
+    ),
+)
+
+corrections = Table(
+    name="corrections",
+    grain="one earlier version of a bank transaction that a later statement corrected",
+    lineage=False,  # no key: a file edited in place can give two versions from one path and line
+    columns=(
+        Column("account_id"),
+        Column("transaction_id"),
+        Column("changes", doc="what the correction changed, e.g. amount -£40.00 → -£45.00"),
+        Column("was_path", doc="the file of the earlier version"),
+        Column("was_line", Kind.INT, required=False),
+        Column("now_path", doc="the file of the version that stands"),
+        Column("now_line", Kind.INT, required=False),
     ),
 )
 
@@ -304,6 +334,7 @@ CORE = {
         exceptions,
         evidence_returns,
         reviews,
+        corrections,
         audits,
         audit_plan,
         recoveries,
@@ -329,6 +360,7 @@ LAND = {
     "evidence_items": landed(inputs.evidence_items, Column("return_dir")),
     "ingest_log": ingest_log,
     "quarantine": quarantine,
+    "register_held": register_held,
     "runs": runs,
     "exception_history": exception_history,
 }
@@ -357,6 +389,8 @@ AUDIT_VIEWS = {
     "budgets": "SELECT * FROM core.budgets",
     "plan_lines": "SELECT * FROM core.plan_lines",
     "providers": "SELECT * FROM core.providers",
+    "corrections": "SELECT account_id, transaction_id, changes, was_path, was_line, now_path, now_line "
+    "FROM core.corrections",
     "runs": "SELECT run_id, as_of, started_at, finished_at, status, files_seen, exceptions_open "
     "FROM land.runs",
     "recoveries": "SELECT recovery_id, exception_id, budget_id, amount, notified_on, due_on, repaid, repaid_on, "
