@@ -45,7 +45,7 @@ def scored(inbox: Path, wh: Path) -> pl.DataFrame:
     """Precision and recall for every declared rule (one with nothing expected or raised scores 1.0)."""
     expected = pl.read_csv(inbox / "expected_exceptions.csv", schema_overrides={"budget_id": pl.String})
     with duckdb.connect(str(wh), read_only=True) as con:
-        raised = pl.from_arrow(con.sql("SELECT * FROM audit.exceptions WHERE status = 'open'").to_arrow_table())
+        raised = pl.from_arrow(con.sql("SELECT * FROM audit.exception_periods").to_arrow_table())
     table = score(expected, raised)
     missing = [c for c in codes() if c not in table["rule_code"].to_list()]
     if missing:
@@ -69,7 +69,7 @@ def main() -> None:
     if args.show_misses:
         expected = pl.read_csv(work / "inbox/expected_exceptions.csv", schema_overrides={"budget_id": pl.String})
         with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
-            raised = pl.from_arrow(con.sql("SELECT * FROM audit.exceptions WHERE status = 'open'").to_arrow_table())
+            raised = pl.from_arrow(con.sql("SELECT * FROM audit.exception_periods").to_arrow_table())
         fn, fp = misses(expected, raised)
         with pl.Config(tbl_rows=60, fmt_str_lengths=160, tbl_width_chars=250):
             print("missed:", fn)
@@ -88,8 +88,9 @@ def recoveries_scored(inbox: Path, wh: Path) -> dict:
     refresh(wh)
     expected = pl.read_csv(inbox / "expected_recoveries.csv", infer_schema=False)
     with duckdb.connect(str(wh), read_only=True) as con:
-        got = pl.from_arrow(con.sql("SELECT r.*, e.rule_code, e.period_start FROM audit.recoveries r "
-                                    "JOIN audit.exceptions e USING (exception_id)").to_arrow_table())
+        got = pl.from_arrow(con.sql("SELECT r.*, e.rule_code, p.period_start FROM audit.recoveries r "
+                                    "JOIN audit.exceptions e USING (exception_id) "
+                                    "JOIN audit.exception_periods p USING (exception_id)").to_arrow_table())  # each period it held in
     return recovery_accuracy(expected, got)
 
 

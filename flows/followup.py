@@ -39,7 +39,8 @@ def derive(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: date | None =
     audits = audits_store.load(warehouse)
     replace_table(con, "core", CORE["audits"], audits)
     budgets = read(con, "SELECT * FROM core.budgets")
-    exceptions = read(con, "SELECT exception_id, budget_id, rule_code, severity, amount, status FROM core.exceptions")
+    exceptions = read(con, "SELECT exception_id, budget_id, rule_code, severity, amount, at_stake, status "
+                           "FROM core.exceptions")
     decisions = reviews_store.load(warehouse)
     decided = decisions.filter(pl.col("decision").is_in(["recover", "written_off", "reconsidering", "recovered"]))
     asked = exceptions.filter(pl.col("exception_id").is_in(

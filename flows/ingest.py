@@ -158,10 +158,10 @@ def ingest(
             quarantine_frames.append(pl.DataFrame(
                 [dict(file_id=file_id_for(path, sha), path=path, line=None, reason=f.problem, raw=None)],
                 schema=QUARANTINE_SCHEMA))
-        elif f.kind is None or f.kind == "policy":
+        elif f.kind in (None, "policy", "council"):  # council.yaml: one that cannot be used stopped the run
             if f.kind == "policy":
                 load_policy(inbox)  # a policy that cannot be used stops the run (ConfigError), never logged as fine
-            problem = unreadable_reason(path) if f.kind is None else None
+            problem = unreadable_reason(path) if f.kind is None else None  # a council.yaml: read by run_job
             log(path, sha, f.kind or "unknown", "quarantined" if problem else "accepted", problem,
                 "yaml" if f.kind else None, quarantined=1 if problem else 0)
             if problem:

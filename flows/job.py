@@ -22,9 +22,12 @@ import polars as pl
 from flows import followup as followup_mod
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
+from flows.council import load_council, record_council
 from flows.policy import load_policy
 from flows.timing import Stopwatch
-from flows.warehouse import append, exclusive, open_working_copy, publish, read
+from flows.warehouse import RunFailed, append, exclusive, open_working_copy, publish, read
+from pipelines.inbox_health import emptied_inbox_warning
+from schemas.council import Council
 from schemas.warehouse import LAND
 from stores import reviews as reviews_mod
 
@@ -44,7 +47,7 @@ def pause_point(name: str) -> None:
         time.sleep(int(os.environ.get("DPRECON_PAUSE_SECONDS", "600")))
 
 
-def report_stage(con, reports: Path, as_of: date, council: str) -> list[str]:
+def report_stage(con, reports: Path, as_of: date, council: Council, warnings: tuple[str, ...] = ()) -> list[str]:
     """Officers' exception report (HTML, CSV, XLSX) and the families' evidence returns
     (PDF and HTML, one per return not yet received) under REPORTS/<as-of>/.
 
@@ -57,8 +60,29 @@ def report_stage(con, reports: Path, as_of: date, council: str) -> list[str]:
 
     out = reports / as_of.isoformat()
     with staged_folder(out, f"the reports for {as_of.isoformat()}", publish_with=con) as work:
-        written = render(con, work, as_of, council) + render_returns(con, work, as_of, council)
+        written = render(con, work, as_of, council.name, warnings) + render_returns(con, work, as_of, council)
     return [str(out / p.relative_to(work)) for p in written]
+
+
+def check_inbox(inbox: Path) -> None:
+    """Refuse to run on an inbox that is not there or has no register: without it every
+    budget would look untouched, and a missing drive mount would read as a quiet night."""
+    if not inbox.is_dir():
+        raise RunFailed(f"there is no inbox folder at {inbox} (is the drive or share mounted? is the path right?)")
+    if not (inbox / "register" / "budgets.csv").is_file():
+        raise RunFailed(f"the inbox {inbox} has no register/budgets.csv, so no budget can be judged"
+                        " (is this the council's inbox folder, and is it complete?)")
+
+
+def decided_since_last_run(con) -> bool:
+    last = read(con, "SELECT max(finished_at) AS t FROM land.runs WHERE status = 'completed'")["t"][0]
+    return last is not None and int(read(con, "SELECT count(*) AS n FROM core.reviews WHERE decided_at > ?",
+                                         [last])["n"][0]) > 0
+
+
+def files_last_run(con) -> int | None:
+    last = read(con, "SELECT files_seen FROM land.runs WHERE status = 'completed' ORDER BY finished_at DESC LIMIT 1")
+    return int(last["files_seen"][0]) if last.height else None
 
 
 def hash_cache_path(warehouse: Path) -> Path:
@@ -116,9 +140,14 @@ def run_job(
     run_id: str | None = None,
     step: Step = direct,
     log: Callable[[str], None] = lambda msg: None,
-    council: str = "Demo Council",
+    council: str | None = None,
 ) -> dict:
+    """One nightly run. ``council`` names the council when its inbox has no
+    ``register/council.yaml`` (e.g. the name in a councils file); a council.yaml
+    that cannot be used stops the run here, naming the key, before anything is touched."""
     run_id = run_id or str(uuid.uuid4())
+    check_inbox(inbox)  # a missing inbox or register stops the run before anything is read or touched
+    details = load_council(inbox, Council(name=council) if council else None)
     started = datetime.now()
     clock = Stopwatch()
     # before anything is touched: an unusable policy stops the run (ConfigError naming the key)
@@ -127,19 +156,24 @@ def run_job(
         with clock.lap("copy"):
             con, nxt = open_working_copy(warehouse)
         try:
+            record_council(con, details, inbox)
             pause_point("ingest")
             ingested = step("ingest", partial(ingest_mod.ingest, clock=clock, hash_cache=hash_cache_path(warehouse)),
                             con, inbox, run_id, validate, workers).as_dict()
             log("ingest: {files_seen} files seen, {accepted} accepted, {duplicate} duplicate, "
                 "{quarantined} quarantined; {rows_loaded} rows loaded, {rows_quarantined} set aside".format(**ingested))
+            warnings = tuple(w for w in [emptied_inbox_warning(ingested["files_seen"], files_last_run(con))] if w)
+            for w in warnings:
+                log(f"warning: {w}")
             pause_point("reconcile")
             reviews = reviews_mod.load(warehouse)
             if quiet_night(con, ingested, as_of, reviews):
                 reconciled, flagged = standing_books(con)
                 log("nothing new since the last run for this day: the books stand as they are "
                     f"({reconciled}; open exceptions {flagged})")
-                done = (reports / as_of.isoformat() / "exceptions.html").exists()
-                written = [] if done else step("report", report_stage, con, reports, as_of, council)
+                # the report stands unless an officer has decided something since it was written
+                done = (reports / as_of.isoformat() / "exceptions.html").exists() and not decided_since_last_run(con)
+                written = [] if done else step("report", report_stage, con, reports, as_of, details, warnings)
             else:
                 books = step("reconcile", partial(reconcile_mod.rebuild_core, clock=clock), con, as_of, policy)
                 reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
@@ -151,7 +185,7 @@ def run_job(
                 log("audit plan and recoveries: {}".format(
                     step("follow up", followup_mod.derive, con, warehouse, as_of, policy)))
                 with clock.lap("reports"):
-                    written = step("report", report_stage, con, reports, as_of, council)
+                    written = step("report", report_stage, con, reports, as_of, details, warnings)
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])
             append(con, "land", LAND["runs"], pl.DataFrame([dict(
                 run_id=run_id, as_of=as_of, started_at=started, finished_at=datetime.now(),
@@ -166,4 +200,4 @@ def run_job(
     log(f"seconds by step: {clock.rounded()}")
     return {"run_id": run_id, "as_of": as_of.isoformat(), "ingest": ingested, "seconds": clock.rounded(),
             "reconcile": reconciled, "exceptions": flagged, "reports": written,
-            "warehouse": str(warehouse)}
+            "warehouse": str(warehouse), "warnings": list(warnings)}

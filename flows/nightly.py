@@ -57,7 +57,8 @@ def stage(name: str, fn, *args: Any) -> Any:
 def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = None, workers: int = 2,
             council: str | None = None) -> dict:
     """``as_of`` defaults to today in Europe/London (what a scheduled run wants);
-    ``council`` is the name printed on reports and letters [default: settings]."""
+    ``council`` is the council's name when its inbox has no ``register/council.yaml``
+    (the councils file's name) [default: the DPRECON_COUNCIL_NAME setting, else "Your council"]."""
     logger = get_run_logger()
     if as_of is None:
         as_of = today_london()
@@ -74,38 +75,53 @@ def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = No
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
-    """What an operator sees in the Prefect UI: counts, money at stake, every declared
-    rule with its open exceptions, and the new exceptions by id (no names or payees:
-    personal data stays in the warehouse)."""
+    """What an operator sees in the Prefect UI: counts, money at stake (the one
+    definition: the sum of ``at_stake``), every declared rule with what needs attention,
+    any warning first, and the new exceptions by id, most severe then largest first (no names or payees: personal data stays
+    in the warehouse)."""
     import duckdb
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    from pipelines.rules.registry import declared
+    from reports.queries import NEEDS_ATTENTION, officer_order
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         status = dict(con.execute("SELECT status, count(*) FROM audit.exceptions GROUP BY 1").fetchall())
-        at_stake = con.execute("SELECT coalesce(sum(amount), 0) FROM audit.exceptions WHERE status = 'open'").fetchall()[0][0]
-        open_by_rule = {r: (n, a) for r, n, a in con.execute(
-            "SELECT rule_code, count(*), coalesce(sum(amount), 0) FROM audit.exceptions WHERE status = 'open' "
-            "GROUP BY 1").fetchall()}
+        attention = con.execute(f"SELECT count(*), coalesce(sum(at_stake), 0) FROM audit.exceptions "  # noqa: S608
+                                f"WHERE {NEEDS_ATTENTION}").fetchall()[0]
+        by_rule = {r: (n, a) for r, n, a in con.execute(
+            f"SELECT rule_code, count(*), coalesce(sum(at_stake), 0) FROM audit.exceptions "  # noqa: S608
+            f"WHERE {NEEDS_ATTENTION} GROUP BY 1").fetchall()}
         new = con.execute(
-            "SELECT exception_id, rule_code, severity, budget_id, period_start, amount FROM audit.exceptions "
-            "WHERE first_seen = ? AND status = 'open' ORDER BY severity, amount DESC NULLS LAST", [as_of]).fetchall()
+            "SELECT exception_id, rule_code, severity, budget_id, period_start, amount, at_stake FROM audit.exceptions "  # noqa: S608
+            f"WHERE first_seen = ? AND status = 'open' ORDER BY {officer_order()}", [as_of]).fetchall()
+    create_markdown_artifact(key="nightly-summary", description=f"dprecon nightly run as of {as_of}",
+                             markdown=summary_markdown(result, as_of, status, attention, len(new), by_rule))
+    create_table_artifact(key="nightly-new-exceptions", description="Exceptions first raised tonight", table=[
+        {"exception_id": e, "rule": r, "severity": s, "budget": b, "period": str(p),
+         "amount": f"{a:.2f}" if a is not None else "", "at_stake": f"{k:.2f}" if k is not None else ""}
+        for e, r, s, b, p, a, k in new])
+
+
+def summary_markdown(result: dict, as_of: date, status: dict, attention: tuple, new: int,
+                     by_rule: dict | None = None) -> str:
+    """The run's summary for the Prefect UI: warnings first, then files, exceptions, money at stake,
+    and every declared rule with its exceptions needing attention and their money at stake."""
+    from pipelines.rules.registry import declared
+
+    by_rule = by_rule or {}
     ing = result["ingest"]
-    create_markdown_artifact(key="nightly-summary", description=f"dprecon nightly run as of {as_of}", markdown=(
-        f"## dprecon nightly run, as of {as_of}\n\n"
+    warnings = "".join(f"> **Warning:** {w}\n\n" for w in result.get("warnings", []))
+    return (
+        f"## dprecon nightly run, as of {as_of}\n\n{warnings}"
         f"| files | count |\n|---|---|\n| seen | {ing['files_seen']} |\n| accepted | {ing['accepted']} |\n"
         f"| duplicate | {ing['duplicate']} |\n| quarantined | {ing['quarantined']} |\n"
         f"| rows loaded | {ing['rows_loaded']} |\n| rows set aside | {ing['rows_quarantined']} |\n\n"
-        f"| exceptions | count |\n|---|---|\n| new tonight | {len(new)} |\n"
-        f"| still open | {status.get('open', 0) - len(new)} |\n| resolved | {status.get('resolved', 0)} |\n\n"
-        f"**Money at stake (open):** £{at_stake:,.2f}\n\n"
-        "| rule | severity | open | amount |\n|---|---|---|---|\n"
-        + "".join(f"| {r.code} | {r.severity} | {open_by_rule.get(r.code, (0, 0))[0]} |"
-                  f" £{open_by_rule.get(r.code, (0, 0))[1]:,.2f} |\n" for r in declared())))
-    create_table_artifact(key="nightly-new-exceptions", description="Exceptions first raised tonight", table=[
-        {"exception_id": e, "rule": r, "severity": s, "budget": b, "period": str(p), "amount": f"{a:.2f}" if a is not None else ""}
-        for e, r, s, b, p, a in new])
+        f"| exceptions | count |\n|---|---|\n| new tonight | {new} |\n"
+        f"| needing attention | {attention[0]} |\n| resolved | {status.get('resolved', 0)} |\n\n"
+        f"**Money at stake:** £{attention[1]:,.2f} (each pound counted once: docs/rules.md §10)\n\n"
+        "| rule | severity | needing attention | at stake |\n|---|---|---|---|\n"
+        + "".join(f"| {r.code} | {r.severity} | {by_rule.get(r.code, (0, 0))[0]} |"
+                  f" £{by_rule.get(r.code, (0, 0))[1]:,.2f} |\n" for r in declared()))
 
 
 @flow(name="councils")

@@ -11,22 +11,54 @@ rebuilt warehouse cannot make the council post a letter twice. Letters go to
 Example: the quarter 1 January–31 March closes; the first run on or after
 1 April issues ``DP000011-1_2026-01-01.pdf`` with its code; the next day's run
 issues nothing for it again.
+
+Codes, letters and ledger change together, as one step:
+
+1. the codes are made in memory and the letters written, with them, into a
+   hidden folder beside the post room's (``issued/.<as-of>.partial-…``);
+   nothing anyone uses has changed yet;
+2. a journal, ``returns_issued.pending.json`` beside the ledger, is written
+   atomically: the hidden folder, the codes' hashes (never the codes) and the
+   ledger's new records. Its appearance is the moment of issue;
+3. the journal is carried out: codes stored (one SQLite transaction), letters
+   moved into the post room's folder, records appended, journal deleted.
+   Each part can be done twice without harm.
+
+A close killed before step 2 left only a hidden folder, which the next close
+removes: no code was stored and no letter reached the post room, so issuing
+them afresh invalidates nothing. Killed after step 2, the next close first
+finishes the journal, with the same codes as the letters it moves, then finds
+nothing left to issue. A full disk fails the close with a plain message and
+leaves no cut-off letter. Two closes at once: the second is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
-from stores.codes import issue_codes
+from flows.warehouse import RunFailed, WarehouseBusy, _cannot_write, _os_error
+from stores.codes import prepare_codes, store_codes
 from stores.reviews import append_record, read_records
+from stores.state import fsync_dir, write_atomic
 
 
 def ledger_path(warehouse: Path) -> Path:
     return warehouse.with_name("returns_issued.jsonl")
+
+
+def journal_path(warehouse: Path) -> Path:
+    return warehouse.with_name("returns_issued.pending.json")
 
 
 def issued(warehouse: Path) -> set[tuple[str, date]]:
@@ -39,27 +71,129 @@ def issued(warehouse: Path) -> set[tuple[str, date]]:
     return out
 
 
-def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str,
+def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str | None = None,
                   log: Callable[[str], None] = lambda msg: None, portal_address: str = "") -> dict:
-    from reports.returns.render import render_returns
-
-    done = issued(warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        open_returns = con.execute(
-            "SELECT budget_id, period_start FROM audit.evidence_returns "
-            "WHERE received_at IS NULL AND period_end < ? ORDER BY 1, 2", [as_of]).fetchall()
-        due = [key for key in open_returns if key not in done]
-        if not due:
-            log(f"period close: nothing to issue ({len(open_returns)} open return(s) already issued)")
-            return {"issued": 0, "already_issued": len(open_returns)}
-        codes = issue_codes(warehouse, due, datetime.now(), replace=True)  # the letter's code must work
-        out = reports / "issued" / as_of.isoformat()
-        written = render_returns(con, out, as_of, council, access_codes=codes, portal_address=portal_address,
-                                 only=set(due))
-    stamp = datetime.now().isoformat(timespec="seconds")
-    for budget_id, period_start in due:
-        append_record(ledger_path(warehouse), {"budget_id": budget_id, "period_start": period_start.isoformat(),
-                                               "issued_at": stamp, "folder": str(out), "with_code": bool(codes)})
-    log(f"period close: {len(due)} return(s) issued to {out}")
-    return {"issued": len(due), "already_issued": len(open_returns) - len(due), "folder": str(out),
+    """``council`` and ``portal_address`` are fallbacks for a warehouse without council.yaml's details.
+    Letters are dated ``as_of`` and judge "overdue" from the as-of date of the run whose figures they print."""
+    with closing(warehouse):
+        finished = recover(warehouse, reports)
+        if finished:
+            log(f"period close: finished issuing {finished} return(s) an interrupted close had begun")
+        done = issued(warehouse)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            open_returns = con.execute(
+                "SELECT budget_id, period_start FROM audit.evidence_returns "
+                "WHERE received_at IS NULL AND period_end < ? ORDER BY 1, 2", [as_of]).fetchall()
+            due = [key for key in open_returns if key not in done]
+            if not due:
+                log(f"period close: nothing to issue ({len(open_returns)} open return(s) already issued)")
+                return {"issued": 0, "already_issued": len(open_returns)}
+            # replace: a return not in the ledger never had a letter, and this letter's code must work
+            made = prepare_codes(warehouse, due, datetime.now(), replace=True)
+            final = reports / "issued" / as_of.isoformat()
+            staged, written = stage_letters(con, final, as_of, council, portal_address, due,
+                                            {(m.budget_id, m.period_start): m.code for m in made})
+        stamp = datetime.now().isoformat(timespec="seconds")
+        journal = {"staged": str(staged.resolve()), "final": str(final.resolve()), "codes": [m.stored() for m in made],
+                   "ledger": [{"budget_id": b, "period_start": p.isoformat(), "issued_at": stamp,
+                               "folder": str(final), "with_code": bool(made)} for b, p in due]}
+        try:
+            write_atomic(journal_path(warehouse), json.dumps(journal, indent=1).encode("utf-8"))
+        except OSError as e:
+            shutil.rmtree(staged, ignore_errors=True)
+            journal_path(warehouse).unlink(missing_ok=True)
+            raise RunFailed(_cannot_write("the period close's journal", journal_path(warehouse), e)) from e
+        carry_out(warehouse, journal)
+    log(f"period close: {len(due)} return(s) issued to {final}")
+    return {"issued": len(due), "already_issued": len(open_returns) - len(due), "folder": str(final),
             "files": len(written)}
+
+
+@contextmanager
+def closing(warehouse: Path) -> Iterator[None]:
+    """One period close at a time (a lock file beside the ledger)."""
+    lock = warehouse.with_name("returns_issued.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise WarehouseBusy("another period close is issuing letters right now; "
+                                "try again when it has finished") from e
+        yield
+    finally:
+        os.close(fd)
+
+
+def stage_letters(con: duckdb.DuckDBPyConnection, final: Path, as_of: date, council: str | None, portal_address: str,
+                  due: list[tuple[str, date]], codes: dict[tuple[str, date], str]) -> tuple[Path, list[Path]]:
+    """Write the letters, whole and on disk, into a hidden folder beside ``final``."""
+    from reports.council import council_of
+    from reports.returns.render import judged_on, render_returns
+    from schemas.council import Council
+
+    staged = final.parent / f".{final.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        staged.mkdir(parents=True)
+        details = council_of(con, Council(name=council) if council else None)
+        written = render_returns(con, staged, judged_on(con) or as_of, details, access_codes=codes,
+                                 portal_address=details.portal_url or portal_address, only=set(due), dated=as_of)
+        for path in written:
+            with path.open("rb") as f:
+                os.fsync(f.fileno())
+        fsync_dir(staged / "returns")
+    except Exception as e:
+        shutil.rmtree(staged, ignore_errors=True)
+        cause = _os_error(e)
+        if cause is None:
+            raise
+        raise RunFailed(_cannot_write("the letters", final, cause)) from e
+    return staged, written
+
+
+def carry_out(warehouse: Path, journal: dict) -> int:
+    """Codes, then letters, then ledger, then the journal goes; each part safe to do again."""
+    try:
+        store_codes(warehouse, journal["codes"])
+        move_letters(Path(journal["staged"]), Path(journal["final"]))
+        recorded = issued(warehouse)
+        for record in journal["ledger"]:
+            if (record["budget_id"], date.fromisoformat(record["period_start"])) not in recorded:
+                append_record(ledger_path(warehouse), record)
+        journal_path(warehouse).unlink()
+        fsync_dir(warehouse.parent)
+    except OSError as e:
+        raise RunFailed(_cannot_write("the issued returns", Path(journal["final"]), e)
+                        + "; the letters already issued keep their codes, and the next close finishes recording "
+                        "them") from e
+    return len(journal["ledger"])
+
+
+def move_letters(staged: Path, final: Path) -> None:
+    """The staged letters into the post room's folder: the whole folder in one rename when it is new,
+    else letter by letter (an earlier close today already has letters there)."""
+    if not staged.exists():
+        return  # moved already
+    if not final.exists():
+        os.rename(staged, final)
+        fsync_dir(final.parent)
+        return
+    (final / "returns").mkdir(parents=True, exist_ok=True)
+    for path in sorted((staged / "returns").glob("*")):
+        os.rename(path, final / "returns" / path.name)
+    fsync_dir(final / "returns")
+    shutil.rmtree(staged)
+
+
+def recover(warehouse: Path, reports: Path) -> int:
+    """Finish a journal an interrupted close left; drop hidden folders no journal names. Returns how many
+    returns the journal finished issuing."""
+    journal = None
+    with contextlib.suppress(FileNotFoundError):
+        journal = json.loads(journal_path(warehouse).read_text(encoding="utf-8"))
+    keep = Path(journal["staged"]).resolve() if journal else None
+    for left in (reports / "issued").glob(".*.partial-*"):
+        if left.resolve() != keep:
+            shutil.rmtree(left, ignore_errors=True)
+    return carry_out(warehouse, journal) if journal else 0

@@ -26,7 +26,8 @@ from pipelines.positions import budget_positions, line_positions, opening_balanc
 from pipelines.register import REGISTERS, current_register
 from pipelines.rules import Books
 from pipelines.rules.registry import declared
-from pipelines.rules.run import raise_all, raise_rules, settle
+from pipelines.rules.run import judge, settle
+from pipelines.stake import money_at_stake
 from pipelines.statements import balance_breaks, statement_coverage
 from schemas import inputs
 from schemas.policy import Policy
@@ -109,12 +110,16 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[dict[str, p
 
 
 def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.DataFrame) -> dict[str, int]:
-    raised, returns = raise_all(books)
+    """Tonight's exceptions (one per problem), settled against history; returns the
+    count of exceptions needing attention by rule."""
+    found = judge(books, declared())
     history = read(con, "SELECT * FROM land.exception_history")
-    replace_table(con, "land", LAND["exception_history"], settle(raised, history, pl.DataFrame(), books.as_of))
+    replace_table(con, "land", LAND["exception_history"], settle(found.exceptions, history, pl.DataFrame(), books.as_of))
+    replace_table(con, "core", CORE["exception_periods"], conform(found.findings, CORE["exception_periods"]))
+    replace_table(con, "core", CORE["statement_gaps"], conform(found.gaps, CORE["statement_gaps"]))
     apply_reviews(con, reviews)
-    replace_table(con, "core", CORE["evidence_returns"], conform(returns, CORE["evidence_returns"]))
-    counts = raised.group_by("rule_code").len().sort("rule_code")
+    replace_table(con, "core", CORE["evidence_returns"], conform(books.returns, CORE["evidence_returns"]))
+    counts = found.exceptions.filter(pl.col("current")).group_by("rule_code").len().sort("rule_code")
     return dict(counts.iter_rows())
 
 
@@ -132,12 +137,17 @@ def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy
                   periods=periods, txns=txns, invoices=empty, matches=empty, positions=empty, lines=empty,
                   coverage=empty, balance_breaks=empty, evidence=evidence_items(con))
     intake_rules = [r for r in declared() if r.on_intake]
-    returns, raised = books.returns, raise_rules(books, intake_rules)
+    found = judge(books, intake_rules, gaps=read(con, "SELECT * FROM core.statement_gaps"))
+    returns, raised = books.returns, found.exceptions
     history = read(con, "SELECT * FROM land.exception_history")
     mine = pl.col("rule_code").is_in([r.code for r in intake_rules])
     settled = settle(raised, history.filter(mine), pl.DataFrame(), as_of)
     replace_table(con, "land", LAND["exception_history"],
                   pl.concat([history.filter(~mine).select(settled.columns).cast(settled.schema), settled]))
+    findings = read(con, "SELECT * FROM core.exception_periods").filter(~mine)
+    replace_table(con, "core", CORE["exception_periods"],
+                  pl.concat([conform(findings, CORE["exception_periods"]),
+                             conform(found.findings, CORE["exception_periods"])]))
     apply_reviews(con, reviews)
     replace_table(con, "core", CORE["evidence_returns"], conform(returns, CORE["evidence_returns"]))
     return {"returns": returns.height, "received": returns.filter(pl.col("received_at").is_not_null()).height,
@@ -145,12 +155,20 @@ def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy
 
 
 def apply_reviews(con: duckdb.DuckDBPyConnection, reviews: pl.DataFrame) -> None:
-    """core.exceptions = the rules' view of every exception, overridden by the latest officer decision."""
+    """core.exceptions = the rules' view of every exception, overridden by the latest
+    officer decision, with each one's share of money at stake (pipelines/stake.py).
+
+    A decision recorded against one period's finding (before findings were merged
+    into episodes) stays with the exception that finding now belongs to."""
     replace_table(con, "core", CORE["reviews"], conform(reviews, CORE["reviews"]))
     by_rule = read(con, "SELECT * FROM land.exception_history")
     final = by_rule
     if reviews.height and by_rule.height:
-        latest = reviews.sort("decided_at").unique("exception_id", keep="last").select("exception_id", "decision")
+        owner = read(con, "SELECT flag_id, exception_id AS episode_id FROM core.exception_periods "
+                          "WHERE flag_id <> exception_id")
+        carried = reviews.join(owner, left_on="exception_id", right_on="flag_id", how="left").with_columns(
+            pl.coalesce("episode_id", "exception_id").alias("exception_id"))
+        latest = carried.sort("decided_at").unique("exception_id", keep="last").select("exception_id", "decision")
         final = by_rule.join(latest, on="exception_id", how="left").with_columns(
             pl.coalesce("decision", "status").alias("status")).drop("decision")
-    replace_table(con, "core", CORE["exceptions"], conform(final, CORE["exceptions"]))
+    replace_table(con, "core", CORE["exceptions"], conform(money_at_stake(final), CORE["exceptions"]))

@@ -145,8 +145,10 @@ def apply_officer_decisions(inbox: Path, warehouse: Path) -> dict[str, int]:
 
     seed = pl.read_csv(inbox / "officer_decisions.csv", infer_schema=False)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        raised = con.execute("SELECT budget_id, rule_code, CAST(period_start AS VARCHAR), list(exception_id) "
-                             "FROM audit.exceptions GROUP BY ALL").fetchall()
+        # a period's finding leads to its exception (one per problem: findings in consecutive
+        # periods are one exception, docs/rules.md §8)
+        raised = con.execute("SELECT budget_id, rule_code, CAST(period_start AS VARCHAR), list(DISTINCT exception_id) "
+                             "FROM audit.exception_periods GROUP BY ALL").fetchall()
     ids = {(b, r, p): xs for b, r, p, xs in raised}
     have = {(r.get("exception_id"), r.get("decision"), r.get("decided_at")) for r in read_records(store_path(warehouse))}
     counts = {"recorded": 0, "already": 0, "unmatched": 0}

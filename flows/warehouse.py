@@ -5,7 +5,9 @@ writer and a reader of one file exclude each other, so a run never writes
 the published file: it copies it to ``<file>.next``, works there, checkpoints,
 closes and ``os.replace``-s it over the published one. A run killed at any
 point leaves the published file exactly as it was; the next run deletes the
-half-built ``.next`` and starts again.
+half-built ``.next`` and starts again. Because the published file is never
+written again, the outgoing one is kept as its night in ``history/`` by a
+hard link as it is replaced (flows/history.py).
 
 A lock file beside the warehouse (``<file>.lock``, ``flock``) makes a second
 run started at the same time refuse clearly instead of racing. A run that
@@ -124,6 +126,9 @@ def publish(con: duckdb.DuckDBPyConnection, nxt: Path, warehouse: Path) -> None:
         for staged, _, _ in pending:
             shutil.rmtree(staged, ignore_errors=True)
         raise
+    from flows.history import keep
+
+    keep(warehouse)  # the outgoing file, as its night (a hard link: it is never written again)
     os.replace(nxt, warehouse)
     dir_fd = os.open(warehouse.parent, os.O_RDONLY)
     try:

@@ -1,6 +1,7 @@
 """How well the exceptions raised match a simulated council's ground truth.
 
-Compared on ``(budget_id, rule_code, period_start)`` (docs/rules.md §5).
+Compared on ``(budget_id, rule_code, period_start)`` (docs/rules.md §5), per period's
+finding (``audit.exception_periods``): exceptions merge findings into episodes.
 Precision = flags that are in the truth / flags raised; recall = truth rows
 that were flagged / truth rows. A rule with nothing raised and nothing
 expected scores 1.0 on both.
@@ -51,16 +52,22 @@ def recovery_accuracy(expected: pl.DataFrame, got: pl.DataFrame) -> dict:
     """How many of the simulation's recoveries dprecon found, and with the right status and repaid sum.
 
     ``expected``: ``expected_recoveries.csv`` (money as text, to the penny); ``got``:
-    ``audit.recoveries`` joined to its exception's ``rule_code`` and ``period_start``."""
+    ``audit.recoveries`` joined to its exception's ``rule_code`` and the ``period_start`` of
+    each period its exception held in (``audit.exception_periods``: one exception per problem,
+    so a recovery the truth keys on a later period of a persisting problem is found there)."""
     e = as_dates(expected).select(*RECOVERY_KEY, pl.col("status").alias("want_status"),
                                   pl.col("repaid").cast(pl.String).alias("want_repaid"))
-    g = as_dates(got).select(*RECOVERY_KEY, "status", pl.col("repaid").cast(pl.String).alias("repaid"))
+    ids = ["recovery_id"] if "recovery_id" in got.columns else []
+    g = as_dates(got).select(*RECOVERY_KEY, *ids, "status", pl.col("repaid").cast(pl.String).alias("repaid"))
     both = e.join(g, on=RECOVERY_KEY, how="left")
     found = both.filter(pl.col("status").is_not_null())
+    unmatched = g.join(e, on=RECOVERY_KEY, how="anti")
+    if ids:  # a recovery is extra when none of its exception's periods is in the truth
+        unmatched = unmatched.filter(~pl.col("recovery_id").is_in(found["recovery_id"].implode())).unique("recovery_id")
     return {
         "recoveries": e.height,
         "found": found.height,
         "status_right": found.filter(pl.col("status") == pl.col("want_status")).height,
         "repaid_right": found.filter(pl.col("repaid") == pl.col("want_repaid")).height,
-        "extra": g.join(e, on=RECOVERY_KEY, how="anti").height,
+        "extra": unmatched.height,
     }

@@ -10,7 +10,7 @@ what                                                  points
 ====================================================  ======================
 open exception, high / medium / low severity          10 / 5 / 2 each
   (evidence rules left out: the returns count below)
-money at stake on those exceptions                    1 per whole £500, ≤ 20
+money at stake on those exceptions (rules.md §10)     1 per whole £500, ≤ 20
 evidence return past due and not received             8 each
 evidence return received after its due date           3 each
 received return still missing evidence                3 each
@@ -101,7 +101,10 @@ def audit_plan(budgets: pl.DataFrame, exceptions: pl.DataFrame, returns: pl.Data
             n = g.filter(pl.col("severity") == sev).height
             if n:
                 points[budget_id].append((n * SEVERITY_POINTS[sev], f"{_plural(n, f'open {sev}-severity exception')}"))
-        at_stake = sum((a for a in g["amount"].to_list() if a is not None and a > 0), Decimal("0.00"))
+        # money at stake as the report counts it (pipelines/stake.py, stored as ``at_stake``);
+        # a frame without that column (a hand-made one) falls back to the amounts
+        money = g["at_stake"] if "at_stake" in g.columns else g["amount"]
+        at_stake = sum((a for a in money.to_list() if a is not None and a > 0), Decimal("0.00"))
         if at_stake >= MONEY_STEP:
             points[budget_id].append((min(MONEY_CAP, int(at_stake // MONEY_STEP)), f"{_gbp(at_stake)} at stake"))
 

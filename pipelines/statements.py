@@ -4,6 +4,11 @@ running balances follow line to line (docs/rules.md, statement coverage).
 Example: a monthly prepaid-card feed whose lines run from 1 to 30 April
 covers 1–30 April for every card that appears in it, even a card whose own
 lines stop on 20 April.
+
+Statements whose running balances follow on cover the days between them: May's
+last line leaves £1,512.23 and June's first line (−£69.60) leaves £1,442.63, so
+no money moved between 19 May and 13 June, and those days are not a gap,
+though neither file's lines reach them.
 """
 
 from __future__ import annotations
@@ -24,8 +29,41 @@ def statement_coverage(lines: pl.DataFrame, balances: pl.DataFrame, formats: pl.
     spans = accounts.join(span, on="file_id").join(
         declared.select("file_id", "account_id"), on=["file_id", "account_id"], how="anti")
     cols = list(COVERAGE_SCHEMA)
-    cov = pl.concat([declared.select(cols).cast(COVERAGE_SCHEMA), spans.select(cols).cast(COVERAGE_SCHEMA)]).drop_nulls()
+    others = lines.filter(~pl.col("file_id").is_in(ofx_files))
+    cov = pl.concat([declared.select(cols).cast(COVERAGE_SCHEMA), spans.select(cols).cast(COVERAGE_SCHEMA),
+                     balances_follow_on(others)]).drop_nulls()
     return cov.unique().sort("account_id", "start_date", "end_date")
+
+
+def _in_time_order(lines: pl.DataFrame) -> pl.DataFrame:
+    """Each file's lines oldest first (some banks list newest first)."""
+    direction = lines.group_by("file_id").agg(
+        (pl.col("date").sort_by("source_line").first() > pl.col("date").sort_by("source_line").last()).alias("newest_first"))
+    return lines.join(direction, on="file_id").with_columns(
+        pl.when(pl.col("newest_first")).then(-pl.col("source_line")).otherwise(pl.col("source_line")).alias("__order")
+    ).sort("file_id", "account_id", "date", "__order")
+
+
+def balances_follow_on(lines: pl.DataFrame) -> pl.DataFrame:
+    """The days between two of an account's statements whose running balances follow
+    on (the later one's first balance less its amount is the earlier one's last
+    balance): nothing moved in them, so they are covered."""
+    if not {"balance", "amount", "source_line"} <= set(lines.columns):
+        return pl.DataFrame(schema=COVERAGE_SCHEMA)
+    has = lines.filter(pl.col("balance").is_not_null())
+    if has.height == 0:
+        return pl.DataFrame(schema=COVERAGE_SCHEMA)
+    ends = _in_time_order(has).group_by("file_id", "account_id").agg(
+        pl.col("date").first().alias("first_date"), pl.col("date").last().alias("last_date"),
+        (pl.col("balance").first() - pl.col("amount").first()).alias("opening"),
+        pl.col("balance").last().alias("closing"))
+    chained = ends.sort("account_id", "first_date", "last_date").with_columns(
+        pl.col("last_date").shift(1).over("account_id").alias("prev_last"),
+        pl.col("closing").shift(1).over("account_id").alias("prev_closing"))
+    found = chained.filter(pl.col("prev_last").is_not_null() & (pl.col("first_date") > pl.col("prev_last"))
+                           & (pl.col("opening") == pl.col("prev_closing")))
+    return found.select("account_id", pl.col("prev_last").alias("start_date"),
+                        pl.col("first_date").alias("end_date")).cast(COVERAGE_SCHEMA)
 
 
 def balance_breaks(lines: pl.DataFrame, quarantined: pl.DataFrame | None = None) -> pl.DataFrame:

@@ -232,6 +232,39 @@ exceptions = Table(
     ),
 )
 
+# the last-known state of every exception ever raised, carried from run to run
+exception_history = replace(exceptions, name="exception_history")
+
+# what officers and auditors read: the history with each exception's share of
+# "money at stake" (pipelines/stake.py), set as decisions are applied
+exceptions = replace(exceptions, columns=exceptions.columns + (
+    Column("at_stake", Kind.MONEY, required=False,
+           doc="its share of money at stake, no pound counted twice (docs/rules.md §10)"),))
+
+exception_periods = Table(
+    name="exception_periods",
+    grain="one period's finding of a rule, and the exception (episode) it belongs to",
+    key=("flag_id",),
+    lineage=False,
+    columns=(
+        Column("exception_id", doc="the exception (one per episode) this finding belongs to"),
+        Column("flag_id", doc="the finding's own id: rule, budget, period and subject"),
+        Column("rule_code"),
+        Column("budget_id", required=False),
+        Column("period_start", Kind.DATE, required=False),
+        Column("period_end", Kind.DATE, required=False),
+        Column("amount", Kind.MONEY, required=False),
+    ),
+)
+
+statement_gaps = Table(
+    name="statement_gaps",
+    grain="one run of days no statement of a budget's account covers (longer than the policy allows)",
+    key=("budget_id", "gap_start"),
+    lineage=False,
+    columns=(Column("budget_id"), Column("gap_start", Kind.DATE), Column("gap_end", Kind.DATE)),
+)
+
 corrections = Table(
     name="corrections",
     grain="one earlier version of a bank transaction that a later statement corrected",
@@ -258,6 +291,22 @@ evidence_returns = Table(
         Column("items_evidenced", Kind.INT),
         Column("items_outstanding", Kind.INT),
         Column("eligibility_status", allowed=("ok", "at_risk", "lapsed")),
+    ),
+)
+
+council = Table(
+    name="council",
+    grain="the council whose inbox the last run read (one row), from register/council.yaml",
+    lineage=False,
+    columns=(
+        Column("name", doc="printed on reports, letters and portal pages"),
+        Column("team", required=False),
+        Column("address", required=False, doc="the address lines, one per line"),
+        Column("phone", required=False),
+        Column("email", required=False),
+        Column("portal_url", required=False),
+        Column("details", doc="the whole register/council.yaml as read (JSON), bank details included"),
+        Column("source_path", required=False, doc="register/council.yaml, or empty when the defaults apply"),
     ),
 )
 
@@ -332,8 +381,11 @@ CORE = {
         budget_positions,
         line_positions,
         exceptions,
+        exception_periods,
+        statement_gaps,
         evidence_returns,
         reviews,
+        council,
         corrections,
         audits,
         audit_plan,
@@ -341,9 +393,6 @@ CORE = {
         policy_snapshot,
     )
 }
-
-# the last-known state of every exception ever raised, carried from run to run
-exception_history = replace(exceptions, name="exception_history")
 
 LAND = {
     "budgets": landed(inputs.budgets),
@@ -382,13 +431,17 @@ AUDIT_VIEWS = {
     "budget_positions": "SELECT * FROM core.budget_positions",
     "line_positions": "SELECT * FROM core.line_positions",
     "exceptions": "SELECT exception_id, rule_code, severity, budget_id, period_start, period_end, "
-    "amount, explanation, evidence, first_seen, last_seen, status, subject FROM core.exceptions",
+    "amount, explanation, evidence, first_seen, last_seen, status, subject, at_stake FROM core.exceptions",
+    "exception_periods": "SELECT * FROM core.exception_periods",
+    "statement_gaps": "SELECT * FROM core.statement_gaps",
     "reviews": "SELECT exception_id, reviewer, decided_at, decision, note, amount_recovered, amount_asked, "
     "method FROM core.reviews",
     "evidence_returns": "SELECT * FROM core.evidence_returns",
     "budgets": "SELECT * FROM core.budgets",
     "plan_lines": "SELECT * FROM core.plan_lines",
     "providers": "SELECT * FROM core.providers",
+    "council": "SELECT name, team, address, phone, email, portal_url, details, source_path "
+    "FROM core.council",
     "corrections": "SELECT account_id, transaction_id, changes, was_path, was_line, now_path, now_line "
     "FROM core.corrections",
     "runs": "SELECT run_id, as_of, started_at, finished_at, status, files_seen, exceptions_open "

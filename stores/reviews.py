@@ -44,24 +44,47 @@ def load(warehouse: Path) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
-def append(warehouse: Path, exception_id: str, reviewer: str, decision: str, note: str | None,
-           amount_recovered: str | None, now: datetime | None = None, method: str | None = None) -> dict:
-    """Record one decision. ``amount_recovered`` is the amount for ``recovered`` (money back) and
-    for ``recover`` (money asked back); ``method`` (repay or reduce_payments) only with ``recover``,
-    and when left out the policy's ``recovery_method`` applies."""
+def checked_amount(decision: str, amount_recovered: str | Decimal | None, at_most: Decimal | None = None,
+                   override: bool = False, note: str | None = None) -> Decimal | None:
+    """The amount a decision records, checked against the exception.
+
+    'recovered' (money back) and 'recover' (money asked back) need an amount above
+    £0.00 and, when the exception's amount is given, no more than it unless the
+    officer overrides with a note saying why (a recovery that also covers a second
+    overpayment). Example: on a £70.00 exception, ``--amount 70.00`` is recorded;
+    ``--amount 99999`` is refused; ``--amount 95.00 --override --note "also the June
+    overpayment"`` is recorded. Every other decision takes no amount.
+    """
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
-    amount = None
-    if decision in ("recovered", "recover"):
-        what = "recovered" if decision == "recovered" else "to ask back"
-        try:
-            amount = Decimal(amount_recovered or "").quantize(Decimal("0.01"))
-        except InvalidOperation as e:
-            raise ValueError(f"a '{decision}' decision needs the amount {what}, e.g. --amount 1250.00") from e
-        if amount <= 0:
-            raise ValueError(f"a '{decision}' decision needs an amount above £0.00, not {amount}")
-    elif amount_recovered:
-        raise ValueError("only a 'recovered' or 'recover' decision takes an amount")
+    if decision not in ("recovered", "recover"):
+        if amount_recovered not in (None, ""):
+            raise ValueError("only a 'recovered' or 'recover' decision takes an amount")
+        return None
+    what = "recovered" if decision == "recovered" else "to ask back"
+    try:
+        amount = Decimal(str(amount_recovered if amount_recovered is not None else "")).quantize(Decimal("0.01"))
+    except InvalidOperation as e:
+        raise ValueError(f"a '{decision}' decision needs the amount {what}, e.g. --amount 1250.00") from e
+    if amount <= 0:
+        raise ValueError(f"a '{decision}' decision needs an amount above £0.00, not {amount}")
+    if at_most is not None and amount > at_most:
+        if not override:
+            raise ValueError(f"£{amount:,.2f} is more than the exception's £{at_most:,.2f}: check the amount, or"
+                             " record it with --override and a --note saying why")
+        if not (note or "").strip():
+            raise ValueError("an amount above the exception's needs a --note saying why")
+    return amount
+
+
+def append(warehouse: Path, exception_id: str, reviewer: str, decision: str, note: str | None,
+           amount_recovered: str | None, now: datetime | None = None, method: str | None = None, *,
+           at_most: Decimal | None = None, override: bool = False) -> dict:
+    """Record one decision. ``amount_recovered`` is the amount for ``recovered`` (money back) and
+    for ``recover`` (money asked back), checked by :func:`checked_amount` (against ``at_most``, the
+    exception's amount, when given); ``method`` (repay or reduce_payments) only with ``recover``,
+    and when left out the policy's ``recovery_method`` applies."""
+    amount = checked_amount(decision, amount_recovered, at_most, override, note)
     if method is not None and (decision != "recover" or method not in RECOVERY_METHODS):
         raise ValueError(f"a method ({' or '.join(RECOVERY_METHODS)}) goes only with a 'recover' decision")
     record = dict(exception_id=exception_id, reviewer=reviewer, decided_at=(now or datetime.now()).isoformat(),

@@ -1,15 +1,15 @@
-"""Where the portal keeps its state, and the small SQLite store for codes, attempts and sessions.
+"""Where the portal keeps its state, and the small SQLite store for codes, sign-in attempts and sessions.
 
 The warehouse is rebuilt and swapped in every night, so nothing a family types
 may live in it. The state folder sits beside the warehouse::
 
     data/warehouse.duckdb
-    data/portal/portal.sqlite3     access codes (hashed), sign-in attempts, sessions
+    data/portal/portal.sqlite3     access codes (hashed), sign-in attempts (guesses), sessions
     data/portal/drafts/<key>.json  each return's draft, replaced atomically
     data/portal/uploads/<hex>      uploaded files under random names, never served
     data/portal/secret.key         the key that signs the sign-in form's token
 
-SQLite transactions make each change to codes, attempts and sessions atomic;
+SQLite transactions make each change to codes, sign-in attempts and sessions atomic;
 ``write_atomic`` does the same for a file (write a temporary file, fsync,
 rename over the old one).
 """
@@ -30,9 +30,9 @@ CREATE TABLE IF NOT EXISTS codes (
     salt BLOB NOT NULL, digest BLOB NOT NULL, cost INTEGER NOT NULL,
     issued_at TEXT NOT NULL, expires_at TEXT NOT NULL,
     PRIMARY KEY (budget_id, period_start));
-CREATE TABLE IF NOT EXISTS attempts (
-    key TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_start TEXT NOT NULL,
-    locked_until TEXT);
+CREATE TABLE IF NOT EXISTS guesses (
+    key TEXT NOT NULL, at TEXT NOT NULL, attempt TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS guesses_by_key ON guesses (key, at);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY, budget_id TEXT NOT NULL, period_start TEXT NOT NULL,
     csrf TEXT NOT NULL, created_at TEXT NOT NULL, last_seen TEXT NOT NULL);

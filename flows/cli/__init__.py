@@ -2,22 +2,40 @@
 
 One module per group of commands: ``job`` (run, simulate, demo, intake,
 close-periods, councils), ``review`` (officers' decisions), ``portal`` (the
-families' portal and its access codes).
+families' portal and its access codes), ``history`` (the nights kept, and
+restoring one). ``errors`` turns what a command could not do into a plain
+message; ``dprecon --debug <command>`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import typer
 
+from flows.cli.errors import DEBUG, PlainErrors, quiet_prefect_console
+
 app = typer.Typer(
+    cls=PlainErrors,
     help="dprecon: direct-payment finance and reconciliation for social care.",
     no_args_is_help=True,
     add_completion=False,
 )
 
-from flows.cli import job, office, portal, recovery, review  # noqa: E402  (each module registers its commands on app)
 
-__all__ = ["app", "job", "office", "portal", "recovery", "review"]
+@app.callback()
+def main(ctx: typer.Context,
+         debug: bool = typer.Option(False, "--debug", help="show the full traceback when a command fails")) -> None:
+    """dprecon: direct-payment finance and reconciliation for social care.
+
+    Example: dprecon --debug intake
+    """
+    ctx.meta[DEBUG] = debug
+    if not debug:
+        quiet_prefect_console()
+
+
+from flows.cli import history, job, office, portal, recovery, review  # noqa: E402  (each module registers its commands on app)
+
+__all__ = ["app", "history", "job", "office", "portal", "recovery", "review"]
 
 if __name__ == "__main__":
     app()

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table as RichTable
 
 from flows.cli import app
-from flows.cli.common import _parse_date, _warehouse, console
+from flows.cli.common import _warehouse, console, day_or_today, parse_day
 from flows.settings import Settings, quiet_prefect_defaults
 
 
@@ -31,11 +31,20 @@ def print_summary(result: dict) -> None:
                        ("rows loaded", "rows_loaded"), ("new rows", "rows_new"),
                        ("rows set aside", "rows_quarantined")):
         t.add_row(label, str(ing[key]))
-    t.add_row("exceptions raised", str(sum(result["exceptions"].values())))
+    t.add_row("exceptions open", str(sum(result["exceptions"].values())))
     console.print(t)
+    for w in result.get("warnings", []):
+        console.print(f"Warning: {w}", style="bold red", markup=False, highlight=False)
     console.print(f"Warehouse: {result['warehouse']}")
     if result.get("reports"):
         console.print(f"Reports:   {Path(result['reports'][0]).parent}")
+
+
+AS_OF_HELP = "the date to judge from, YYYY-MM-DD [default: today, Europe/London]"
+
+
+def as_of_option(help_text: str = AS_OF_HELP):
+    return typer.Option(None, "--as-of", parser=parse_day, metavar="YYYY-MM-DD", help=help_text)
 
 
 @app.command()
@@ -43,7 +52,7 @@ def run(
     inbox: Path = typer.Option(None, help="the council's inbox folder [default: data/inbox]"),
     warehouse: Path = typer.Option(None, help="the DuckDB warehouse file [default: data/warehouse.duckdb]"),
     reports: Path = typer.Option(None, help="where reports are written [default: data/reports]"),
-    as_of: str = typer.Option(None, "--as-of", help="the date the run judges from, YYYY-MM-DD [default: today, Europe/London]"),
+    as_of: date = as_of_option("the date the run judges from, YYYY-MM-DD [default: today, Europe/London]"),
     json_out: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
 ) -> None:
     """Run the nightly job once: ingest, validate, reconcile, flag, report, publish.
@@ -53,7 +62,8 @@ def run(
     s = Settings()
     from flows.warehouse import WarehouseBusy, failure_message
 
-    day = _parse_date(as_of)
+    day = day_or_today(as_of)
+    from flows.job import check_inbox
     from flows.policy import load_policy
     from schemas.config import ConfigError
 
@@ -64,6 +74,7 @@ def run(
                       highlight=False, soft_wrap=True)
         raise typer.Exit(2) from e
     try:
+        check_inbox(inbox or s.inbox)  # before Prefect starts: a missing inbox is said at once
         result = run_nightly(inbox or s.inbox, warehouse or s.warehouse, reports or s.reports, day, s.workers)
     except WarehouseBusy as e:
         console.print(f"[red]{e}[/red]")
@@ -84,7 +95,8 @@ def simulate(
     accounts: int = typer.Option(50, help="how many direct-payment accounts"),
     months: int = typer.Option(12, help="how many months of activity"),
     seed: int = typer.Option(1, help="random seed: the same seed gives the same files"),
-    start: str = typer.Option("2025-04-01", help="first day of the simulated year, YYYY-MM-DD"),
+    start: date = typer.Option("2025-04-01", parser=parse_day, metavar="YYYY-MM-DD",
+                               help="first day of the simulated year"),
 ) -> None:
     """Write a realistic simulated council inbox with its expected exceptions.
 
@@ -94,57 +106,111 @@ def simulate(
     from pipelines.simulate import SimParams
 
     summary = write_simulation(out, SimParams(accounts=accounts, months=months, seed=seed,
-                                              start=_parse_date(start)))
+                                              start=start))
     console.print(json.dumps(summary, indent=2, default=str))
+
+
+DEMO_MARK = ".dprecon-demo"
+DEMO_OWN = ("inbox", "answer-key", "reports")
+
+
+def prepare_demo_folder(folder: Path) -> list[str]:
+    """Make ``folder`` ready for a demo; return what was kept from an earlier demo.
+
+    A folder the demo did not create is never touched: it may be a council's own
+    data, or hold officers' decisions and portal state beside a warehouse. In a
+    folder an earlier demo created (it holds the demo's mark), only what the demo
+    writes is cleared (inbox, answer key, reports, the warehouse); officers'
+    decisions and portal state there are kept."""
+    import shutil
+
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{folder} is a file, not a folder")
+    if folder.exists() and any(folder.iterdir()) and not (folder / DEMO_MARK).is_file():
+        raise FileExistsError(f"{folder} already holds files that dprecon demo did not write; nothing was changed."
+                              " Choose an empty or new folder with --folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DEMO_MARK).write_text('{"generator": "dprecon demo"}\n', encoding="utf-8")
+    for name in DEMO_OWN:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    for p in folder.glob("warehouse.duckdb*"):
+        p.unlink()
+    return sorted(p.name for p in folder.iterdir() if p.name != DEMO_MARK)
+
+
+def move_answer_key(inbox: Path, key: Path) -> None:
+    """The simulator's truth is the demo's answer key, not an inbox file: keep it beside the inbox."""
+    from pipelines.simulate import ANSWER_KEY
+
+    key.mkdir(parents=True, exist_ok=True)
+    for name in ANSWER_KEY:
+        if (inbox / name).exists():
+            (inbox / name).replace(key / name)
 
 
 @app.command()
 def demo(
-    folder: Path = typer.Option(Path("data/demo"), help="where the demo council is written"),
+    folder: Path = typer.Option(Path("data/demo"), help="where the demo council is written (a new folder, or one"
+                                                         " an earlier demo wrote)"),
     accounts: int = typer.Option(50, help="how many accounts the demo council has"),
 ) -> None:
     """Simulate a small demo council and run the nightly job on it.
 
-    Example: dprecon demo
+    Example: dprecon demo --folder data/demo --accounts 50
     """
-    import shutil
-
     from flows.simulate import write_simulation
     from pipelines.simulate import SimParams
 
+    try:
+        kept = prepare_demo_folder(folder)
+    except FileExistsError as e:
+        console.print(str(e), style="red", markup=False, highlight=False)
+        raise typer.Exit(2) from e
     inbox = folder / "inbox"
-    if folder.exists():
-        shutil.rmtree(folder)
     summary = write_simulation(inbox, SimParams(accounts=accounts, months=12, seed=2026))
+    move_answer_key(inbox, folder / "answer-key")
     as_of = date.fromisoformat(str(summary["as_of"]))
     warehouse, reports = folder / "warehouse.duckdb", folder / "reports"
     result = run_nightly(inbox, warehouse, reports, as_of, Settings().workers)
     print_summary(result)
+    if kept:
+        console.print(f"Kept from the earlier demo: {', '.join(kept)}", markup=False, highlight=False)
     import duckdb
 
+    from reports.queries import money_by_rule
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
-            "SELECT rule_code, count(*), sum(amount) FROM audit.exceptions GROUP BY 1 ORDER BY 1"
-        ).fetchall()
-    for rule, n, amount in rows:
-        console.print(f"  {rule:<22} {n:>5}  £{amount or 0:,.2f}")
-    console.print(f"Reports:   {reports / as_of.isoformat()}")
-    query = "SELECT * FROM audit.exceptions LIMIT 20"
-    console.print(
-        "Open it read-only: uv run python -c "
-        f"\"import duckdb; print(duckdb.connect('{warehouse}', read_only=True).sql('{query}'))\""
-    )
+        by_rule = money_by_rule(con)
+    for r in by_rule:
+        console.print(f"  {r['rule_code']:<22} {r['n']:>5}  £{r['amount']:,.2f}", markup=False, highlight=False)
+    console.print(f"Answer key (what the simulator planted): {folder / 'answer-key'}", markup=False, highlight=False)
+    console.print("Next, on the demo's data:", highlight=False)
+    for line in demo_commands(folder, as_of):
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+
+
+def demo_commands(folder: Path, as_of: date) -> list[str]:
+    """The everyday commands, spelled with the demo's own paths and date (README shows the same)."""
+    wh, inbox, reports = folder / "warehouse.duckdb", folder / "inbox", folder / "reports"
+    return [
+        f"uv run dprecon review list --warehouse {wh}",
+        f"uv run dprecon review show <id> --warehouse {wh}",
+        f"uv run dprecon intake --inbox {inbox} --warehouse {wh} --as-of {as_of}",
+        f"uv run dprecon close-periods --warehouse {wh} --reports {reports} --as-of {as_of}",
+        f"uv run dprecon run --inbox {inbox} --warehouse {wh} --reports {reports} --as-of {as_of}",
+    ]
 
 
 @app.command()
 def intake(
     inbox: Path = typer.Option(None, help="the council's inbox folder [default: data/inbox]"),
     warehouse: Path = typer.Option(None, help="the DuckDB warehouse file [default: data/warehouse.duckdb]"),
-    as_of: str = typer.Option(None, "--as-of", help="the date to judge from, YYYY-MM-DD [default: today]"),
+    as_of: date = as_of_option(),
+    json_out: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Take in newly submitted evidence returns now (the 15-minute flow, once).
 
-    Example: dprecon intake
+    Example: dprecon intake --inbox data/inbox --as-of 2026-04-01
     """
     s = Settings()
     quiet_prefect_defaults()
@@ -153,18 +219,22 @@ def intake(
 
     try:
         result = evidence_intake(inbox=inbox or s.inbox, warehouse=warehouse or s.warehouse,
-                                 as_of=_parse_date(as_of))
+                                 as_of=day_or_today(as_of))
     except WarehouseBusy as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(3) from e
-    console.print(json.dumps(result, indent=2, default=str))
+    if json_out:
+        typer.echo(json.dumps(result, default=str))
+    else:
+        print_intake(result)
 
 
 @app.command("close-periods")
 def close_periods(
     warehouse: Path = typer.Option(None, help="the DuckDB warehouse file [default: data/warehouse.duckdb]"),
     reports: Path = typer.Option(None, help="where reports are written [default: data/reports]"),
-    as_of: str = typer.Option(None, "--as-of", help="the date to judge from, YYYY-MM-DD [default: today]"),
+    as_of: date = as_of_option(),
+    json_out: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ) -> None:
     """Issue the evidence returns of monitoring periods that have ended (the daily flow, once).
 
@@ -174,14 +244,17 @@ def close_periods(
     quiet_prefect_defaults()
     from flows.scheduled import period_close
 
-    result = period_close(warehouse=_warehouse(warehouse), reports=reports or s.reports, as_of=_parse_date(as_of))
-    console.print(json.dumps(result, indent=2, default=str))
+    result = period_close(warehouse=_warehouse(warehouse), reports=reports or s.reports, as_of=day_or_today(as_of))
+    if json_out:
+        typer.echo(json.dumps(result, default=str))
+    else:
+        print_period_close(result)
 
 
 @app.command()
 def councils(
     config: Path = typer.Argument(..., help="the councils file (see docs/operations.md)"),
-    as_of: str = typer.Option(None, "--as-of", help="the date to judge from, YYYY-MM-DD [default: today]"),
+    as_of: date = as_of_option(),
 ) -> None:
     """Run the nightly job for every council in a councils file, one subflow run each, here.
 
@@ -197,7 +270,7 @@ def councils(
         raise typer.Exit(2) from e
     from flows.nightly import councils as councils_flow
 
-    state = councils_flow(config=config, as_of=_parse_date(as_of), deployment=None, workers=Settings().workers,
+    state = councils_flow(config=config, as_of=day_or_today(as_of), deployment=None, workers=Settings().workers,
                           return_state=True)
     states = state.result(raise_on_failure=False)
     if isinstance(states, dict):
@@ -206,3 +279,37 @@ def councils(
     if not state.is_completed():
         console.print(f"[red]{state.message}[/red]")
         raise typer.Exit(1)
+
+
+def print_intake(result: dict) -> None:
+    """The evidence intake in words, like ``run``'s summary."""
+    if not result.get("new_files"):
+        why = result.get("skipped")
+        console.print(f"No new evidence to take in{f' ({why})' if why else ''}.", markup=False, highlight=False)
+        return
+    ing, ret = result.get("ingest", {}), result.get("returns", {})
+    t = RichTable(title=f"dprecon intake as of {result.get('as_of')}")
+    t.add_column("what")
+    t.add_column("count", justify="right")
+    t.add_row("new evidence files", str(result["new_files"]))
+    for label, key in (("accepted", "accepted"), ("quarantined", "quarantined"), ("rows loaded", "rows_loaded"),
+                       ("rows set aside", "rows_quarantined")):
+        if key in ing:
+            t.add_row(label, str(ing[key]))
+    for label, key in (("returns due", "returns"), ("returns received", "received"),
+                       ("evidence exceptions found", "raised")):
+        if key in ret:
+            t.add_row(label, str(ret[key]))
+    console.print(t)
+
+
+def print_period_close(result: dict) -> None:
+    """The period close in words, like ``run``'s summary."""
+    issued, already = result.get("issued", 0), result.get("already_issued", 0)
+    if not issued:
+        console.print(f"No evidence returns to issue ({already} already issued and not yet received).",
+                      markup=False, highlight=False)
+        return
+    earlier = f"; {already} issued earlier are still awaited" if already else ""
+    console.print(f"Issued {issued} evidence return(s) ({result.get('files', 0)} files) into {result.get('folder')}"
+                  f"{earlier}.", markup=False, highlight=False)

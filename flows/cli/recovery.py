@@ -7,17 +7,19 @@ are added to it from this module.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import typer
 from rich.table import Table as RichTable
 
 from flows.cli import app
-from flows.cli.common import _parse_date, _warehouse, console
+from flows.cli.common import _warehouse, console, day_or_today, parse_day, resolve_id
 from flows.cli.review import review_app
 from flows.settings import Settings, today_london
 
-notices_app = typer.Typer(help="Recovery notices: asking families to pay money back.", no_args_is_help=True)
+notices_app = typer.Typer(help="Recovery notices: asking families to pay money back.\n\n"
+                                 "Example: dprecon notices issue --as-of 2026-04-01", no_args_is_help=True)
 app.add_typer(notices_app, name="notices")
 
 
@@ -38,7 +40,8 @@ def _refresh(wh: Path, what: str, decisions: bool = False) -> None:
 @review_app.command("audit")
 def review_audit(
     budget_id: str = typer.Argument(..., help="the budget audited, e.g. DP000011-1"),
-    date_: str = typer.Option(None, "--date", help="the day the audit was done, YYYY-MM-DD [default: today]"),
+    date_: date = typer.Option(None, "--date", parser=parse_day, metavar="YYYY-MM-DD",
+                               help="the day the audit was done [default: today]"),
     reviewer: str = typer.Option(..., help="who did the audit (name or staff id)"),
     note: str = typer.Option(None, help="what the audit found, briefly"),
     warehouse: Path = typer.Option(None, help="the DuckDB warehouse file [default: data/warehouse.duckdb]"),
@@ -49,15 +52,16 @@ def review_audit(
     """
     import duckdb
 
+    from reports.queries import budget_exists
     from stores.audits import record
 
     wh = _warehouse(warehouse)
     with duckdb.connect(str(wh), read_only=True) as con:
-        if not con.execute("SELECT 1 FROM core.budgets WHERE budget_id = ?", [budget_id]).fetchall():
-            console.print(f"[red]No budget {budget_id}.[/red]")
+        if not budget_exists(con, budget_id):
+            console.print(f"No budget {budget_id}.", style="red", markup=False, highlight=False)
             raise typer.Exit(1)
     try:
-        record(wh, budget_id, _parse_date(date_), reviewer, note, today=today_london())
+        record(wh, budget_id, day_or_today(date_), reviewer, note, today=today_london())
     except ValueError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from e
@@ -66,12 +70,15 @@ def review_audit(
 
 @review_app.command("recover")
 def review_recover(
-    exception_id: str = typer.Argument(..., help="the exception the money is asked back for"),
+    exception_id: str = typer.Argument(..., help="the exception the money is asked back for (its id, or the "
+                                                 "first few characters)"),
     amount: str = typer.Option(..., help="the amount to ask back in pounds, e.g. 120.00"),
     reviewer: str = typer.Option(..., help="who is deciding (name or staff id)"),
     method: str = typer.Option(None, help="repay (the family pays it back) or reduce_payments "
                                           "[default: the policy's recovery_method]"),
-    note: str = typer.Option(None, help="why"),
+    note: str = typer.Option(None, help="why (needed with --override)"),
+    override: bool = typer.Option(False, "--override", help="ask back more than the exception's amount "
+                                                            "(with a --note saying why)"),
     warehouse: Path = typer.Option(None, help="the DuckDB warehouse file"),
 ) -> None:
     """Ask for money back on an exception: a recovery, and a notice at the next 'dprecon notices issue'.
@@ -80,19 +87,20 @@ def review_recover(
     """
     import duckdb
 
+    from reports import queries
     from stores.reviews import append
 
     wh = _warehouse(warehouse)
     with duckdb.connect(str(wh), read_only=True) as con:
-        found = con.execute("SELECT budget_id FROM audit.exceptions WHERE exception_id = ?", [exception_id]).fetchall()
-    if not found:
-        console.print(f"[red]No exception {exception_id}.[/red]")
-        raise typer.Exit(1)
-    if found[0][0] is None:
-        console.print(f"[red]{exception_id} belongs to no budget: there is nobody to ask.[/red]")
+        ex = queries.exception(con, resolve_id(con, exception_id))
+    assert ex is not None
+    exception_id = ex["exception_id"]
+    if ex["budget_id"] is None:
+        console.print(f"{exception_id} belongs to no budget: there is nobody to ask.", style="red", markup=False)
         raise typer.Exit(2)
     try:
-        append(wh, exception_id, reviewer, "recover", note, amount, method=method)
+        append(wh, exception_id, reviewer, "recover", note, amount, method=method,
+               at_most=abs(ex["amount"]) if ex["amount"] is not None else None, override=override)
     except ValueError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from e
@@ -105,7 +113,8 @@ def notices_issue(
     reports: Path = typer.Option(None, help="where reports are written [default: data/reports]"),
     inbox: Path = typer.Option(None, help="the inbox whose register/council.yaml names the council "
                                           "[default: data/inbox]"),
-    as_of: str = typer.Option(None, "--as-of", help="the date of the notices, YYYY-MM-DD [default: today]"),
+    as_of: date = typer.Option(None, "--as-of", parser=parse_day, metavar="YYYY-MM-DD",
+                               help="the date of the notices [default: today]"),
 ) -> None:
     """Issue every recovery notice not yet issued (once each, however often this runs).
 
@@ -117,7 +126,7 @@ def notices_issue(
 
     s = Settings()
     try:
-        result = issue_notices(_warehouse(warehouse), reports or s.reports, _parse_date(as_of),
+        result = issue_notices(_warehouse(warehouse), reports or s.reports, day_or_today(as_of),
                                inbox=inbox or s.inbox, log=console.print)
     except ConfigError as e:
         console.print(f"[red]{e}[/red]")
@@ -139,12 +148,10 @@ def notices_list(
     """
     import duckdb
 
-    where = {"open": "status IN ('notified', 'part_repaid')", "all": "TRUE"}.get(status, "status = ?")
-    params = [] if status in ("open", "all") else [status]
+    from reports.queries import recoveries
+
     with duckdb.connect(str(_warehouse(warehouse)), read_only=True) as con:
-        rows = con.execute("SELECT recovery_id, budget_id, amount, repaid, notified_on, due_on, status "  # noqa: S608
-                           f"FROM audit.recoveries WHERE {where} ORDER BY due_on NULLS FIRST, recovery_id",
-                           params).fetchall()
+        rows = [tuple(r.values()) for r in recoveries(con, status)]
     t = RichTable(title=f"{len(rows)} recover{'y' if len(rows) == 1 else 'ies'}")
     for c in ("recovery", "budget", "amount", "repaid", "notified", "due", "status"):
         t.add_column(c)

@@ -102,12 +102,15 @@ def exception_id(rule: str, budget_id: str | None, period_start: date | None, su
 
 def flag(rule: str, budget_id: str | None, period_start: date | None, period_end: date | None,
          amount: Decimal | None, explanation: str, evidence: list[str] | None = None,
-         subject: str | None = None) -> dict:
+         subject: str | None = None, episode: str | None = None) -> dict:
+    """One rule's finding for one period. ``episode`` (default: the subject) names the
+    problem a persistent rule's findings in consecutive periods belong to (a provider
+    and its rate, not each invoice)."""
     return dict(
         exception_id=exception_id(rule, budget_id, period_start, subject), rule_code=rule,
         severity=severity_of(rule), budget_id=budget_id, period_start=period_start, period_end=period_end,
         amount=amount, explanation=explanation, evidence=" ".join(sorted(set(evidence or []))) or None,
-        subject=subject,
+        subject=subject, episode=episode if episode is not None else subject,
     )
 
 

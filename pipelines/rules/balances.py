@@ -24,7 +24,7 @@ def _closed_positions(books: Books) -> pl.DataFrame:
     ).filter(pl.col("closed")).join(books.budgets, on="budget_id")
 
 
-@rule("SURPLUS_BALANCE", "medium",
+@rule("SURPLUS_BALANCE", "medium", persists=True, rests_on="to_date", money="position",
       next_step="Agree with the family what the account should keep and ask for the rest back (decide 'recover' with the amount).")
 def surplus_balance(books: Books) -> list[dict]:
     out = []
@@ -43,7 +43,7 @@ def surplus_balance(books: Books) -> list[dict]:
     return out
 
 
-@rule("OVERSPEND", "medium",
+@rule("OVERSPEND", "medium", persists=True, rests_on="to_date", money="position",
       next_step="Ask the family what the extra spending was for; review the support plan if needs have grown.")
 def overspend(books: Books) -> list[dict]:
     out = []
@@ -63,7 +63,7 @@ def overspend(books: Books) -> list[dict]:
     return out
 
 
-@rule("CONTRIBUTION_MISSING", "medium",
+@rule("CONTRIBUTION_MISSING", "medium", persists=True, rests_on="to_date",
       next_step="Write to the person about the unpaid contributions and agree how the arrears will be paid.")
 def contribution_missing(books: Books) -> list[dict]:
     out = []
@@ -81,7 +81,7 @@ def contribution_missing(books: Books) -> list[dict]:
     return out
 
 
-@rule("UNDERSPEND_LINE", "low",
+@rule("UNDERSPEND_LINE", "low", persists=True, rests_on="period", money="none",
       next_step="Ask whether the support on this plan line is still needed and arranged; review the plan if not.")
 def underspend_line(books: Books) -> list[dict]:
     out = []

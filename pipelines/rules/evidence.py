@@ -81,7 +81,7 @@ def evidence_returns(books: Books) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=RETURN_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RETURN_SCHEMA)
 
 
-@rule("EVIDENCE_OVERDUE", "medium",
+@rule("EVIDENCE_OVERDUE", "medium", rests_on="period", money="evidence",
       next_step="Remind the family to send the return; after a second missed return consider suspending the payments.", on_intake=True)
 def evidence_overdue(books: Books) -> list[dict]:
     late = books.returns.filter(pl.col("received_at").is_null() & (pl.col("due_date") < books.as_of))

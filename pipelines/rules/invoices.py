@@ -26,7 +26,7 @@ def _with_period(books: Books, frame: pl.DataFrame, date_col: str) -> pl.DataFra
         books.periods.select("budget_id", "period_start", "period_end"), on=["budget_id", "period_start"])
 
 
-@rule("RATE_ABOVE_AGREED", "medium",
+@rule("RATE_ABOVE_AGREED", "medium", persists=True, sums=True,
       next_step="Contact the provider about the rate; ask for a credit note or agree a new rate.")
 def rate_above_agreed(books: Books) -> list[dict]:
     plan_rate = (books.plan_lines.filter(pl.col("provider_id").is_not_null()).sort("line_id")
@@ -45,29 +45,18 @@ def rate_above_agreed(books: Books) -> list[dict]:
         out.append(flag("RATE_ABOVE_AGREED", r["budget_id"], r["period_start"], r["period_end"], extra,
                         f"Invoice {r['invoice_id']} from {r['provider_name'] or r['provider_id']} charges"
                         f" {gbp(r['unit_rate'])} a unit for {units} unit(s); the agreed rate is {gbp(r['agreed'])},"
-                        f" so {gbp(extra)} more than agreed.", [r["invoice_id"]], subject=r["invoice_id"]))
+                        f" so {gbp(extra)} more than agreed.", [r["invoice_id"]], subject=r["invoice_id"],
+                        episode=f"{r['provider_id']}|{r['unit_rate']}|{r['agreed']}"))
     return out
 
 
-@rule("INVOICE_UNPAID", "medium",
+@rule("INVOICE_UNPAID", "medium", rests_on="to_run",
       next_step="Remind the family to pay the provider, or check with the provider whether it was paid another way.")
 def invoice_unpaid(books: Books) -> list[dict]:
     grace = books.policy.unpaid_grace_days
     inv = books.invoices.filter(pl.col("kind") == "invoice").with_columns(
         (pl.col("amount") - pl.col("credited_amount").fill_null(0) - pl.col("paid_amount").fill_null(0)).alias("left"))
-    # the provider's previous bill to the budget: a payment of it hidden in a statement gap would make
-    # a payment we do see, in the provider's name only, this one's
-    inv = inv.sort("budget_id", "provider_id", "issue_date", "invoice_id").with_columns(
-        pl.col("issue_date").shift(1).over("budget_id", "provider_id").alias("prev_issue"))
     inv = inv.filter((pl.col("left") > 0) & (pl.col("due_date") + timedelta(days=grace) < books.as_of))
-    accounts = books.budgets.select("budget_id", "account_id")
-    last_end = dict(books.budgets.group_by("account_id").agg(pl.col("end_date").max()).iter_rows())
-    inv = inv.join(accounts, on="budget_id", how="left")
-    # no exception rests on missing data: a statement gap from the provider's previous bill to this
-    # one's due date (plus grace) may hold the payment that settled it
-    known = [a is not None and not books.known.unknown(a, prev or issued, min(due + timedelta(days=grace), last_end[a]))
-             for a, issued, prev, due in inv.select("account_id", "issue_date", "prev_issue", "due_date").iter_rows()]
-    inv = inv.filter(pl.Series(known, dtype=pl.Boolean))
     out = []
     for r in _with_period(books, inv, "due_date").iter_rows(named=True):
         out.append(flag("INVOICE_UNPAID", r["budget_id"], r["period_start"], r["period_end"], r["left"],

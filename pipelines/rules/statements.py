@@ -79,9 +79,14 @@ class Coverage:
         return start is not None and start <= day and not self.unknown(account, start, day)
 
 
-@rule("STATEMENT_GAP", "low",
-      next_step="Ask the family or the bank for the missing statements.")
-def statement_gap(books: Books) -> list[dict]:
+GAP_SCHEMA = {"budget_id": pl.String, "gap_start": pl.Date, "gap_end": pl.Date}
+
+
+def gap_spans(books: Books) -> pl.DataFrame:
+    """Each budget's runs of uncovered days longer than ``statement_gap_days``, within
+    its term up to the last day any statement of its account covers: one row per run."""
+    if books.coverage.height == 0 or books.budgets.height == 0:
+        return pl.DataFrame(schema=GAP_SCHEMA)
     limit = books.policy.statement_gap_days
     cov: dict[str, list[tuple[date, date]]] = {}
     for a, s, e in books.coverage.select("account_id", "start_date", "end_date").iter_rows():
@@ -94,16 +99,24 @@ def statement_gap(books: Books) -> list[dict]:
         last = min(e, books.as_of, max(x[1] for x in intervals))
         for g0, g1 in uncovered_runs(intervals, s, last):
             if (g1 - g0).days + 1 > limit:
-                gaps.append(dict(budget_id=b, date=g0, gap_end=g1))
+                gaps.append(dict(budget_id=b, gap_start=g0, gap_end=g1))
+    return pl.DataFrame(gaps, schema=GAP_SCHEMA, orient="row") if gaps else pl.DataFrame(schema=GAP_SCHEMA)
+
+
+@rule("STATEMENT_GAP", "low",
+      next_step="Ask the family or the bank for the missing statements.")
+def statement_gap(books: Books) -> list[dict]:
+    gaps = gap_spans(books).rename({"gap_start": "date"})
     out = []
-    if gaps:
-        frame = assign_period(pl.DataFrame(gaps), books.periods).join(
+    if gaps.height:
+        frame = assign_period(gaps, books.periods).join(
             books.periods.select("budget_id", "period_start", "period_end"), on=["budget_id", "period_start"])
         for r in frame.iter_rows(named=True):
             days = (r["gap_end"] - r["date"]).days + 1
             out.append(flag("STATEMENT_GAP", r["budget_id"], r["period_start"], r["period_end"], None,
                             f"No statement covers {day(r['date'])} to {day(r['gap_end'])} ({days} days):"
-                            f" the money in that time cannot be checked. Please send the missing statement.",
+                            f" the money in that time cannot be checked, and nothing is concluded from it"
+                            f" (no payment, contribution or refund is taken as missing) until it arrives.",
                             subject=f"gap|{r['date']}"))
     breaks = books.balance_breaks
     if breaks.height:

@@ -55,8 +55,9 @@ expected_income_patterns:
   - 'joint fund'
 """
 RULE_CODES = codes()  # the registry's codes: a declared rule the simulator does not plant fails its truth test
-TOP_LEVEL = ("register", "statements", "invoices", "evidence", "expected_exceptions.csv", "simulation.json",
-             "officer_decisions.csv", "expected_recoveries.csv")
+# the simulator's truth and the decisions it assumes: its answer key, not inbox files
+ANSWER_KEY = ("expected_exceptions.csv", "simulation.json", "officer_decisions.csv", "expected_recoveries.csv")
+TOP_LEVEL = ("register", "statements", "invoices", "evidence", *ANSWER_KEY)
 _FLUSH_BYTES = 4 << 20
 
 
@@ -130,6 +131,7 @@ def simulate(params: SimParams) -> Iterator[FileChunk]:
     yield FileChunk("register/policy.yaml", SIM_POLICY_YAML.encode(), append=False)
     yield FileChunk("register/providers.csv",
                     (docs.PROVIDERS_HEADER + docs.provider_rows(world.providers)).encode(), append=False)
+    yield FileChunk("register/council.yaml", docs.COUNCIL_YAML.encode(), append=False)
     tally = _Tally()
     for i in range(params.accounts):
         acct = build_account(world, i)

@@ -1,4 +1,4 @@
-"""Planted problems and look-alikes for docs/rules.md §8 (all but one after the ledger has run).
+"""Planted problems and look-alikes for docs/rules.md §12 (all but one after the ledger has run).
 
 * ``UNEXPECTED_INCOME``: the person's benefits or savings paid into the
   account; look-alike: an NHS integrated care board's agreed joint funding

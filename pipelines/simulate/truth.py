@@ -25,6 +25,9 @@ What docs/rules.md leaves open is decided here:
   closing balance, not a running one;
 * ``STATEMENT_GAP`` (b) compares a line with the previous line *of the same
   account* in the same file (the card feed holds every card);
+* two statements of an account whose running balances follow on (the later
+  one's first balance less its amount is the earlier one's last) cover the
+  days between them, for ``STATEMENT_GAP`` (a);
 * the normalised payee is the payee text upper-cased with runs of spaces
   closed; ``DUPLICATE_PAYMENT`` (b) takes every outgoing line without an
   MCC, cash and HMRC included, as the rule's words say;
@@ -48,8 +51,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from pipelines.simulate.common import add_months_ord, rhe
-from pipelines.simulate.records import Account, Budget, Provider, StatementFile, Txn
-from pipelines.simulate.truth_further import Known, Seen, judge_further, shown_payee, surname
+from pipelines.simulate.records import Account, Budget, Provider, Txn
+from pipelines.simulate.truth_further import Seen, judge_further, shown_payee, surname
+from pipelines.simulate.truth_statements import coverage_spans
+from pipelines.simulate.truth_statements import gaps as _gaps
+from pipelines.simulate.truth_statements import rests_on_gap as _rests_on_gap
 from schemas.policy import Policy
 
 
@@ -167,6 +173,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
     # -- what each transaction is (§3)
     budgets = sorted(acct.budgets, key=lambda b: b.start)
     periods = {b.budget_id: judge.periods(b) for b in budgets}
+    starts = {b.budget_id: b.start for b in budgets}
     pa_re = _groups(acct.pas)
     cache: dict[tuple, tuple] = {}
 
@@ -322,15 +329,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
     for (bid, ps), amount in outside.items():
         rows.setdefault((bid, "OUTSIDE_TERM", ps), [0, []])[0] += amount
 
-    # -- invoices (a statement gap after an invoice was issued may hold its payment: docs/rules.md §8)
-    known = Known(coverage_spans(files), pol.statement_gap_days, as_of)
-    last_end = max(b.end for b in budgets) if budgets else 0
-    prev_issue: dict[str, int] = {}  # the same provider's previous bill to the same budget
-    bills = sorted((i for i in invoices.values() if i.kind == "invoice"),
-                   key=lambda i: (i.budget_id, i.provider_id, i.issue, i.invoice_id))
-    for before, after in zip(bills, bills[1:], strict=False):
-        if (before.budget_id, before.provider_id) == (after.budget_id, after.provider_id):
-            prev_issue[after.invoice_id] = before.issue
+    # -- invoices
     for inv_id, pays in matched.items():
         inv = invoices[inv_id]
         if inv.kind != "invoice":
@@ -355,8 +354,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             if agreed is not None and inv.unit_rate > agreed:
                 flag(b, "RATE_ABOVE_AGREED", inv.issue, rhe((inv.unit_rate - agreed) * inv.units_x100, 100),
                      inv.invoice_id)
-        if inv.due + pol.unpaid_grace_days < as_of and not known.unknown(
-                prev_issue.get(inv.invoice_id, inv.issue), min(inv.due + pol.unpaid_grace_days, last_end)):
+        if inv.due + pol.unpaid_grace_days < as_of:
             owed = inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, []))
             owed -= sum(a for _, a in matched.get(inv.invoice_id, []))
             if owed > 0:
@@ -435,57 +433,11 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                         if got_l < judge.underspend_ratio * planned:
                             flag(b, "UNDERSPEND_LINE", ps, planned - got_l, ln.line_id)
 
-    _gaps(files, budgets, judge, flag)
+    missing = _gaps(files, budgets, judge, flag)
     judge_further(Seen(acct, as_of, budgets, info, balance, coverage_spans(files), provider_of, period_ends, flag), pol)
     return [Expected(bid, rule, ps, amount, tuple(subjects))
-            for (bid, rule, ps), (amount, subjects) in sorted(rows.items())]
-
-
-def coverage_spans(files: list[StatementFile]) -> list[tuple[int, int]]:
-    """The days each statement file covers, as docs/rules.md says a reader sees them."""
-    spans = []
-    for f in files:
-        if f.fmt in ("ofx1", "ofx2", "prepaid"):
-            # OFX says what it covers; the monthly card feed covers its whole month for
-            # every card in it (docs/rules.md: a CSV covers the span of all its lines,
-            # and with dozens of cards that span is the month)
-            spans.append((f.start, f.end))
-        elif f.lines:
-            spans.append((min(t.day for t in f.lines), max(t.day for t in f.lines)))
-    return sorted(spans)
-
-
-def _gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag) -> None:
-    gap_days = judge.policy.statement_gap_days
-    spans = coverage_spans(files)
-    for f in files:
-        if f.fmt in ("ofx1", "ofx2"):
-            continue  # OFX prints no running balance
-        for n in range(1, len(f.lines)):
-            prev, cur = f.balances[n - 1], f.balances[n]
-            if prev is not None and cur is not None and cur != prev + f.lines[n].amount:
-                day = f.lines[n].day
-                owner = [b for b in budgets if b.start <= day <= b.end]
-                if owner:
-                    flag(owner[-1], "STATEMENT_GAP", day, abs(cur - prev - f.lines[n].amount))
-    if not spans:
-        return
-    last_covered = max(e for _, e in spans)
-    for b in budgets:
-        lo, hi = b.start, min(b.end, last_covered)
-        day = lo
-        for s, e in spans:
-            if e < day:
-                continue
-            if s > hi:
-                break
-            if s > day and s - day > gap_days:
-                flag(b, "STATEMENT_GAP", day, 0)
-            day = max(day, e + 1)
-            if day > hi:
-                break
-        if day <= hi and hi - day + 1 > gap_days:
-            flag(b, "STATEMENT_GAP", day, 0)
+            for (bid, rule, ps), (amount, subjects) in sorted(rows.items())
+            if not _rests_on_gap(rule, ps, missing.get(bid, []), periods[bid], starts[bid], as_of)]
 
 
 def _norm(payee: str) -> str:

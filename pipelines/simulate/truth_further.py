@@ -1,15 +1,15 @@
-"""Ground truth for docs/rules.md §8 (the six further checks), from the simulator's own records.
+"""Ground truth for docs/rules.md §12 (the six further checks), from the simulator's own records.
 
 Like ``truth``, this shares no code with ``pipelines/``: it works in whole
 pence and day ordinals on what the statement files show, and reads the
-definitions of docs/rules.md §8 literally.
+definitions of docs/rules.md §12 literally.
 
 Worked example (``EMPLOYER_DUTIES``): a PA paid 13 weekly wages of £260.00
 between 6 July and 5 October, a quarter wholly in the term: 338,000p × 7 >
 24,200p × 91, so PAYE is due; no line matching ``hmrc_payee_patterns``
 between 6 July and 4 November means it is missing.
 
-What §8 leaves open is decided here as the pipeline decides it:
+What §12 leaves open is decided here as the pipeline decides it:
 
 * a day is unknown when it falls in a run of uncovered days longer than
   ``statement_gap_days``; before the first statement every day is uncovered,

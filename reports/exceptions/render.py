@@ -1,9 +1,12 @@
-"""The finance officers' exception report: HTML, CSV and XLSX from one query.
+"""The finance officers' exception report: HTML, CSV and XLSX from one set of queries.
 
-The query lives in ``query.sql`` and the page in ``template.html.j2`` (Jinja,
-autoescaped: every payee, memo and explanation is HTML-escaped). CSV and XLSX
-cells holding text are defused against formula injection; money is written as
-numbers (XLSX with a £ format), never as text.
+The queries live in ``reports/queries.py`` (shared with ``dprecon review`` and the
+officers' workspace) and the page in ``template.html.j2`` (Jinja, autoescaped:
+every payee, memo and explanation is HTML-escaped). CSV and XLSX cells holding
+text are defused against formula injection; money is written as numbers (XLSX
+with a £ format), never as text. Every figure of money at stake is the sum of
+``audit.exceptions.at_stake`` (pipelines/stake.py), so no pound is counted twice,
+and every list is ordered by severity, then money.
 """
 
 from __future__ import annotations
@@ -21,12 +24,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from pipelines.positions import money
-from reports.exceptions.followup import followup, write_sheets
-from reports.safety import defuse, defuse_row
+from pipelines.rules.registry import rank_of
+from reports import queries
+from reports.council import council_of
+from reports.exceptions.followup import followup
+from reports.exceptions.workbook import write_workbook
+from reports.safety import defuse_row
+from schemas.council import DEFAULT_NAME
 
 HERE = Path(__file__).parent
 COLUMNS = ["exception_id", "rule_code", "severity", "status", "budget_id", "holder_name", "period_start",
-           "period_end", "amount", "explanation", "evidence", "first_seen", "last_seen"]
+           "period_end", "amount", "at_stake", "explanation", "next_step", "evidence", "first_seen", "last_seen"]
 
 
 def gbp(v: object) -> str:
@@ -41,13 +49,11 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["gbp"] = gbp
     env.filters["weeks"] = lambda v: "" if v is None else f"{v:,.2f}"
+    env.filters["rank"] = rank_of
     return env
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+rows = queries.rows
 
 
 def bar_svg(items: list[tuple[str, Decimal]], unit: str = "£", width: int = 640) -> Markup:
@@ -89,17 +95,22 @@ def pair_svg(items: list[tuple[str, Decimal, Decimal]], width: int = 640) -> Mar
     return Markup("".join(parts))
 
 
-def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str) -> list[Path]:
+def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str,
+           warnings: list[str] | tuple[str, ...] = ()) -> list[Path]:
+    """Write the three files. ``warnings``: what the run wants an officer to know
+    first (an inbox far emptier than last night's)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    exceptions = rows(con, (HERE / "query.sql").read_text())
+    exceptions = queries.exceptions_needing_attention(con)
+    by_rule = queries.money_by_rule(con)
+    at_risk = queries.budgets_at_risk(con)
+    since = queries.previous_report_at(con, as_of)
+    decided = queries.decisions(con, since)
+    totals, totals_ever = queries.decision_totals(con, since), queries.decision_totals(con)
     more = followup(con, as_of)  # audits due and recoveries: reports/exceptions/followup.py
     written = [write_csv(exceptions, out_dir / "exceptions.csv"),
-               write_xlsx(exceptions, out_dir / "exceptions.xlsx", more)]
-    by_rule = rows(con, """SELECT rule_code, count(*) AS n, coalesce(sum(amount), 0) AS amount FROM audit.exceptions
-                           WHERE status NOT IN ('resolved','dismissed','recovered') GROUP BY 1 ORDER BY 3 DESC, 1""")
-    at_risk = rows(con, """SELECT e.budget_id, any_value(b.holder_name) AS holder_name, count(*) AS n,
-                           coalesce(sum(e.amount), 0) AS amount FROM audit.exceptions e LEFT JOIN core.budgets b USING (budget_id)
-                           WHERE e.status NOT IN ('resolved','dismissed','recovered') GROUP BY 1 ORDER BY 4 DESC, 1 LIMIT 10""")
+               write_workbook(out_dir / "exceptions.xlsx", exceptions, queries.budgets_at_risk(con, limit=10_000),
+                              queries.decisions(con), more)]
+    named = council_of(con)
     weeks = rows(con, """SELECT budget_id, weeks_held FROM (SELECT budget_id, weeks_held, row_number() OVER
                          (PARTITION BY budget_id ORDER BY period_start DESC) AS k FROM audit.budget_positions
                          WHERE period_end < ?) WHERE k = 1 ORDER BY weeks_held DESC NULLS LAST, budget_id LIMIT 15""", [as_of])
@@ -120,10 +131,12 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
     corrections = rows(con, (HERE / "corrections.sql").read_text())  # issue 15: the bank corrected a transaction
     register_problems = rows(con, (HERE / "register.sql").read_text())  # issue 15: register rows set aside
     page = environment().get_template("template.html.j2").render(
-        council=council, as_of=as_of, exceptions=exceptions,
-        total=sum((e["amount"] or Decimal(0) for e in exceptions), Decimal(0)),
+        council=named.name if named.name != DEFAULT_NAME else council, as_of=as_of, exceptions=exceptions,
+        total=sum((e["at_stake"] or Decimal(0) for e in exceptions), Decimal(0)),
         new_count=sum(1 for e in exceptions if e["first_seen"] == as_of),
         budgets_affected=len(flagged), by_rule=by_rule, at_risk=at_risk,
+        decided=decided, since=since, totals=totals, totals_ever=totals_ever,
+        warnings=list(warnings),
         by_rule_svg=bar_svg([(r["rule_code"], r["amount"]) for r in by_rule]),
         weeks_svg=bar_svg([(w["budget_id"], w["weeks_held"] or Decimal(0)) for w in weeks], unit="weeks"),
         pace_svg=pace_svg, time_svg=time_svg,
@@ -183,34 +196,4 @@ def write_csv(exceptions: list[dict], path: Path) -> Path:
     for e in exceptions:
         w.writerow(defuse_row(e))
     path.write_text(buf.getvalue(), encoding="utf-8")
-    return path
-
-
-def write_xlsx(exceptions: list[dict], path: Path, more: dict | None = None) -> Path:
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    ws = wb.add_worksheet("Exceptions")
-    money = wb.add_format({"num_format": "£#,##0.00;-£#,##0.00"})
-    day = wb.add_format({"num_format": "yyyy-mm-dd"})
-    bold = wb.add_format({"bold": True})
-    ws.write_row(0, 0, COLUMNS, bold)
-    for i, e in enumerate(exceptions, start=1):
-        for j, c in enumerate(COLUMNS):
-            v = e.get(c)
-            if v is None:
-                ws.write_blank(i, j, None)
-            elif isinstance(v, Decimal):
-                ws.write_number(i, j, v, money)  # xlsx stores numbers as binary doubles; the £ value is exact to the penny
-            elif isinstance(v, date):
-                ws.write_datetime(i, j, v, day)
-            else:
-                ws.write_string(i, j, str(defuse(str(v))))
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(exceptions), 1), len(COLUMNS) - 1)
-    ws.set_column(0, len(COLUMNS) - 1, 16)
-    ws.set_column(COLUMNS.index("explanation"), COLUMNS.index("explanation"), 80)
-    if more is not None:
-        write_sheets(wb, more)
-    wb.close()
     return path

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SAMPLE_INBOX, SHARED
 from tests.flows.helpers import query, run
 
 REAL = SHARED / "realworld"
@@ -23,6 +23,8 @@ pytestmark = pytest.mark.skipif(not FILES, reason="shared/realworld is not besid
 def loaded(tmp_path_factory):
     work = tmp_path_factory.mktemp("realworld")
     inbox = work / "inbox"
+    # a run needs a register (a missing one stops it): the sample council's; no realworld account is in it
+    shutil.copytree(SAMPLE_INBOX / "register", inbox / "register")
     for f in FILES:
         dest = inbox / "statements" / f.parent.name / f.name
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -100,3 +100,22 @@ def test_settle_keeps_first_seen_resolves_what_cleared_and_respects_reviews():
                             "decided_at": [D(2026, 4, 1), D(2026, 4, 2)]})
     night3 = settle(raised, night1, reviews, D(2026, 4, 3))
     assert dict(night3.select("exception_id", "status").rows())["X1"] == "dismissed"
+
+
+def test_statements_whose_balances_follow_on_cover_the_days_between():
+    """May's last line leaves £1,512.23; June's first (−£69.60) leaves £1,442.63: nothing moved
+    between 19 May and 13 June. July's first line does not follow on from June's last: a gap."""
+    m = lambda v: Decimal(v)  # noqa: E731
+    lines = pl.DataFrame({
+        "file_id": ["may", "may", "jun", "jun", "jul"], "account_id": ["A"] * 5,
+        "date": [D(2025, 5, 3), D(2025, 5, 19), D(2025, 6, 13), D(2025, 6, 20), D(2025, 7, 25)],
+        "source_line": [2, 3, 2, 3, 2],
+        "amount": [m("37.50"), m("-51.20"), m("-69.60"), m("-10.00"), m("-5.00")],
+        "balance": [m("1563.43"), m("1512.23"), m("1442.63"), m("1432.63"), m("1400.00")],
+    }, schema_overrides={"amount": pl.Decimal(18, 2), "balance": pl.Decimal(18, 2)})
+    balances = pl.DataFrame(schema={"file_id": pl.String, "account_id": pl.String, "start_date": pl.Date,
+                                    "end_date": pl.Date})
+    formats = pl.DataFrame({"file_id": ["may", "jun", "jul"], "format": ["csv:generic"] * 3})
+    cov = statement_coverage(lines, balances, formats)
+    assert (("A", D(2025, 5, 19), D(2025, 6, 13)) in cov.rows())
+    assert not any(s <= D(2025, 7, 1) <= e for _, s, e in cov.rows())  # 20 June to 25 July stays uncovered

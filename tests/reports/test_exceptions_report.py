@@ -29,14 +29,28 @@ def test_report_files_exist_and_match_the_warehouse(sim_council):
     assert {r["exception_id"] for r in rows} == open_ids
     page = (out / "exceptions.html").read_text()
     assert "<svg" in page and "Money at stake" in page and 'id="exceptions"' in page
+    table = page[page.index('id="exceptions"'):]
+    assert {i for i in open_ids if f"<code>{i}</code>" in table} == open_ids  # every id, to quote in a decision
+    assert table.count("Next step:") == len(open_ids)
+    sev = [{"high": 0, "medium": 1, "low": 2}[r["severity"]] for r in rows]
+    assert sev == sorted(sev)  # most severe first, everywhere
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")  # self-contained: no CDN
     wb = openpyxl.load_workbook(out / "exceptions.xlsx")
+    assert wb.sheetnames[:3] == ["Exceptions", "Budgets at risk", "Decisions"]
+    for ws in wb.worksheets[:3]:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+        assert all(" " in h or h[0].isupper() for h in (c.value for c in ws[1]))  # headers in words
     ws = wb["Exceptions"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    amount_col = [c.value for c in ws[1]].index("amount") + 1
-    amounts = [ws.cell(row=i, column=amount_col) for i in range(2, ws.max_row + 1)]
-    assert all(c.value is None or isinstance(c.value, int | float) for c in amounts)
-    assert any("£" in (c.number_format or "") for c in amounts if c.value is not None)
+    headers = [c.value for c in ws[1]]
+    for money_header in ("Amount", "Money at stake"):
+        col = headers.index(money_header) + 1
+        cells = [ws.cell(row=i, column=col) for i in range(2, ws.max_row + 1)]
+        assert all(c.value is None or isinstance(c.value, int | float) for c in cells)
+        assert any("£" in (c.number_format or "") for c in cells if c.value is not None)
+    col = headers.index("Period from") + 1
+    assert all(ws.cell(row=i, column=col).is_date for i in range(2, ws.max_row + 1))
+    ids = [ws.cell(row=i, column=1).value for i in range(2, ws.max_row + 1)]
+    assert set(ids) == open_ids
 
 
 def test_defuse_neutralises_formula_starts():
@@ -107,3 +121,41 @@ def test_report_structure_matches_the_golden_file(sim_council):
         with golden.open("x") as f:  # never overwrites: delete the file to regenerate it
             f.write(got)
     assert got == golden.read_text()
+
+
+def test_the_headline_is_the_distinct_money_at_stake(sim_council):
+    """The headline, the by-rule table, the CSV and the auditors' sum agree, and equal
+    the money at stake worked out afresh from the amounts by docs/rules.md §10."""
+    import re
+    from collections import defaultdict
+    from decimal import Decimal
+
+    page = (sim_council["reports"] / "exceptions.html").read_text()
+    headline = Decimal(re.search(r"Money at stake<b>£([\d,.]+)</b>", page).group(1).replace(",", ""))
+    with duckdb.connect(str(sim_council["warehouse"]), read_only=True) as con:
+        stored = con.execute("SELECT sum(at_stake) FROM audit.exceptions").fetchall()[0][0]
+        live = con.execute("SELECT rule_code, budget_id, period_start, period_end, amount FROM audit.exceptions "
+                           "WHERE status NOT IN ('resolved','dismissed','recovered','written_off')").fetchall()
+        summed = con.execute("SELECT sum(amount) FROM audit.exceptions WHERE status = 'open'").fetchall()[0][0]
+    table = re.search(r"<h3>Money at stake by rule</h3>.*?<tbody>(.*?)</tbody>", page, re.S).group(1)
+    by_rule = sum(Decimal(v.replace(",", "")) for v in re.findall(r'<td class="num">£([\d,.]+)</td></tr>', table))
+    with (sim_council["reports"] / "exceptions.csv").open(encoding="utf-8") as f:
+        in_csv = sum(Decimal(r["at_stake"] or "0") for r in csv.DictReader(f))
+    position: dict[str, Decimal] = defaultdict(Decimal)
+    own: list[tuple] = []
+    evidence: list[tuple] = []
+    for rule, budget, start, end, amount in live:
+        if amount is None or rule in ("UNDERSPEND_LINE",):
+            continue
+        if rule in ("SURPLUS_BALANCE", "OVERSPEND"):
+            position[budget] = max(position[budget], abs(amount))
+        elif rule == "EVIDENCE_OVERDUE":
+            evidence.append((budget, start, end, abs(amount)))
+        else:
+            own.append((budget, start, end, abs(amount)))
+    distinct = sum(position.values(), Decimal(0)) + sum((a for *_, a in own), Decimal(0))
+    for budget, start, end, amount in evidence:
+        inside = sum((a for b, s, e, a in own if b == budget and start <= s and e <= end), Decimal(0))
+        distinct += max(amount - inside, Decimal(0))
+    assert headline == stored == by_rule == in_csv == distinct
+    assert distinct < summed  # the simulated council has overlapping money, so the old sum overcounted

@@ -30,9 +30,7 @@ def codes_and_locks(state, now) -> tuple[list[dict], list[dict]]:
         issued = [dict(budget_id=b, period_start=date.fromisoformat(p), issued_at=i[:10], expires_at=e[:10])
                   for b, p, i, e in con.execute("SELECT budget_id, period_start, issued_at, expires_at FROM codes "
                                                 "ORDER BY issued_at DESC, budget_id LIMIT 200")]
-        locked = [dict(budget_id=k.split(":", 1)[1], until=u[:16].replace("T", " "))
-                  for k, u in con.execute("SELECT key, locked_until FROM attempts WHERE key LIKE 'budget:%' "
-                                          "AND locked_until > ? ORDER BY key", [now.isoformat()])]
+    locked = [dict(budget_id=b, until=u.isoformat()[:16].replace("T", " ")) for b, u in codes.locked_references(state, now)]
     return issued, locked
 
 
@@ -78,7 +76,6 @@ async def unlock(request: Request) -> Response:
     if refused:
         return refused
     budget_id = codes.normalise_budget(str(form.get("budget_id") or "")[:60])
-    with portal_database(portal_state(request)) as con:
-        con.execute("DELETE FROM attempts WHERE key = ?", [f"budget:{budget_id}"])
+    await run_in_threadpool(codes.lift_locks, portal_state(request), budget_id)
     actions.record(office(request).config.warehouse, s.officer.name, "lift_lock", budget_id=budget_id)
     return await run_in_threadpool(_page, request, s, None, f"Sign-in for {budget_id} is unlocked.")

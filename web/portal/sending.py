@@ -2,12 +2,21 @@
 
 Sending writes the return into the inbox (``submit.write_return``) under the
 draft's lock, so a double click sends it once; the family then sees what was
-sent and when, and the portal keeps no copy of the files.
+sent and when, and the portal keeps no copy of the files. The receipt says
+which payments still need evidence (none sent, none the council already had)
+and lets the family add more: a second sending, a second folder in the inbox.
+
+Sending survives a kill at any point: before anything is written the draft
+is saved as ``sending`` with the name its folder in the inbox will have. A
+draft found ``sending`` (the portal was killed) is settled by that folder: if
+it is in the inbox the return went and the draft is marked sent; if not,
+sending again writes it under the same name. No return is written twice.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -28,7 +37,7 @@ from web.portal.routes import (
     form_of,
     portal,
 )
-from web.portal.submit import write_return
+from web.portal.submit import abandon, folder_name, settled, write_return
 
 router = APIRouter()
 
@@ -89,6 +98,9 @@ def saved(request: Request):
 
 
 def check_errors(ctx: Ctx) -> list[dict]:
+    if ctx.draft.follow_up:  # the outcomes were answered with the first sending
+        added = any(i.done for i in ctx.draft.items.values())
+        return [] if added else [{"text": "Add evidence for a payment before you send it", "href": "/return"}]
     missing = [label for label, _q in ctx.letter.outcomes if label not in ctx.draft.outcomes]
     errors = [{"text": "Answer the questions about how the support is going", "href": "/return/outcomes"}] if missing else []
     if not errors and not any(i.done for i in ctx.draft.items.values()) and not ctx.draft.outcomes:
@@ -106,7 +118,7 @@ def check(request: Request):
 
 def check_page(request: Request, ctx: Ctx, errors: list[dict] | None = None, status: int = 200) -> HTMLResponse:
     return portal(request).render(request, "check.html", status=status, letter=ctx.letter, draft=ctx.draft,
-                                  errors=errors or [], kinds=KINDS, answer_words=ANSWERS, csrf=ctx.session.csrf,
+                                  sent_refs=ctx.draft.refs_sent(), errors=errors or [], kinds=KINDS, answer_words=ANSWERS, csrf=ctx.session.csrf,
                                   signed_in=True)
 
 
@@ -135,19 +147,45 @@ async def send(request: Request):
 
 
 def send_return(p: Portal, ctx: Ctx) -> str | None:
-    """Write the return into the inbox and mark the draft sent, under the draft's lock."""
+    """Write the return into the inbox and mark the draft sent, under the draft's lock.
+
+    None when it had been sent already (a double click, or a send the portal
+    was killed in the middle of that had reached the inbox)."""
     now = p.config.now()
     with drafts.edit(p.config.state, ctx.session.budget_id, ctx.session.period_start, now) as d:
-        if d.status != "draft":
+        if d.status == "sending" and settled(p.config.inbox, d):
+            folder = None
+        elif d.status not in ("draft", "sending"):
             return None
-        folder = write_return(p.config.inbox, p.uploads, d, ctx.letter, now)
-        d.status, d.sent_at, d.folder = "sent", now.isoformat(), folder
-        d.payments = {pm.reference: [pm.date.isoformat(), pm.payee, f"{pm.amount:.2f}"]
-                      for pm in ctx.letter.payments if pm.reference in d.items}
-        sent_ids = [f.id for i in d.items.values() for f in i.files]
-    for upload_id in sent_ids:  # the inbox has them now; keep no second copy
-        uploads.discard(p.uploads, upload_id)
+        else:
+            if d.status == "draft":  # the folder's name, noted before the folder exists
+                d.status, d.sent_at = "sending", now.isoformat()
+                d.folder = folder_name(draft=d, sent=now)
+                d.payments = {pm.reference: [pm.date.isoformat(), pm.payee, f"{pm.amount:.2f}"]
+                              for pm in ctx.letter.payments if pm.reference in d.items}
+                drafts.save(p.config.state, d, now)
+            folder = write_return(p.config.inbox, p.uploads, d, ctx.letter, datetime.fromisoformat(d.sent_at),
+                                  name=d.folder)
+        # the inbox has the files now: keep no second copy (before the draft says sent, so none is left over)
+        for upload_id in [f.id for i in d.items.values() for f in i.files]:
+            uploads.discard(p.uploads, upload_id)
+        d.status = "sent"
     return folder
+
+
+def settle(p: Portal, budget_id: str, period_start) -> drafts.Draft:
+    """A draft left ``sending`` by a killed portal: sent if its folder reached the inbox, else a draft again
+    (its files are still in the state folder), so the family can send it."""
+    with drafts.edit(p.config.state, budget_id, period_start, p.config.now()) as d:
+        if d.status == "sending":
+            if settled(p.config.inbox, d):
+                d.status = "sent"
+                for upload_id in [f.id for i in d.items.values() for f in i.files]:
+                    uploads.discard(p.uploads, upload_id)
+            else:
+                abandon(p.config.inbox, d)
+                d.status, d.sent_at, d.folder, d.payments = "draft", "", "", {}
+    return d
 
 
 @router.get("/return/sent", response_class=HTMLResponse)
@@ -157,7 +195,33 @@ def sent(request: Request):
         return ctx
     if not ctx.draft.sent:
         return redirect("/return")
-    when = datetime.fromisoformat(ctx.draft.sent_at).astimezone(LONDON)
+    missing = ctx.draft.still_missing(ctx.letter.payments) if ctx.letter else None
     return portal(request).render(request, "sent.html", draft=ctx.draft, kinds=KINDS, answer_words=ANSWERS,
-                                  sent_when=f"{long_date(when.date())} at {when:%H:%M}", csrf=ctx.session.csrf,
+                                  sendings=[dict(s, when=when_text(s["sent_at"])) for s in ctx.draft.sendings()],
+                                  sent_when=when_text(ctx.draft.sent_at), csrf=ctx.session.csrf,
+                                  missing=missing, missing_total=sum((p.amount for p in missing or []), Decimal("0.00")),
                                   reference=f"{ctx.draft.budget_id}_{ctx.draft.period_start}", signed_in=True)
+
+
+def when_text(sent_at: str) -> str:
+    when = datetime.fromisoformat(sent_at).astimezone(LONDON)
+    return f"{long_date(when.date())} at {when:%H:%M}"
+
+
+@router.post("/return/more", response_class=HTMLResponse)
+async def add_more(request: Request):
+    """Open a sent return again to add evidence for payments still missing."""
+    p = portal(request)
+    ctx = await run_in_threadpool(context, request, True)
+    if isinstance(ctx, Response):
+        return ctx
+    if not csrf_ok(request, ctx.session, await form_of(request)):
+        return forbidden(request)
+
+    def reopen() -> None:
+        with drafts.edit(p.config.state, ctx.session.budget_id, ctx.session.period_start, p.config.now()) as d:
+            d.start_more()
+
+    await run_in_threadpool(reopen)
+    log.info("adding evidence to a sent return for budget %s", ctx.session.budget_id)
+    return redirect("/return")

@@ -19,7 +19,9 @@ the intake gets to it. File names are made here from the payment reference
 and the type the content showed, never from what the family's device called
 the file. The folder is built under a hidden temporary name (the inbox scan
 skips names starting with a dot) and renamed into place in one step, so the
-intake sees the whole return or nothing.
+intake sees the whole return or nothing. Its name is chosen (and kept in the
+draft) before it is written, so a send interrupted and retried writes the
+same folder, once.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 
 from reports.returns.letter import Letter, outcome_words
 from reports.returns.render import safe_stem
+from reports.safety import defuse
 from stores.state import fsync_dir
 from web.portal import uploads
 from web.portal.drafts import ANSWERS, Draft
@@ -77,26 +80,53 @@ def manifest_rows(draft: Draft, letter: Letter | None, sent: datetime) -> tuple[
     return rows, names
 
 
+NOTE = HEADER.index("note")
+
+
 def manifest_bytes(rows: list[list[str]]) -> bytes:
+    """The manifest as CSV; what the family typed (the note) is defused, as in every CSV we write.
+
+    The other cells are ours or the bank's identifiers (references, file names
+    made from them, dates, amounts) and must read back exactly as written."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(HEADER)
-    w.writerows(rows)
+    w.writerows([[defuse(cell) if i == NOTE else cell for i, cell in enumerate(row)] for row in rows])
     return buf.getvalue().encode("utf-8")
 
 
-def write_return(inbox: Path, uploads_dir: Path, draft: Draft, letter: Letter | None, sent: datetime) -> str:
-    """Write the return into ``inbox/evidence/`` atomically; returns the folder's name."""
+def folder_name(draft: Draft, sent: datetime) -> str:
+    """The name the return's folder will have: budget, period, when sent, and a random tail (two sends in
+    one second, of two returns, never share a name)."""
+    stamp = sent.strftime("%Y%m%dT%H%M%SZ")
+    return f"{safe_stem(draft.budget_id)}_{draft.period_start}_portal_{stamp}~{secrets.token_hex(3)}"
+
+
+def settled(inbox: Path, draft: Draft) -> bool:
+    """Whether the folder this draft was being sent as is in the inbox (the send got that far)."""
+    return bool(draft.folder) and (inbox / "evidence" / draft.folder).is_dir()
+
+
+def abandon(inbox: Path, draft: Draft) -> None:
+    """Remove what a killed send of this draft left under its hidden name (the inbox never saw it)."""
+    if draft.folder:
+        shutil.rmtree(inbox / "evidence" / f".portal-{draft.folder}", ignore_errors=True)
+
+
+def write_return(inbox: Path, uploads_dir: Path, draft: Draft, letter: Letter | None, sent: datetime,
+                 name: str | None = None) -> str:
+    """Write the return into ``inbox/evidence/`` atomically as ``name`` (default: a new name); returns it.
+    A folder of that name already there is this return, sent before: it is not written again."""
     rows, names = manifest_rows(draft, letter, sent)
     if not rows:
         raise ValueError("an empty return")
     evidence = inbox / "evidence"
     evidence.mkdir(parents=True, exist_ok=True)
-    stamp = sent.strftime("%Y%m%dT%H%M%SZ")
-    final = evidence / f"{safe_stem(draft.budget_id)}_{draft.period_start}_portal_{stamp}"
-    while final.exists():
-        final = final.with_name(f"{final.name.split('~')[0]}~{secrets.token_hex(2)}")
-    tmp = evidence / f".portal-{secrets.token_hex(8)}"
+    final = evidence / (name or folder_name(draft, sent))
+    if final.exists():
+        return final.name
+    tmp = evidence / f".portal-{final.name}"
+    shutil.rmtree(tmp, ignore_errors=True)  # what a killed attempt at this very return left
     tmp.mkdir(mode=0o750)
     try:
         for item in draft.items.values():

@@ -1,7 +1,8 @@
 """What a family may upload, checked by the file's content, never by its name; and where it is kept.
 
 A receipt may be a PDF, a JPEG, a PNG or an iPhone photo (HEIC), at most
-10 MB. The first bytes decide what a file is: ``%PDF-`` is a PDF, ``FF D8 FF``
+10 MB. The first bytes say what a file is (and structure.py then checks the
+whole file is built that way, with nothing else inside): ``%PDF-`` is a PDF, ``FF D8 FF``
 a JPEG, the eight-byte PNG signature a PNG, an ISO ``ftyp`` box branded
 ``heic``/``heix``/``mif1`` a HEIC photo. ``receipt.pdf`` that is really a zip,
 a web page or a program is refused; ``IMG_0042.jpg`` that is really a PDF is
@@ -55,7 +56,20 @@ class Sniffed:
 
 
 def sniff(data: bytes, max_bytes: int = MAX_BYTES) -> Sniffed:
-    """What the file is, from its bytes; raises UploadRefused with a message to show."""
+    """What the file is, from its bytes, checked through (structure.py); raises UploadRefused with a message
+    to show."""
+    from web.portal.structure import NotStructured, check
+
+    found = claimed(data, max_bytes)
+    try:
+        check(found.ext, data)
+    except NotStructured as e:
+        raise UploadRefused(str(e)) from e
+    return found
+
+
+def claimed(data: bytes, max_bytes: int = MAX_BYTES) -> Sniffed:
+    """What the file's first bytes say it is (and its size, for images)."""
     if not data:
         raise UploadRefused("The selected file is empty")
     if len(data) > max_bytes:

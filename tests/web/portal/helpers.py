@@ -7,9 +7,10 @@ import re
 from fastapi.testclient import TestClient
 
 from tests.web.portal.conftest import csrf_of
+from tests.web.portal.samples import pdf
 from tests.web.portal.test_uploads import png
 
-PDF = b"%PDF-1.4\n% receipt\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf()
 PNG = png(640, 480)
 
 

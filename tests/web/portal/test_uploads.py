@@ -9,6 +9,7 @@ import zlib
 
 import pytest
 
+from tests.web.portal.samples import pdf
 from web.portal import uploads
 from web.portal.uploads import UploadRefused, display_name, sniff
 
@@ -30,7 +31,7 @@ def jpeg(width: int, height: int) -> bytes:
 def heic(width: int, height: int, brand: bytes = b"heic") -> bytes:
     ftyp = struct.pack(">I", 24) + b"ftyp" + brand + b"\x00\x00\x00\x00" + b"mif1" + brand
     ispe = struct.pack(">I", 20) + b"ispe" + b"\x00\x00\x00\x00" + struct.pack(">II", width, height)
-    return ftyp + struct.pack(">I", 8 + len(ispe)) + b"meta" + ispe + b"\x00" * 64
+    return ftyp + struct.pack(">I", 8 + len(ispe)) + b"meta" + ispe + struct.pack(">I", 72) + b"mdat" + b"\x00" * 64
 
 
 def zip_bomb() -> bytes:
@@ -40,7 +41,8 @@ def zip_bomb() -> bytes:
     return buf.getvalue()
 
 
-GOOD = [("pdf", b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"), ("jpg", jpeg(3024, 4032)), ("png", png(800, 600)),
+GOOD = [("pdf", pdf()), ("pdf", pdf(b"/OpenAction [3 0 R /XYZ null null 0]")),
+        ("pdf", pdf(b"/OpenAction << /S /GoTo /D [3 0 R /Fit] >>")), ("jpg", jpeg(3024, 4032)), ("png", png(800, 600)),
         ("heic", heic(4032, 3024)), ("heic", heic(1000, 800, b"mif1"))]
 
 
@@ -71,9 +73,10 @@ def test_refused_with_a_message_a_family_can_act_on(data, words):
 
 
 def test_size_limit():
-    assert sniff(b"%PDF-" + b"x" * 95, max_bytes=100).ext == "pdf"
+    data = pdf()
+    assert sniff(data, max_bytes=len(data)).ext == "pdf"
     with pytest.raises(UploadRefused, match="smaller than"):
-        sniff(b"%PDF-" + b"x" * 96, max_bytes=100)
+        sniff(data + b"\n", max_bytes=len(data))
 
 
 def test_stored_under_a_random_name_and_nothing_else_left(tmp_path):
