@@ -73,7 +73,8 @@ def main() -> None:
         fn, fp = misses(expected, raised)
         with pl.Config(tbl_rows=60, fmt_str_lengths=160, tbl_width_chars=250):
             print("missed:", fn)
-            print("extra:", fp.select("budget_id", "rule_code", "period_start", "amount", "explanation"))
+            print("extra:", fp.select([c for c in ("budget_id", "rule_code", "period_start", "amount", "explanation")
+                                       if c in fp.columns]))
     print(json.dumps({r["rule_code"]: [r["precision"], r["recall"]] for r in table.iter_rows(named=True)}))
     print("recoveries:", json.dumps(recoveries_scored(work / "inbox", work / "warehouse.duckdb")))
 
