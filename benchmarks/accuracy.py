@@ -4,10 +4,11 @@
 
 Simulates a council, runs the nightly job on it (without Prefect's start-up,
 which does not change what is flagged), and prints precision and recall per
-rule code. With --show-misses, prints the disagreements. Then it records the
-officers' decisions the simulation assumes (``officer_decisions.csv``) and
-prints the recovery line: how many simulated recoveries dprecon found, and
-with the right status and the right sum repaid, to the penny.
+rule code the registry declares (all nineteen). With --show-misses, prints
+the disagreements. Then it records the officers' decisions the simulation
+assumes (``officer_decisions.csv``) and prints the recovery line: how many
+simulated recoveries dprecon found, and with the right status and the right
+sum repaid, to the penny.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from flows.job import run_job
 from flows.simulate import write_simulation
 from flows.validation import validate_batch
 from pipelines.accuracy import misses, score
+from pipelines.rules.registry import codes
 from pipelines.simulate import SimParams
 
 
@@ -40,10 +42,17 @@ def evaluate(accounts: int, seed: int, months: int = 12, workdir: Path | None = 
 
 
 def scored(inbox: Path, wh: Path) -> pl.DataFrame:
+    """Precision and recall for every declared rule (one with nothing expected or raised scores 1.0)."""
     expected = pl.read_csv(inbox / "expected_exceptions.csv", schema_overrides={"budget_id": pl.String})
     with duckdb.connect(str(wh), read_only=True) as con:
         raised = pl.from_arrow(con.sql("SELECT * FROM audit.exception_periods").to_arrow_table())
-    return score(expected, raised)
+    table = score(expected, raised)
+    missing = [c for c in codes() if c not in table["rule_code"].to_list()]
+    if missing:
+        table = pl.concat([table, pl.DataFrame({"rule_code": missing}).with_columns(
+            *(pl.lit(0, table.schema[c]).alias(c) for c in ("expected", "raised", "tp")),
+            *(pl.lit(1.0).alias(c) for c in ("precision", "recall")))], how="vertical").sort("rule_code")
+    return table
 
 
 def main() -> None:
@@ -54,7 +63,7 @@ def main() -> None:
     args = ap.parse_args()
     t = time.perf_counter()
     table, work = evaluate(args.accounts, args.seed)
-    pl.Config.set_tbl_rows(20)
+    pl.Config.set_tbl_rows(30)
     print(table)
     print(f"{args.accounts} accounts in {time.perf_counter() - t:.1f} s; files in {work}")
     if args.show_misses:
@@ -64,7 +73,8 @@ def main() -> None:
         fn, fp = misses(expected, raised)
         with pl.Config(tbl_rows=60, fmt_str_lengths=160, tbl_width_chars=250):
             print("missed:", fn)
-            print("extra:", fp.select("budget_id", "rule_code", "period_start", "amount", "explanation"))
+            print("extra:", fp.select([c for c in ("budget_id", "rule_code", "period_start", "amount", "explanation")
+                                       if c in fp.columns]))
     print(json.dumps({r["rule_code"]: [r["precision"], r["recall"]] for r in table.iter_rows(named=True)}))
     print("recoveries:", json.dumps(recoveries_scored(work / "inbox", work / "warehouse.duckdb")))
 

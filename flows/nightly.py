@@ -76,8 +76,8 @@ def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = No
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
     """What an operator sees in the Prefect UI: counts, money at stake (the one
-    definition: the sum of ``at_stake``), any warning first, and the new exceptions
-    by id, most severe then largest first (no names or payees: personal data stays
+    definition: the sum of ``at_stake``), every declared rule with what needs attention,
+    any warning first, and the new exceptions by id, most severe then largest first (no names or payees: personal data stays
     in the warehouse)."""
     import duckdb
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -88,19 +88,27 @@ def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
         status = dict(con.execute("SELECT status, count(*) FROM audit.exceptions GROUP BY 1").fetchall())
         attention = con.execute(f"SELECT count(*), coalesce(sum(at_stake), 0) FROM audit.exceptions "  # noqa: S608
                                 f"WHERE {NEEDS_ATTENTION}").fetchall()[0]
+        by_rule = {r: (n, a) for r, n, a in con.execute(
+            f"SELECT rule_code, count(*), coalesce(sum(at_stake), 0) FROM audit.exceptions "  # noqa: S608
+            f"WHERE {NEEDS_ATTENTION} GROUP BY 1").fetchall()}
         new = con.execute(
             "SELECT exception_id, rule_code, severity, budget_id, period_start, amount, at_stake FROM audit.exceptions "  # noqa: S608
             f"WHERE first_seen = ? AND status = 'open' ORDER BY {officer_order()}", [as_of]).fetchall()
     create_markdown_artifact(key="nightly-summary", description=f"dprecon nightly run as of {as_of}",
-                             markdown=summary_markdown(result, as_of, status, attention, len(new)))
+                             markdown=summary_markdown(result, as_of, status, attention, len(new), by_rule))
     create_table_artifact(key="nightly-new-exceptions", description="Exceptions first raised tonight", table=[
         {"exception_id": e, "rule": r, "severity": s, "budget": b, "period": str(p),
          "amount": f"{a:.2f}" if a is not None else "", "at_stake": f"{k:.2f}" if k is not None else ""}
         for e, r, s, b, p, a, k in new])
 
 
-def summary_markdown(result: dict, as_of: date, status: dict, attention: tuple, new: int) -> str:
-    """The run's summary for the Prefect UI: warnings first, then files, exceptions, money at stake."""
+def summary_markdown(result: dict, as_of: date, status: dict, attention: tuple, new: int,
+                     by_rule: dict | None = None) -> str:
+    """The run's summary for the Prefect UI: warnings first, then files, exceptions, money at stake,
+    and every declared rule with its exceptions needing attention and their money at stake."""
+    from pipelines.rules.registry import declared
+
+    by_rule = by_rule or {}
     ing = result["ingest"]
     warnings = "".join(f"> **Warning:** {w}\n\n" for w in result.get("warnings", []))
     return (
@@ -110,7 +118,10 @@ def summary_markdown(result: dict, as_of: date, status: dict, attention: tuple, 
         f"| rows loaded | {ing['rows_loaded']} |\n| rows set aside | {ing['rows_quarantined']} |\n\n"
         f"| exceptions | count |\n|---|---|\n| new tonight | {new} |\n"
         f"| needing attention | {attention[0]} |\n| resolved | {status.get('resolved', 0)} |\n\n"
-        f"**Money at stake:** £{attention[1]:,.2f} (each pound counted once: docs/rules.md §10)\n")
+        f"**Money at stake:** £{attention[1]:,.2f} (each pound counted once: docs/rules.md §10)\n\n"
+        "| rule | severity | needing attention | at stake |\n|---|---|---|---|\n"
+        + "".join(f"| {r.code} | {r.severity} | {by_rule.get(r.code, (0, 0))[0]} |"
+                  f" £{by_rule.get(r.code, (0, 0))[1]:,.2f} |\n" for r in declared()))
 
 
 @flow(name="councils")

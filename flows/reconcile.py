@@ -73,7 +73,8 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
         periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
         txns = assign_period(txns, periods)
         started = periods.filter(pl.col("period_start") <= as_of)
-        positions = budget_positions(budgets, started, txns, invoices, result.matches, opening_balances(lines))
+        opening = opening_balances(lines)
+        positions = budget_positions(budgets, started, txns, invoices, result.matches, opening)
         lines_pos = line_positions(budgets, started, plan_lines, txns)
     with clock.lap("load"):
         formats = read(con, "SELECT file_id, format FROM land.ingest_log WHERE format IS NOT NULL")
@@ -90,7 +91,7 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
     return Books(
         as_of=as_of, policy=policy, budgets=budgets, plan_lines=plan_lines, providers=providers,
         periods=periods, txns=txns, invoices=invoices, matches=result.matches, positions=positions,
-        lines=lines_pos, coverage=coverage, balance_breaks=breaks, evidence=evidence,
+        lines=lines_pos, coverage=coverage, balance_breaks=breaks, evidence=evidence, opening=opening,
     )
 
 

@@ -3,8 +3,9 @@
 Classes, tested in order on payee + memo and the MCC: ``council_payment``,
 ``contribution``, ``refund`` (other money in), ``cash``, ``repayment``
 (money paid back to the council: its payee patterns on money out, council
-tax excepted, which is a personal bill), ``statutory`` (HMRC on PA wages),
-``spend``.
+tax excepted, which is a personal bill), ``statutory`` (HMRC on PA wages,
+and workplace-pension contributions: payees matching
+``pension_payee_patterns``), ``spend``.
 
 Categorisation, first that applies: the invoice it pays → the line naming
 that provider (else the line of the invoice's category); the provider whose
@@ -40,6 +41,8 @@ def classify_transactions(txns: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     text = txns.select(text_expr()).to_series()
     hits = {name: matches_any(text, getattr(policy, f"{name}_payee_patterns"))
             for name in ("council", "contribution", "cash", "statutory")}
+    # a workplace-pension contribution is an employer's duty like PAYE, not a purchase
+    hits["statutory"] = hits["statutory"] | matches_any(text, policy.pension_payee_patterns)
     mcc = pl.col("mcc").fill_null("")
     trntype = pl.col("trntype").fill_null("").str.to_uppercase()
     inflow = pl.col("amount") > 0

@@ -103,6 +103,9 @@ class Policy(BaseModel):
     cash_payee_patterns: list[str] = Field(default_factory=lambda: [r"\batm\b", r"\bcash\b", r"\blink\b.*withdraw"])
     # Payees that are not suppliers: tax on PA wages, bank charges.
     statutory_payee_patterns: list[str] = Field(default_factory=lambda: [r"\bhmrc\b", r"\bpaye\b", r"bank charge"])
+    # Of those, the payments that are income tax to HMRC (EMPLOYER_DUTIES); a payroll
+    # service paying HMRC for the family shows as one when its memo says PAYE or HMRC.
+    hmrc_payee_patterns: list[str] = Field(default_factory=lambda: [r"\bhmrc\b", r"\bpaye\b"])
     # Card purchases: merchant category code → plan category (first match wins).
     mcc_categories: dict[str, list[Mcc]] = Field(default_factory=lambda: dict(MCC_CATEGORIES))
 

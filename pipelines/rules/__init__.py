@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -41,6 +41,7 @@ class Books:
     coverage: pl.DataFrame  # account_id, start_date, end_date
     balance_breaks: pl.DataFrame  # account_id, date, difference, transaction_id, source_path, source_line
     evidence: pl.DataFrame  # evidence_items (typed) + received_on
+    opening: dict[str, Decimal] = field(default_factory=dict)  # account → balance before its first line (positions.opening_balances)
 
     @cached_property
     def returns(self) -> pl.DataFrame:
@@ -48,6 +49,34 @@ class Books:
         from pipelines.rules.evidence import evidence_returns
 
         return evidence_returns(self)
+
+    @cached_property
+    def period_spans(self) -> dict[str, list[tuple[date, date]]]:
+        """Budget → its monitoring periods (start, end), in order."""
+        out: dict[str, list[tuple[date, date]]] = {}
+        for b, ps, pe in self.periods.sort("budget_id", "period_start").select(
+                "budget_id", "period_start", "period_end").iter_rows():
+            out.setdefault(b, []).append((ps, pe))
+        return out
+
+    @cached_property
+    def known(self):
+        """Which days the statements let a rule judge (see :class:`pipelines.rules.statements.Coverage`)."""
+        from pipelines.rules.statements import Coverage
+
+        return Coverage(self.coverage, self.policy.statement_gap_days, self.as_of)
+
+
+def period_at(books: Books, budget_id: str, when: date) -> tuple[date, date] | None:
+    """The budget's monitoring period holding ``when`` (the first one before the
+    term, the last one after it); None for a budget with no periods."""
+    spans = books.period_spans.get(budget_id)
+    if not spans:
+        return None
+    for ps, pe in spans:
+        if ps <= when <= pe:
+            return ps, pe
+    return spans[0] if when < spans[0][0] else spans[-1]
 
 
 def evidenced(books: Books, txns: pl.DataFrame) -> pl.Series:

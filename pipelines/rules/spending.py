@@ -74,15 +74,7 @@ def cash_withdrawal(books: Books) -> list[dict]:
 @rule("UNAPPROVED_PAYEE", "high",
       next_step="Find out who was paid and for what; approve the payee or recover the money.")
 def unapproved_payee(books: Books) -> list[dict]:
-    allowed_any = set(books.providers.filter(pl.col("approved"))["provider_id"].to_list())
-    named = set(books.plan_lines.filter(pl.col("provider_id").is_not_null()).select("budget_id", "provider_id").iter_rows())
-    rows = _out(books).filter(pl.col("mcc").is_null() & ~pl.col("txn_class").is_in(["cash", "statutory", "repayment"])
-                              & pl.col("invoice_id").is_null())
-    rows = _in_periods(books, rows).with_columns(payee_expr().alias("who"))
-    # any provider the text matches will do: names collide across a large register
-    keep = [not any(pid in allowed_any or (b, pid) in named for pid in (pids or []))
-            for b, pids in rows.select("budget_id", "pat_providers").iter_rows()]
-    rows = rows.filter(pl.Series(keep, dtype=pl.Boolean))
+    rows = unapproved_rows(books)
     out = []
     for (budget, start, who), g in rows.group_by("budget_id", "period_start", "who", maintain_order=True):
         name = who or "an unnamed payee"
@@ -91,6 +83,21 @@ def unapproved_payee(books: Books) -> list[dict]:
                         f"{span(g['date'].min(), g['date'].max())}; {name} is not in the support plan or on the"
                         f" approved register.", g["transaction_id"].to_list(), subject=who))
     return out
+
+
+def unapproved_rows(books: Books) -> pl.DataFrame:
+    """Payments out (no MCC, not cash, statutory or a repayment, paying no matched invoice) to a payee
+    matching no provider that is approved or named by the budget's plan; ``who`` is the
+    normalised payee. UNAPPROVED_PAYEE and RELATED_PAYEE both read them."""
+    allowed_any = set(books.providers.filter(pl.col("approved"))["provider_id"].to_list())
+    named = set(books.plan_lines.filter(pl.col("provider_id").is_not_null()).select("budget_id", "provider_id").iter_rows())
+    rows = _out(books).filter(pl.col("mcc").is_null() & ~pl.col("txn_class").is_in(["cash", "statutory", "repayment"])
+                              & pl.col("invoice_id").is_null())
+    rows = _in_periods(books, rows).with_columns(payee_expr().alias("who"))
+    # any provider the text matches will do: names collide across a large register
+    keep = [not any(pid in allowed_any or (b, pid) in named for pid in (pids or []))
+            for b, pids in rows.select("budget_id", "pat_providers").iter_rows()]
+    return rows.filter(pl.Series(keep, dtype=pl.Boolean))
 
 
 @rule("OUTSIDE_TERM", "high",

@@ -33,6 +33,52 @@ def uncovered_runs(intervals: list[tuple[date, date]], start: date, end: date) -
     return [r for r in runs if r[0] <= r[1]]
 
 
+class Coverage:
+    """What the statements let a rule conclude about an account's days.
+
+    No exception rests on missing data (contract §3): a day is *unknown* when
+    it lies in a run of uncovered days longer than ``statement_gap_days`` (days
+    before an account's first statement, and from its last to the day before
+    the run date, count as uncovered). A run that short is a quiet spell
+    between statements, not missing money.
+
+    Example: statements cover 1 April–30 April and 1 June–30 June, limit 7
+    days. Nothing can be concluded about 10 May (inside the 31-day gap), nor
+    about any balance after it; 3 June–30 June is covered, but a balance on
+    15 June still rests on May's unknown money.
+    """
+
+    def __init__(self, coverage: pl.DataFrame, limit: int, as_of: date) -> None:
+        self.limit = limit
+        self.last_day = as_of - timedelta(days=1)
+        self.spans: dict[str, list[tuple[date, date]]] = {}
+        if coverage.height:
+            for a, s, e in coverage.select("account_id", "start_date", "end_date").iter_rows():
+                self.spans.setdefault(a, []).append((s, e))
+
+    def first(self, account: str) -> date | None:
+        spans = self.spans.get(account)
+        return min(s for s, _ in spans) if spans else None
+
+    def unknown(self, account: str, first: date, last: date) -> bool:
+        """Does a gap longer than the limit touch any day from ``first`` to ``last``?"""
+        if last < first:
+            return False
+        spans = self.spans.get(account)
+        if not spans:
+            return True
+        hi = min(last + timedelta(days=self.limit), max(self.last_day, last))
+        for g0, g1 in uncovered_runs(spans, first - timedelta(days=self.limit), hi):
+            if (g1 - g0).days + 1 > self.limit and g1 >= first and g0 <= last:
+                return True
+        return False
+
+    def balance_known(self, account: str, day: date) -> bool:
+        """A running balance is known on ``day`` when no gap lies between the first statement and that day."""
+        start = self.first(account)
+        return start is not None and start <= day and not self.unknown(account, start, day)
+
+
 GAP_SCHEMA = {"budget_id": pl.String, "gap_start": pl.Date, "gap_end": pl.Date}
 
 

@@ -47,6 +47,13 @@ from pipelines.simulate.truth import Expected, Judge
 from pipelines.simulate.world import build_world
 from schemas.policy import Policy
 
+# the simulated council's policy: the project's defaults, and an NHS joint funder agreed
+SIM_POLICY = Policy(expected_income_patterns=[r"\bICB\b", r"joint fund"])
+SIM_POLICY_YAML = """# The simulated council's policy: the project's defaults, and an agreed joint funder.
+expected_income_patterns:
+  - '\\bICB\\b'
+  - 'joint fund'
+"""
 RULE_CODES = codes()  # the registry's codes: a declared rule the simulator does not plant fails its truth test
 # the simulator's truth and the decisions it assumes: its answer key, not inbox files
 ANSWER_KEY = ("expected_exceptions.csv", "simulation.json", "officer_decisions.csv", "expected_recoveries.csv")
@@ -106,7 +113,7 @@ def simulate(params: SimParams) -> Iterator[FileChunk]:
     start = params.start.toordinal()
     as_of = params.as_of.toordinal()
     world = build_world(params.seed, start, as_of, params.months)
-    policy = Policy()
+    policy = SIM_POLICY
     judge = Judge(policy, world.providers)
     shared = _Shared()
     for relpath, header in (
@@ -121,6 +128,7 @@ def simulate(params: SimParams) -> Iterator[FileChunk]:
         shared.written.add(relpath)
         if relpath != "register/providers.csv":
             yield FileChunk(relpath, header.encode(), append=False)
+    yield FileChunk("register/policy.yaml", SIM_POLICY_YAML.encode(), append=False)
     yield FileChunk("register/providers.csv",
                     (docs.PROVIDERS_HEADER + docs.provider_rows(world.providers)).encode(), append=False)
     yield FileChunk("register/council.yaml", docs.COUNCIL_YAML.encode(), append=False)

@@ -13,12 +13,14 @@ import random
 from pipelines.simulate import problems
 from pipelines.simulate.evidence import build_returns
 from pipelines.simulate.ledger import Ledger, finalise
+from pipelines.simulate.problems import LOOKALIKE_RULES
 from pipelines.simulate.records import Account, Budget
 from pipelines.simulate.recoveries import RecoveryPlan
 from pipelines.simulate.recoveries import apply as apply_recovery
 from pipelines.simulate.statements import build_statements
 from pipelines.simulate.truth import Expected, Judge, evaluate
 from pipelines.simulate.world import (
+    PA_WANTS,
     World,
     _line_specs,
     account_ids,
@@ -47,7 +49,7 @@ def _channel(rng: random.Random, wants: set[str]) -> str:
 
 def _cohort(rng: random.Random, wants: set[str]) -> str:
     cohort = rng.choices(COHORTS, COHORT_WEIGHTS)[0]
-    if wants & {"SURPLUS_BALANCE", "OVERSPEND"}:
+    if wants & ({"SURPLUS_BALANCE", "OVERSPEND"} | PA_WANTS):
         return cohort if cohort in ("adult", "health") else "adult"
     if "OUTSIDE_TERM" in wants:
         return "mental_health"
@@ -68,7 +70,9 @@ def build_account(world: World, i: int, recovery: RecoveryPlan | None = None) ->
     card = channel == "prepaid"
     specs = _line_specs(rng, world, cohort, card, wants)
     has_pa = any(s.get("category") == "personal_assistant" for s in specs)
-    pa = make_pa(rng, i, accented=channel in ("ofx1", "nationwide") and rng.random() < 0.3) if has_pa else None
+    same_name = person["holder"].split()[-1].upper() if "LOOKALIKE_RELATED_PA" in wants else None
+    pa = make_pa(rng, i, accented=channel in ("ofx1", "nationwide") and rng.random() < 0.3,
+                 surname=same_name) if has_pa else None
 
     frequency = rng.choices(("weekly", "four_weekly", "monthly"), (30, 40, 30))[0]
     contribution = 0
@@ -108,6 +112,7 @@ def build_account(world: World, i: int, recovery: RecoveryPlan | None = None) ->
     ledger.run(pa)
     if channel != "nationwide" and rng.random() < 0.12 and weekly_cost(budgets[0].lines) >= 15000:
         ledger.cash_habit()
+    ledger.float_if_short()
     problems.apply_after(acct, world, rng, ledger)
     if recovery is not None:
         apply_recovery(recovery, acct, ledger)
@@ -128,18 +133,13 @@ def judge_account(acct: Account, judge: Judge, as_of: int) -> list[Expected]:
     # a look-alike only counts as one while nothing else made its budget flag that way
     keep = []
     for la in acct.lookalikes:
-        rule = {
-            "LOOKALIKE_TWIN_PURCHASE": "DUPLICATE_PAYMENT",
-            "LOOKALIKE_REFUND": "DUPLICATE_PAYMENT",
-            "LOOKALIKE_LATE_PAID": "INVOICE_UNPAID",
-            "LOOKALIKE_EVIDENCED_CASH": "CASH_WITHDRAWAL",
-        }[la.code]
+        rules = LOOKALIKE_RULES[la.code]
         if la.code == "LOOKALIKE_EVIDENCED_CASH":
-            if (la.budget_id, rule, la.detail["period"]) in flagged or not any(
+            if (la.budget_id, rules[0], la.detail["period"]) in flagged or not any(
                 r.budget_id == la.budget_id and r.period == la.detail["period"] for r in acct.returns
             ):
                 continue
-        elif (la.budget_id, rule) in flagged_budget_rules:
+        elif any((la.budget_id, rule) in flagged_budget_rules for rule in rules):
             continue
         keep.append(la)
     acct.lookalikes = keep

@@ -11,8 +11,9 @@ invoice or paid to HMRC: card purchases, PA wages (timesheets), cash
 prints no transaction id, so those families can only describe what they
 send; their cash can never be matched to a receipt.
 
-Planted here: a return never sent (``EVIDENCE_OVERDUE``), and cash left
-off a return (``CASH_WITHDRAWAL``, marked on the transaction).
+Planted here: a return never sent (``EVIDENCE_OVERDUE``), a return that
+leaves most payments off (``EVIDENCE_INCOMPLETE``), and cash left off a
+return (``CASH_WITHDRAWAL``, marked on the transaction).
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
             acct.plants.append(Plant("EVIDENCE_OVERDUE", never[0],
                                      f"no evidence return ever sent for the period from {iso(never[1])}",
                                      never[1]))
+    thin: tuple[str, int] | None = None
+    if "EVIDENCE_INCOMPLETE" in acct.wants:
+        options = [(b.budget_id, ps) for b in acct.budgets for ps, pe in periods(b.start, b.end)
+                   if pe + 28 < as_of - 1 and (b.budget_id, ps) != never]
+        if options:
+            thin = options[rng.randrange(len(options))]
+            acct.plants.append(Plant("EVIDENCE_INCOMPLETE", thin[0],
+                                     f"the return for the period from {iso(thin[1])} leaves most payments unevidenced",
+                                     thin[1]))
     nationwide = acct.channel == "nationwide"
     txns = acct.txns
     for b in acct.budgets:
@@ -58,7 +68,10 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
             due = pe + 28
             r = rng.random()
             timing = "on_time"
-            if r < 0.09 and due + 2 < as_of:
+            if (b.budget_id, ps) == thin:
+                timing = "thin"
+                submitted = rng.randint(pe + 1, min(due, as_of - 1))
+            elif r < 0.09 and due + 2 < as_of:
                 timing = "late"
                 submitted = rng.randint(due + 1, min(due + 45, as_of - 1))
             else:
@@ -67,6 +80,7 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
             items: list[EvidenceItem] = []
             files: dict[str, str] = {}
             cash_n = 0
+            sent = []
             for t in txns:
                 if t.day < ps:
                     continue
@@ -76,8 +90,12 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
                     continue
                 if not (b.start <= t.day <= b.end):
                     continue
-                if timing == "partial" and t.kind != "cash" and rng.random() < 0.35:
-                    continue
+                sent.append(t)
+            if timing == "partial":
+                sent = _forget_a_few(sent, rng)
+            elif timing == "thin":
+                sent = _leave_most_off(sent, rng)
+            for t in sent:
                 if t.kind == "cash":
                     cash_n += 1
                     name = f"cash_receipt_{cash_n:02d}.jpg"
@@ -94,6 +112,34 @@ def build_returns(acct: Account, as_of: int, rng: random.Random) -> None:
             if timing == "partial" and enclosed and rng.random() < 0.5:
                 enclosed = enclosed[1:]  # a file the manifest names but the family forgot
             acct.returns.append(EvidenceReturn(b.budget_id, ps, submitted, items, enclosed, timing))
+
+
+def _forget_a_few(sent: list, rng: random.Random) -> list:
+    """A partial return: a few receipts forgotten, never more than a tenth of the money."""
+    allowance = sum(-t.amount for t in sent) // 10
+    order = [t for t in sent if t.kind != "cash"]
+    rng.shuffle(order)
+    left_off: set[int] = set()
+    for t in order:
+        if -t.amount <= allowance and rng.random() < 0.5:
+            allowance += t.amount
+            left_off.add(id(t))
+    return [t for t in sent if id(t) not in left_off]
+
+
+def _leave_most_off(sent: list, rng: random.Random) -> list:
+    """A thin return: receipts and timesheets for well under half the money."""
+    total = sum(-t.amount for t in sent)
+    order = [t for t in sent if t.kind != "cash"]
+    rng.shuffle(order)
+    left_off: set[int] = set()
+    gone = 0
+    for t in order:
+        if gone * 2 >= total:
+            break
+        gone -= t.amount
+        left_off.add(id(t))
+    return [t for t in sent if id(t) not in left_off]
 
 
 def _note(kind: str, payee: str) -> str:

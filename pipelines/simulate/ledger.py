@@ -54,6 +54,8 @@ class Ledger:
         self.txns: list[Txn] = []
         self.invoices: list[Invoice] = []
         self.wages: list[tuple[int, int]] = []
+        self.duties: list[tuple[int, Txn]] = []  # (tax quarter, HMRC or pension payment)
+        self.opening_credit: tuple[int, str, str] | None = None
         self.counters: dict[str, int] = {}
         self.terms = [(b.start, b.end) for b in acct.budgets]
 
@@ -122,7 +124,10 @@ class Ledger:
                 b.payment_frequency, rhe(extra_week * 52, 12)
             )
         pound_sign = self.acct.channel == "ofx1"  # this bank prints the amount, £ and all
-        for day in payment_schedule(b.start, b.end, b.payment_frequency):
+        schedule = payment_schedule(b.start, b.end, b.payment_frequency)
+        if b is self.acct.budgets[0]:
+            self.opening_credit = (b.start, payee, f"{memo} FLOAT")
+        for day in schedule:
             amount = b.payment_amount
             if b.uplift is not None and day >= b.uplift[0]:
                 amount += extra
@@ -175,26 +180,67 @@ class Ledger:
                     self.wages.append((day, amount))
             day += 7
 
+    def float_if_short(self) -> None:
+        """A council sizes a new account's first payment so its bills never wait:
+        where the plan's timing (four-weekly payments against weekly wages, a
+        month of five weeks, cash on top) would overdraw the account, it starts
+        with a float of that much and a little more."""
+        low, total = 0, 0
+        for t in sorted(self.txns, key=lambda t: (t.day, t.amount < 0)):
+            total += t.amount
+            low = min(low, total)
+        if low < 0 and self.opening_credit:
+            day, payee, memo = self.opening_credit
+            self.add(day, -low + self.rng.randrange(2000, 5001, 100), payee, memo, "CREDIT", kind="council")
+
     def hmrc(self) -> None:
-        """PAYE on the PA's wages, paid after each tax quarter (6 Apr - 5 Jul, ...)."""
+        """PAYE and pension on the PA's wages, as the family's payroll works them out.
+
+        Per tax quarter (6 Apr - 5 Jul, ...) the payroll averages the wages over
+        13 weeks (a part quarter over its weekly wages, at least 4). Above £200 a
+        week the family pays HMRC after the quarter (on the 22nd of the month after
+        it ends; through a payroll service for some); above £160 it pays NEST each
+        month, on about the 10th, for the month before. Below both it pays neither:
+        a PA on a few hours a week owes no PAYE.
+        """
         by_quarter: dict[int, list[tuple[int, int]]] = {}
         for day, amount in self.wages:
-            x = d(day)
-            q = (x.year * 12 + x.month - 4 - (1 if x.day <= 5 else 0)) // 3
-            by_quarter.setdefault(q, []).append((day, amount))
+            by_quarter.setdefault(tax_quarter(day), []).append((day, amount))
         ref = f"475PA{self.acct.index:08d}"
+        bureau = "LOOKALIKE_PAYROLL_SERVICE" in self.acct.wants
         for q, rows in sorted(by_quarter.items()):
-            months = q * 3 + 4 + 3  # the month after the quarter ends
-            year, month = divmod(months - 1, 12)
-            pay = date(year, month + 1, 22).toordinal() - self.rng.randrange(4)
-            last_wage = max(day for day, _ in rows)
-            if not self.covered(pay):
-                ends = [e for _, e in self.terms if last_wage <= e < pay]
-                if not ends:
-                    continue
-                pay = min(ends)
             total = sum(a for _, a in rows)
-            self.add(pay, -rhe(total * 8, 100), "HMRC PAYE", ref, "PAYMENT", kind="hmrc")
+            weeks = 13 if len(rows) >= 12 else max(4, len(rows))
+            last_wage = max(day for day, _ in rows)
+            pension = total > 16000 * weeks
+            if total > 20000 * weeks:
+                months = q * 3 + 4 + 3  # the month after the quarter ends
+                year, month = divmod(months - 1, 12)
+                pay = self._duty_day(date(year, month + 1, 22).toordinal() - self.rng.randrange(4), last_wage)
+                if pay is not None:
+                    payee, memo = ("MOORSIDE PAYROLL LTD", f"HMRC PAYE {ref}") if bureau else ("HMRC PAYE", ref)
+                    # the plan's employer costs are 8% of wages: tax and NI, less the pension's 3%
+                    t = self.add(pay, -rhe(total * (5 if pension else 8), 100), payee, memo, "PAYMENT", kind="hmrc")
+                    if t is not None:
+                        self.duties.append((q, t))
+            if pension:
+                by_month: dict[int, int] = {}
+                for day, amount in rows:
+                    by_month[month_start(day)] = by_month.get(month_start(day), 0) + amount
+                for ms, wages in sorted(by_month.items()):
+                    pay = self._duty_day(month_end(ms) + 10 - self.rng.randrange(3), ms)
+                    if pay is not None:
+                        t = self.add(pay, -rhe(wages * 3, 100), "NEST PENSIONS", f"EMPLOYER {ref}", "PAYMENT",
+                                     kind="pension")
+                        if t is not None:
+                            self.duties.append((q, t))
+
+    def _duty_day(self, wanted: int, after: int) -> int | None:
+        """A payment after a term has ended is made on its last day instead."""
+        if self.covered(wanted):
+            return wanted
+        ends = [e for _, e in self.terms if after <= e < wanted]
+        return min(ends) if ends else None
 
     def _accrued(self, b: Budget, line: PlanLine, upto: int, step: int) -> int:
         """Units delivered from the term's start to ``upto``, rounded to the billing step."""
@@ -372,6 +418,12 @@ class Ledger:
         text = names.ATM_TEXTS[(self.acct.index + day) % len(names.ATM_TEXTS)]
         mcc = "6011" if self.acct.channel == "prepaid" else ""
         return self.add(day, -pence, text, "", "ATM", mcc, kind="cash")
+
+
+def tax_quarter(day: int) -> int:
+    """A running number for the tax quarter holding ``day`` (6 Apr - 5 Jul is one)."""
+    x = d(day)
+    return (x.year * 12 + x.month - 4 - (1 if x.day <= 5 else 0)) // 3
 
 
 def _quarter(b: Budget, day: int) -> int:

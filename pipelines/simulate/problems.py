@@ -25,6 +25,7 @@ import random
 
 from pipelines.simulate import names
 from pipelines.simulate.common import add_months_ord, iso, pounds, rhe
+from pipelines.simulate.further import balances, duties, money_in, related, reviews
 from pipelines.simulate.records import Account, Budget, Plant, Txn
 from pipelines.simulate.world import World, weekly_cost
 
@@ -32,7 +33,13 @@ RULE_RATES = {
     "CASH_WITHDRAWAL": 0.04,
     "CONTRIBUTION_MISSING": 0.04,
     "DUPLICATE_PAYMENT": 0.035,
+    "EMPLOYER_DUTIES": 0.04,
+    "EVIDENCE_INCOMPLETE": 0.04,
     "EVIDENCE_OVERDUE": 0.04,
+    "LOW_BALANCE": 0.035,
+    "RELATED_PAYEE": 0.035,
+    "REVIEW_OVERDUE": 0.04,
+    "UNEXPECTED_INCOME": 0.04,
     "INELIGIBLE_SPEND": 0.045,
     "INVOICE_UNPAID": 0.035,
     "OUTSIDE_TERM": 0.035,
@@ -45,9 +52,28 @@ RULE_RATES = {
 }
 LOOKALIKE_RATES = {
     "LOOKALIKE_EVIDENCED_CASH": 0.04,
+    "LOOKALIKE_JOINT_FUNDER": 0.04,
     "LOOKALIKE_LATE_PAID": 0.04,
+    "LOOKALIKE_NEAR_LOW": 0.07,
+    "LOOKALIKE_PAYROLL_SERVICE": 0.04,
+    "LOOKALIKE_PA_BELOW_THRESHOLD": 0.04,
     "LOOKALIKE_REFUND": 0.05,
+    "LOOKALIKE_RELATED_PA": 0.03,
+    "LOOKALIKE_REVIEW_NEXT_MONTH": 0.04,
     "LOOKALIKE_TWIN_PURCHASE": 0.04,
+}
+# the rules each look-alike must not raise (on its budget)
+LOOKALIKE_RULES = {
+    "LOOKALIKE_EVIDENCED_CASH": ("CASH_WITHDRAWAL",),
+    "LOOKALIKE_JOINT_FUNDER": ("UNEXPECTED_INCOME",),
+    "LOOKALIKE_LATE_PAID": ("INVOICE_UNPAID",),
+    "LOOKALIKE_NEAR_LOW": ("LOW_BALANCE",),
+    "LOOKALIKE_PAYROLL_SERVICE": ("EMPLOYER_DUTIES",),
+    "LOOKALIKE_PA_BELOW_THRESHOLD": ("EMPLOYER_DUTIES",),
+    "LOOKALIKE_REFUND": ("DUPLICATE_PAYMENT", "UNEXPECTED_INCOME"),
+    "LOOKALIKE_RELATED_PA": ("RELATED_PAYEE",),
+    "LOOKALIKE_REVIEW_NEXT_MONTH": ("REVIEW_OVERDUE",),
+    "LOOKALIKE_TWIN_PURCHASE": ("DUPLICATE_PAYMENT",),
 }
 
 
@@ -85,6 +111,7 @@ def bind_before(acct: Account, world: World, rng: random.Random) -> None:
     """Plants that change how the plan is lived: set the budget's hooks."""
     a = world.as_of
     wants = acct.wants
+    reviews(acct, rng, a)
     first = acct.budgets[0]
     council_week = {
         "weekly": first.payment_amount,
@@ -110,7 +137,6 @@ def bind_before(acct: Account, world: World, rng: random.Random) -> None:
         u = first.start + rng.randrange(14, 40)
         if u < a - 120:
             first.uplift = (u, line.line_id, pct)
-            first.review_date = u + 91
             acct.plants.append(Plant("OVERSPEND", first.budget_id,
                                      f"needs rose: {line.category} {line.line_id} +{pct}% from {iso(u)} "
                                      "on an interim council uplift, budget record not updated", u))
@@ -255,6 +281,9 @@ def apply_after(acct: Account, world: World, rng: random.Random, ledger) -> None
                 r.tag = "LOOKALIKE_REFUND"
                 acct.lookalikes.append(Plant("LOOKALIKE_REFUND", _budget_of(acct, day),
                                              f"refund of {pounds(back)} from {t.payee}", day))
+    money_in(acct, world, rng, ledger)
+    related(acct, rng, ledger)
+    duties(acct, rng, ledger)
     if "LOOKALIKE_EVIDENCED_CASH" in wants and acct.channel != "nationwide":
         options = [(b, ps, pe) for b in acct.budgets for ps, pe in _closed_periods(b, a)
                    if pe < a - 40 and b.agreed_amount >= 300000]
@@ -268,6 +297,7 @@ def apply_after(acct: Account, world: World, rng: random.Random, ledger) -> None
                 acct.lookalikes.append(Plant("LOOKALIKE_EVIDENCED_CASH", b.budget_id,
                                              f"cash {pounds(-t.amount)} on {iso(t.day)} with a receipt on the return",
                                              t.day, {"period": ps}))
+    balances(acct, world, rng, ledger)  # last: it reads the balance every other plant left
 
 
 def _budget_of(acct: Account, day: int) -> str:
@@ -319,7 +349,7 @@ def _unpaid(acct: Account, ledger, rng: random.Random, a: int) -> None:
         b = budgets[inv.budget_id]
         ts = paid.get(inv.invoice_id, [])
         if inv.kind == "invoice" and inv.due + 14 < a - 1 and inv.due <= b.end and ts \
-                and all(len(t.pays) == 1 and not t.tag for t in ts):
+                and all(len(t.pays) == 1 and not t.tag for t in ts) and not _look_alike_bill(inv, ledger, paid):
             options.append((inv, ts))
     choice = _pick(rng, options)
     if choice:
@@ -329,6 +359,18 @@ def _unpaid(acct: Account, ledger, rng: random.Random, a: int) -> None:
         acct.plants.append(Plant("INVOICE_UNPAID", inv.budget_id,
                                  f"invoice {inv.invoice_id} ({pounds(inv.amount)}, due {iso(inv.due)}) never paid",
                                  inv.due, {"invoice_id": inv.invoice_id}))
+
+
+def _look_alike_bill(inv, ledger, paid) -> bool:
+    """Would the next bill's payment read as this one's? A later invoice of the same provider
+    and amount paid by name only (no invoice number) is, to anyone reading the statement, as
+    likely the payment of this one: leaving this one unpaid would plant nothing the files show."""
+    for other in ledger.invoices:
+        if other is not inv and other.kind == "invoice" and other.provider_id == inv.provider_id \
+                and other.amount == inv.amount and other.issue > inv.issue:
+            if any(other.invoice_id not in t.memo for t in paid.get(other.invoice_id, [])):
+                return True
+    return False
 
 
 def _late_paid(acct: Account, ledger, rng: random.Random, a: int) -> None:

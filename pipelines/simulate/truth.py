@@ -52,6 +52,8 @@ from fractions import Fraction
 
 from pipelines.simulate.common import add_months_ord, rhe
 from pipelines.simulate.records import Account, Budget, Provider, Txn
+from pipelines.simulate.truth_further import Seen, judge_further, shown_payee, surname
+from pipelines.simulate.truth_statements import coverage_spans
 from pipelines.simulate.truth_statements import gaps as _gaps
 from pipelines.simulate.truth_statements import rests_on_gap as _rests_on_gap
 from schemas.policy import Policy
@@ -81,7 +83,8 @@ class Judge:
         self.council = _any(policy.council_payee_patterns)
         self.contribution = _any(policy.contribution_payee_patterns)
         self.cash = _any(policy.cash_payee_patterns)
-        self.statutory = _any(policy.statutory_payee_patterns)
+        # workplace pensions are an employer's duty like PAYE (docs/rules.md §3)
+        self.statutory = _any(policy.statutory_payee_patterns + policy.pension_payee_patterns)
         self.ineligible = _any(policy.ineligible_payee_patterns)
         self.cash_mccs = frozenset(policy.cash_mccs)
         self.ineligible_mccs = frozenset(policy.ineligible_mccs)
@@ -94,6 +97,7 @@ class Judge:
         self.underspend_ratio = Fraction(str(policy.underspend_ratio))
         self.contingency = _pence(policy.contingency)
         self.cash_allowance = _pence(policy.cash_allowance_per_period)
+        self.incomplete_share = Fraction(str(policy.evidence_incomplete_share))
         self._texts: dict[tuple[str, str], tuple[bool, ...]] = {}
 
     def text_tests(self, payee: str, memo: str) -> tuple[bool, ...]:
@@ -277,11 +281,15 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
 
     referenced = set()
     received = set()
+    described: dict[tuple[str, int], int] = {}
     for r in acct.returns:
         received.add((r.budget_id, r.period))
         referenced.update(it.ref for it in r.items if it.ref)
+        described[(r.budget_id, r.period)] = described.get((r.budget_id, r.period), 0) + sum(
+            it.amount or 0 for it in r.items if not it.ref)
 
     # -- per transaction rules
+    surnames = {b.budget_id: surname(b.holder_name) for b in budgets}
     outside: dict[tuple[str, int], int] = {}
     last_seen: dict[tuple[str, int], list[Txn]] = {}
     for t, cls, b in info:
@@ -305,6 +313,9 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             )
             if not allowed:
                 flag(b, "UNAPPROVED_PAYEE", t.day, -t.amount, _norm(t.payee))
+                shown = _norm(shown_payee(acct, t))
+                if pol.related_payee_check and surnames[b.budget_id] and f" {surnames[b.budget_id]} " in f" {shown} ":
+                    flag(b, "RELATED_PAYEE", t.day, -t.amount, shown)
         if not t.mcc and cls not in ("cash", "statutory", "repayment"):
             key = (_norm(t.payee), t.amount)
             earlier = last_seen.setdefault(key, [])
@@ -350,6 +361,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                 flag(b, "INVOICE_UNPAID", inv.due, owed, inv.invoice_id)
 
     # -- per budget and period
+    period_ends: dict[tuple[str, int], tuple[int, int, int, int]] = {}
     for b in budgets:
         term_days = b.end - b.start + 1
         mine = [(t, cls) for t, cls, bb in info if bb is b]  # in date order, all within the term
@@ -370,20 +382,31 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                 needing = sum(-t.amount for t, cls in in_p
                               if t.amount < 0 and cls not in ("statutory", "repayment") and not pays_matched(t))
                 flag(b, "EVIDENCE_OVERDUE", ps, needing)
+            if got and due < as_of:
+                needing = [t for t, cls in in_p
+                           if t.amount < 0 and cls not in ("statutory", "repayment") and not pays_matched(t)]
+                need_total = sum(-t.amount for t in needing)
+                loose = sum(-t.amount for t in needing if not (printed_ids and t.tid in referenced))
+                loose = max(0, loose - described.get((b.budget_id, ps), 0))
+                if need_total > 0 and loose > judge.incomplete_share * need_total:
+                    flag(b, "EVIDENCE_INCOMPLETE", ps, loose)
             if got or due <= as_of:
                 loose = sum(-t.amount for t, cls in in_p
                             if cls == "cash" and not (printed_ids and t.tid in referenced))
                 if loose - judge.cash_allowance > 0:
                     flag(b, "CASH_WITHDRAWAL", ps, loose - judge.cash_allowance)
             if pe >= as_of:
+                period_ends[(b.budget_id, ps)] = (pe, 0, 0, weekly)
                 continue
             # a closed period
             closing = balance(pe)
             owed = 0
             for inv in my_invoices:
                 if inv.issue <= pe:
-                    owed += inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, ()) if c.issue <= pe)
-                    owed -= sum(a for t, a in matched.get(inv.invoice_id, ()) if t.day <= pe)
+                    left = inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, ()) if c.issue <= pe)
+                    left -= sum(a for t, a in matched.get(inv.invoice_id, ()) if t.day <= pe)
+                    owed += max(0, left)  # an invoice paid twice owes nothing; it is not money owed back
+            period_ends[(b.budget_id, ps)] = (pe, closing, owed, weekly)
             excess = closing - owed - judge.contingency - judge.surplus_weeks * weekly
             if excess > 0:
                 flag(b, "SURPLUS_BALANCE", ps, _round(Fraction(excess)))
@@ -411,6 +434,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                             flag(b, "UNDERSPEND_LINE", ps, planned - got_l, ln.line_id)
 
     missing = _gaps(files, budgets, judge, flag)
+    judge_further(Seen(acct, as_of, budgets, info, balance, coverage_spans(files), provider_of, period_ends, flag), pol)
     return [Expected(bid, rule, ps, amount, tuple(subjects))
             for (bid, rule, ps), (amount, subjects) in sorted(rows.items())
             if not _rests_on_gap(rule, ps, missing.get(bid, []), periods[bid], starts[bid], as_of)]

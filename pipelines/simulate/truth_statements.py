@@ -36,10 +36,8 @@ def rests_on_gap(rule: str, ps: int, gaps: list[tuple[int, int]], periods: list[
     return any(g0 <= hi and g1 >= lo for g0, g1 in gaps)
 
 
-def gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag) -> dict[str, list[tuple[int, int]]]:
-    """Flag STATEMENT_GAP; return each budget's uncovered runs (first, last day)."""
-    gap_days = judge.policy.statement_gap_days
-    missing: dict[str, list[tuple[int, int]]] = {}
+def coverage_spans(files: list[StatementFile]) -> list[tuple[int, int]]:
+    """The days the account's statement files cover, sorted (also the six further checks' known days)."""
     spans = []
     for f in files:
         if f.fmt in ("ofx1", "ofx2", "prepaid"):
@@ -49,6 +47,22 @@ def gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag) 
             spans.append((f.start, f.end))
         elif f.lines:
             spans.append((min(t.day for t in f.lines), max(t.day for t in f.lines)))
+    # statements whose running balances follow on cover the days between them (no money moved)
+    chain = sorted((f.lines[0].day, f.lines[-1].day, f.balances[0] - f.lines[0].amount
+                    if f.balances[0] is not None else None, f.balances[-1])
+                   for f in files if f.fmt not in ("ofx1", "ofx2") and f.lines)
+    for (_, last, _, closing), (first, _, opening, _) in zip(chain, chain[1:], strict=False):
+        if first > last and opening is not None and closing is not None and opening == closing:
+            spans.append((last, first))
+    return sorted(spans)
+
+
+def gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag) -> dict[str, list[tuple[int, int]]]:
+    """Flag STATEMENT_GAP; return each budget's uncovered runs (first, last day)."""
+    gap_days = judge.policy.statement_gap_days
+    missing: dict[str, list[tuple[int, int]]] = {}
+    spans = coverage_spans(files)
+    for f in files:
         if f.fmt in ("ofx1", "ofx2"):
             continue  # OFX prints no running balance
         for n in range(1, len(f.lines)):
@@ -58,16 +72,8 @@ def gaps(files: list[StatementFile], budgets: list[Budget], judge: Judge, flag) 
                 owner = [b for b in budgets if b.start <= day <= b.end]
                 if owner:
                     flag(owner[-1], "STATEMENT_GAP", day, abs(cur - prev - f.lines[n].amount))
-    # statements whose running balances follow on cover the days between them (no money moved)
-    chain = sorted((f.lines[0].day, f.lines[-1].day, f.balances[0] - f.lines[0].amount
-                    if f.balances[0] is not None else None, f.balances[-1])
-                   for f in files if f.fmt not in ("ofx1", "ofx2") and f.lines)
-    for (_, last, _, closing), (first, _, opening, _) in zip(chain, chain[1:], strict=False):
-        if first > last and opening is not None and closing is not None and opening == closing:
-            spans.append((last, first))
     if not spans:
         return missing
-    spans.sort()
     last_covered = max(e for _, e in spans)
     for b in budgets:
         lo, hi = b.start, min(b.end, last_covered)

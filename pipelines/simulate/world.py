@@ -29,6 +29,9 @@ from pipelines.simulate.records import Budget, PlanLine, Provider
 COHORT_TERMS = {"adult": (6, 12, 12, 12), "child": (12,), "mental_health": (3, 6, 6), "health": (6, 12, 12)}
 RENEWAL = {"adult": 0.85, "child": 0.9, "mental_health": 0.55, "health": 0.8}
 MAJOR = ("personal_assistant", "agency_care")
+# problems and look-alikes that need a personal assistant on the plan
+PA_WANTS = frozenset({"EMPLOYER_DUTIES", "LOOKALIKE_PAYROLL_SERVICE", "LOOKALIKE_PA_BELOW_THRESHOLD",
+                      "LOOKALIKE_RELATED_PA"})
 INVOICE_WANTS = frozenset(
     {"RATE_ABOVE_AGREED", "INVOICE_UNPAID", "LOOKALIKE_LATE_PAID", "DUPLICATE_PAYMENT"}
 )
@@ -164,10 +167,15 @@ def _line_specs(rng: random.Random, world: World, cohort: str, card: bool, wants
             add(category, rng.choice(units), p.agreed_rate or lo, "transfer", p)
 
     if cohort in ("adult", "health"):
-        has_pa = rng.random() < (0.45 if cohort == "adult" else 0.5)
+        has_pa = rng.random() < (0.45 if cohort == "adult" else 0.5) or bool(wants & PA_WANTS)
         has_agency = need_invoice or rng.random() < (0.55 if has_pa else 0.9) or not has_pa
         if has_pa:
-            pa(600, 2000)
+            if wants & {"EMPLOYER_DUTIES", "LOOKALIKE_PAYROLL_SERVICE"}:
+                pa(2000, 2600)  # well above the PAYE threshold
+            elif "LOOKALIKE_PA_BELOW_THRESHOLD" in wants:
+                pa(600, 1000)  # a few hours a week: below both thresholds
+            else:
+                pa(600, 2000)
         if has_agency:
             agency(400, 1400) if cohort == "adult" else agency(700, 2100)
         if cohort == "adult" and rng.random() < 0.3:
@@ -269,9 +277,10 @@ def cost_plan(
     return lines
 
 
-def make_pa(rng: random.Random, i: int, accented: bool) -> Provider:
+def make_pa(rng: random.Random, i: int, accented: bool, surname: str | None = None) -> Provider:
     first = rng.choice(names.ACCENTED_FIRST_NAMES if accented else names.FIRST_NAMES)
-    surname = rng.choice(names.PA_SURNAMES)
+    drawn = rng.choice(names.PA_SURNAMES)
+    surname = surname or drawn
     initial = first[0]
     return Provider(
         provider_id=f"PA{i:06d}",
@@ -321,7 +330,11 @@ def make_budget(
     n = len(payment_schedule(s, e, frequency))
     payment = rhe(agreed - contribution_total, n)
     estimated = None if rng.random() < 0.1 else rhe(agreed * rng.randint(85, 115), 100 * 1000) * 1000
-    review = None if rng.random() < 0.15 else min(add_months_ord(s, 6), e - 28)
+    # the register shows the next planned review (first at six months, then yearly);
+    # a budget too new for its first review may have none recorded yet
+    review = next_review(s, world.as_of)
+    if rng.random() < 0.15 and (add_months_ord(s, 6) >= world.as_of or e < world.as_of):
+        review = None
     return Budget(
         budget_id=budget_id,
         person_ref=person["ref"],
@@ -341,6 +354,14 @@ def make_budget(
         lines=lines,
         contributor=person["contributor"],
     )
+
+
+def next_review(start: int, as_of: int) -> int:
+    """The first review date on or after ``as_of``: six months after the start, then every twelve."""
+    k = 0
+    while add_months_ord(start, 6 + 12 * k) < as_of:
+        k += 1
+    return add_months_ord(start, 6 + 12 * k)
 
 
 def make_person(rng: random.Random, world: World, i: int, cohort: str) -> dict:

@@ -55,6 +55,27 @@ CATEGORIES = {
     "other": "Other support",
 }
 
+# Exceptions a family must act on, and what the letter asks of them (docs/rules.md §12).
+# The exception's own explanation says what was found; this says what to do.
+FAMILY_ACTIONS: dict[str, tuple[str, str]] = {
+    "LOW_BALANCE": ("Your account ran low", "Please check that wages and bills can be paid, and call us straight away"
+                    " if a payment is late or money has gone missing."),
+    "UNEXPECTED_INCOME": ("Money paid into your account", "Please tell us what this money is. If it is not for"
+                          " your support plan, move it out of the direct-payment account."),
+    "EMPLOYER_DUTIES": ("Tax and pension for your personal assistant", "Please send proof that the tax (PAYE) and"
+                        " pension payments were made, or call us: we can help you set up payroll."),
+    "EVIDENCE_INCOMPLETE": ("Evidence still missing from an earlier return", "Please send receipts, timesheets or"
+                            " an explanation for these payments with this return."),
+}
+
+
+@dataclass
+class Action:
+    heading: str
+    found: str  # the exception's explanation
+    ask: str
+
+
 # Budgets whose eligibility depends on returns arriving (docs/rules.md, evidence returns).
 DEPENDS_ON_RETURNS = {
     "child": "children's short-break budget",
@@ -148,6 +169,7 @@ class Letter:
     helpers: str = ""
     access_code: str = ""  # the one-time code for the families' portal, printed only when issued
     portal_address: str = ""  # where the portal is, printed with the code
+    actions: list[Action] = field(default_factory=list)  # other things the family must sort out
     dated: date | None = None  # the date printed on the letter, when it is issued later than as_of
 
     @property
@@ -346,8 +368,8 @@ def helpers(managed_by: str | None) -> str:
 
 
 def build_letter(ret: dict, lines: list[dict], payments: list[dict], domains: list[str],
-                 as_of: date, council: Council | str) -> Letter:
-    """One return's letter from its rows (as the four queries in query.sql give them), judged
+                 as_of: date, council: Council | str, actions: list[dict] | None = None) -> Letter:
+    """One return's letter from its rows (as the five queries in query.sql give them), judged
     on ``as_of``. ``council`` as a name alone is a council with no contact details."""
     if isinstance(council, str):
         council = Council(name=council)
@@ -372,6 +394,8 @@ def build_letter(ret: dict, lines: list[dict], payments: list[dict], domains: li
                    f"{outcome_phrase(d)} got better, stayed the same or got worse?")
                   for d in sorted(set(domains), key=domain_order)],
         eligibility=paras, warning=warn, helpers=helpers(ret.get("managed_by")),
+        actions=[Action(FAMILY_ACTIONS[a["rule_code"]][0], a["explanation"], FAMILY_ACTIONS[a["rule_code"]][1])
+                 for a in actions or [] if a["rule_code"] in FAMILY_ACTIONS],
     )
     if statement is not None:
         letter.other_spent = statement.spent - sum((ln.spent for ln in letter.lines), ZERO)

@@ -274,6 +274,12 @@ def first_page(pdf: ReturnPDF, letter: Letter) -> None:
     if letter.helpers:
         pdf.para(letter.helpers)
     contact(pdf, letter)
+    if letter.actions:
+        pdf.para("Please also sort out", size=14, style="B", after=1)
+        for a in letter.actions:
+            pdf.room(30)  # keep a heading with its box
+            pdf.para(a.heading, style="B", after=1)
+            pdf.boxed([a.found, a.ask], RED, bold=False)
 
 
 def contact(pdf: ReturnPDF, letter: Letter) -> None:

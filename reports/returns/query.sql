@@ -1,8 +1,8 @@
--- The families' evidence returns: four set-based queries, one result each for
+-- The families' evidence returns: five set-based queries, one result each for
 -- every return not yet received (audit.evidence_returns.received_at IS NULL,
 -- overdue ones included). render.py splits this file on the "-- name:" lines
 -- and groups the rows by (budget_id, period_start) in Python, so the cost is
--- four queries however many thousand returns there are.
+-- five queries however many thousand returns there are.
 
 -- name: returns
 -- One row per return: who it is for, when it is due, and the period's statement.
@@ -56,3 +56,12 @@ SELECT DISTINCT budget_id, outcome_domain
 FROM audit.plan_lines
 WHERE budget_id IN (SELECT budget_id FROM audit.evidence_returns WHERE received_at IS NULL)
 ORDER BY budget_id, outcome_domain;
+
+-- name: actions
+-- Open exceptions a family must act on, for every budget with a return to send
+-- (letter.py's FAMILY_ACTIONS says which rules, and what to ask of the family).
+SELECT e.budget_id, e.rule_code, e.period_start, e.period_end, e.amount, e.explanation
+FROM audit.exceptions e
+WHERE e.status IN ('open', 'confirmed')
+  AND e.budget_id IN (SELECT budget_id FROM audit.evidence_returns WHERE received_at IS NULL)
+ORDER BY e.budget_id, e.period_start, e.rule_code, e.exception_id;

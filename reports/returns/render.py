@@ -8,7 +8,7 @@ send by when, what happens to eligibility if nothing comes, and the POET-style
 outcome questions. Example: budget DP000011-1, quarter 1 January–31 March
 2026, due 28 April → ``returns/DP000011-1_2026-01-01.pdf``.
 
-All rows come from the four queries in ``query.sql`` (set-based, whatever the
+All rows come from the five queries in ``query.sql`` (set-based, whatever the
 number of budgets); the loop only renders. Bank and family text is escaped by
 Jinja's autoescape in HTML and printed as plain text in the PDF.
 """
@@ -75,8 +75,11 @@ def fetch_letters(con: duckdb.DuckDBPyConnection, as_of: date, council: Council 
     domains: dict[str, list[str]] = defaultdict(list)
     for r in rows(con, q["outcomes"]):
         domains[r["budget_id"]].append(r["outcome_domain"])
+    actions: dict[str, list[dict]] = defaultdict(list)
+    for r in rows(con, q["actions"]):
+        actions[r["budget_id"]].append(r)
     return [build_letter(r, by_return["lines"][key], by_return["payments"][key], domains[r["budget_id"]],
-                         as_of, council)
+                         as_of, council, actions[r["budget_id"]])
             for r in rows(con, q["returns"]) for key in [(r["budget_id"], r["period_start"])]]
 
 
@@ -87,7 +90,7 @@ def fetch_letter(con: duckdb.DuckDBPyConnection, budget_id: str, period_start: d
                  council: Council | str | None = None, received_too: bool = False) -> Letter | None:
     """One unreceived return's letter (the families' portal shows it), or None when it is not open.
 
-    The same four queries, each narrowed to the one return, so the portal and the
+    The same five queries, each narrowed to the one return, so the portal and the
     printed letter cannot disagree. ``received_too``: the letter of a return already
     received as well (a family adding evidence to a return it has sent), its payments
     marked evidenced as the intake counted them.
@@ -105,7 +108,8 @@ def fetch_letter(con: duckdb.DuckDBPyConnection, budget_id: str, period_start: d
     lines = rows(con, one.format(q["lines"]), key)
     payments = rows(con, one.format(q["payments"]), key)
     domains = [r["outcome_domain"] for r in rows(con, per_budget.format(q["outcomes"]), [budget_id])]
-    return build_letter(found[0], lines, payments, domains, as_of, council)
+    actions = rows(con, per_budget.format(q["actions"]), [budget_id])
+    return build_letter(found[0], lines, payments, domains, as_of, council, actions)
 
 
 def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date,

@@ -9,6 +9,7 @@ import pytest
 
 from flows.intake import run_intake
 from flows.validation import validate_batch
+from pipelines.rules.registry import declared
 from tests.flows.helpers import dump_views, query
 
 
@@ -47,8 +48,9 @@ def submit(inbox, name, rows, files=()):
 def test_a_return_arriving_marks_it_received_and_settles_only_its_overdue_flag(council):
     wh, inbox, as_of = council["warehouse"], council["inbox"], council["as_of"]
     budget, period, outstanding, ref, _txn = overdue_return_with_items(wh)
+    intake_codes = ", ".join(f"'{r.code}'" for r in declared() if r.on_intake)  # the rules that look at evidence
     others = ("SELECT exception_id, status, last_seen FROM audit.exceptions "
-              "WHERE rule_code NOT IN ('EVIDENCE_OVERDUE', 'CASH_WITHDRAWAL') ORDER BY 1")
+              f"WHERE rule_code NOT IN ({intake_codes}) ORDER BY 1")
     before = query(wh, others)
     submit(inbox, f"{budget}_{period}", [f"{budget},{period},{ref},receipt,till.pdf,12.50,shopping"], ["till.pdf"])
 

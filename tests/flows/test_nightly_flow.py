@@ -32,6 +32,7 @@ def test_nightly_publishes_its_artifacts(prefect_harness, tmp_path):
         summary = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["nightly-summary"])))
         table = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["nightly-new-exceptions"])))
     assert summary and "Money at stake" in summary[-1].data
+    assert "| EMPLOYER_DUTIES | medium | 0 | £0.00 |" in summary[-1].data  # every declared rule is listed
     assert table and "INELIGIBLE_SPEND" in str(table[-1].data)
     assert "Sam Patel" not in str(table[-1].data) and "BET365" not in summary[-1].data  # no personal data
 

@@ -343,7 +343,7 @@ def test_letters_come_from_a_handful_of_queries(sim_council):
     with duckdb.connect(str(sim_council["warehouse"]), read_only=True) as con:
         counting = Counting(con)
         letters = fetch_letters(counting, sim_council["as_of"], COUNCIL)
-    assert letters and counting.n == 4
+    assert letters and counting.n == 5
 
 
 # ---- golden ------------------------------------------------------------------
@@ -378,6 +378,26 @@ def test_golden_return(rendered):
                  normalise_html((folder / f"{stem(r)}.html").read_text(encoding="utf-8")))
     check_golden(GOLDEN / "first_return" / "expected_pdf.txt",
                  "\n".join(pdf_lines((folder / f"{stem(r)}.pdf").read_bytes())) + "\n")
+
+
+def test_a_letter_asks_the_family_to_sort_out_what_they_must(rendered):
+    """Open exceptions a family must act on (docs/rules.md §12) print in both the page and the PDF,
+    escaped; rules that are the council's own business (a review overdue) do not."""
+    from reports.returns.letter import build_letter as build
+    from reports.returns.pdf import letter_pdf
+    from reports.returns.render import environment
+
+    base = rendered["returns"][0]
+    found = "£368.60 was paid into the account by DWP <b>PIP</b> in 2 payment(s)."
+    letter = build(base, [], [], [], date(2026, 4, 1), "Demo Council", [
+        {"rule_code": "UNEXPECTED_INCOME", "explanation": found},
+        {"rule_code": "REVIEW_OVERDUE", "explanation": "The review planned for 1 March 2026 has not been recorded."}])
+    assert [a.heading for a in letter.actions] == ["Money paid into your account"]
+    page = environment().get_template("template.html.j2").render(letter=letter)
+    text = "\n".join(pdf_lines(letter_pdf(letter)))
+    assert "Please also sort out" in page and "Please also sort out" in text
+    assert "DWP &lt;b&gt;PIP&lt;/b&gt;" in page and "<b>PIP</b>" not in page
+    assert "Please tell us what this money is" in page and "review planned" not in page
 
 
 def test_golden_issued_letter(rendered, sim_council, tmp_path):

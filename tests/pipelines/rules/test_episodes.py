@@ -151,7 +151,7 @@ def test_every_finding_belongs_to_one_exception_whatever_the_order(found, rnd):
 
 
 def test_every_persistent_and_gap_sensitive_rule_is_defined_in_the_docs():
-    """docs/rules.md §8 names every rule declared ``persists``, §9 every rule that rests on statements,
+    """docs/rules.md §12 names every rule declared ``persists``, §9 every rule that rests on statements,
     §10 every rule whose money is not its own."""
     from tests.conftest import ROOT
 

@@ -10,9 +10,10 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 
-from pipelines.simulate import RULE_CODES, SimParams, simulate
+from pipelines.simulate import RULE_CODES, SIM_POLICY, SimParams, simulate
 from pipelines.simulate.account import build_account, judge_account
 from pipelines.simulate.common import add_months
+from pipelines.simulate.problems import LOOKALIKE_RULES
 from pipelines.simulate.truth import Judge
 from pipelines.simulate.world import build_world
 from schemas.policy import Policy
@@ -31,7 +32,7 @@ def _files(params: SimParams = PARAMS) -> dict[str, bytes]:
 @lru_cache(maxsize=2)
 def _accounts(params: SimParams = PARAMS):
     world = build_world(params.seed, params.start.toordinal(), params.as_of.toordinal(), params.months)
-    judge = Judge(Policy(), world.providers)
+    judge = Judge(SIM_POLICY, world.providers)
     out = []
     for i in range(params.accounts):
         acct = build_account(world, i)
@@ -151,8 +152,10 @@ def test_planted_problems_are_all_found() -> None:
     missed = []
     for acct, rows in accounts:
         flagged = {(r.budget_id, r.rule_code) for r in rows}
+        gapped = {r.budget_id for r in rows if r.rule_code == "STATEMENT_GAP"}
         for p in acct.plants:
-            if (p.budget_id, p.code) not in flagged:
+            # a finding that rests on a statement gap is withheld: the gap is the exception (§9)
+            if (p.budget_id, p.code) not in flagged and p.budget_id not in gapped:
                 missed.append((p.code, p.budget_id, p.desc))
     assert len(missed) <= 3, missed
 
@@ -164,14 +167,13 @@ def test_lookalikes_are_not_flagged() -> None:
         keys = {(r.budget_id, r.rule_code) for r in rows}
         for la in acct.lookalikes:
             seen.add(la.code)
-            if la.code == "LOOKALIKE_TWIN_PURCHASE":
-                assert (la.budget_id, "DUPLICATE_PAYMENT") not in keys
-            if la.code == "LOOKALIKE_LATE_PAID":
-                assert (la.budget_id, "INVOICE_UNPAID") not in keys
-            if la.code == "LOOKALIKE_EVIDENCED_CASH":
+            if la.code != "LOOKALIKE_EVIDENCED_CASH":
+                for rule in LOOKALIKE_RULES[la.code]:
+                    assert (la.budget_id, rule) not in keys, (la.code, la.budget_id)
+            else:
                 assert (la.budget_id, "CASH_WITHDRAWAL", la.detail["period"]) not in {
                     (r.budget_id, r.rule_code, r.period_start) for r in rows}
-    assert len(seen) == 4
+    assert seen == set(LOOKALIKE_RULES), set(LOOKALIKE_RULES) - seen
 
 
 def test_no_baseline_near_duplicates() -> None:
