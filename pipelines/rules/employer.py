@@ -57,7 +57,7 @@ def averaging_days(q: tuple[date, date], term: tuple[date, date]) -> int:
     return max(28, (hi - lo).days + 1)
 
 
-@rule("EMPLOYER_DUTIES", "medium",
+@rule("EMPLOYER_DUTIES", "medium", money="none",
       next_step="Ask the family (or their payroll service) for proof that PAYE and pension contributions were paid for the quarter; help them register if not.")
 def employer_duties(books: Books) -> list[dict]:
     pol = books.policy

@@ -100,7 +100,7 @@ def is_incomplete(books: Books, needs: Decimal, loose: Decimal) -> bool:
     return needs > 0 and loose > books.policy.evidence_incomplete_share * needs
 
 
-@rule("EVIDENCE_INCOMPLETE", "medium",
+@rule("EVIDENCE_INCOMPLETE", "medium", money="evidence",
       next_step="Write to the family listing the payments still without receipts or timesheets; recover what stays unexplained.",
       on_intake=True)
 def evidence_incomplete(books: Books) -> list[dict]:

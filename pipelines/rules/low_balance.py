@@ -83,7 +83,7 @@ def overdrawn_days(books: Books) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
-@rule("LOW_BALANCE", "high",
+@rule("LOW_BALANCE", "high", money="none",
       next_step="Contact the family at once: check wages and bills can be paid, and whether a payment is late or money went astray.")
 def low_balance(books: Books) -> list[dict]:
     weeks = books.policy.low_balance_weeks

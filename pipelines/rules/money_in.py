@@ -53,7 +53,7 @@ def unexpected_credits(books: Books) -> pl.DataFrame:
     return credits.filter(pl.Series(keep, dtype=pl.Boolean))
 
 
-@rule("UNEXPECTED_INCOME", "medium",
+@rule("UNEXPECTED_INCOME", "medium", money="none",
       next_step="Ask the family what the money is; if it is not for the support plan, ask them to move it out of the account.")
 def unexpected_income(books: Books) -> list[dict]:
     rows = unexpected_credits(books)

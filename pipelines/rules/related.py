@@ -29,7 +29,7 @@ def surname(holder_name: str | None) -> str:
     return normalise_payee(words[-1]) if len(words) > 1 else ""
 
 
-@rule("RELATED_PAYEE", "low",
+@rule("RELATED_PAYEE", "low", money="none",
       next_step="Check whether the payee is a family member living with the person; if so, confirm the council agreed it (reg. 3).")
 def related_payee(books: Books) -> list[dict]:
     if not books.policy.related_payee_check:

@@ -23,7 +23,7 @@ from pipelines.rules import Books, day, flag, period_at
 from pipelines.rules.registry import rule
 
 
-@rule("REVIEW_OVERDUE", "medium",
+@rule("REVIEW_OVERDUE", "medium", money="none",
       next_step="Book the review with the person and update the review date on the case-management system.")
 def review_overdue(books: Books) -> list[dict]:
     months = books.policy.first_review_months

@@ -82,3 +82,23 @@ def test_distinct_money_property(rows, rnd):
     # order does not matter
     shuffled = ex.sample(fraction=1.0, shuffle=True, seed=rnd.randint(0, 10_000))
     assert total_at_stake(shuffled) == total
+
+
+def test_the_round_two_checks_add_no_pound_already_counted():
+    """RELATED_PAYEE restates UNAPPROVED_PAYEE's payments; the other checks' amounts are not money to recover."""
+    from datetime import date
+    from decimal import Decimal
+
+    import polars as pl
+
+    from pipelines.stake import money_at_stake
+
+    day = date(2026, 1, 1)
+    rows = [("X1", "UNAPPROVED_PAYEE", Decimal("415.00")), ("X2", "RELATED_PAYEE", Decimal("415.00")),
+            ("X3", "EMPLOYER_DUTIES", Decimal("3900.00")), ("X4", "LOW_BALANCE", Decimal("120.00")),
+            ("X5", "UNEXPECTED_INCOME", Decimal("250.00")), ("X6", "REVIEW_OVERDUE", Decimal("0.00"))]
+    frame = pl.DataFrame([dict(exception_id=i, rule_code=r, budget_id="B1", period_start=day, period_end=day,
+                               amount=a, status="open") for i, r, a in rows],
+                         schema_overrides={"amount": pl.Decimal(18, 2)})
+    stake = money_at_stake(frame)
+    assert stake["at_stake"].sum() == Decimal("415.00")
