@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.calendar import today_london
+
+__all__ = ["Settings", "quiet_prefect_defaults", "today_london"]
 
 
 class Settings(BaseSettings):
@@ -19,11 +21,6 @@ class Settings(BaseSettings):
     workers: int = max(1, os.cpu_count() or 1)
     council_name: str = "Demo Council"
     portal_address: str = ""  # the families' portal as printed on letters, e.g. https://evidence.example.gov.uk
-
-
-def today_london() -> date:
-    """Today where the council is: the default day a run judges from."""
-    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 def quiet_prefect_defaults() -> None:
