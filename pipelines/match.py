@@ -68,15 +68,8 @@ from itertools import groupby
 import polars as pl
 
 from pipelines.match_alloc import EARLY_DAYS, Book
-from pipelines.match_text import (
-    find_references,
-    name_score,
-    name_text,
-    pattern_pairs,
-    payee_text,
-    split_patterns,
-    text_matches,
-)
+from pipelines.match_text import find_references, name_score, name_text
+from pipelines.payees import payee_providers, provider_pairs, search_text, split_patterns
 from schemas.warehouse import matches as matches_table
 
 MONEY = pl.Decimal(18, 2)
@@ -229,10 +222,6 @@ def match_payments(
     )
 
     # Which provider each payment is to, among those still owed money in its budget.
-    patterns = {
-        str(pid): tuple(split_patterns(pats))
-        for pid, pats in providers.select("provider_id", "payee_patterns").iter_rows()
-    }
     # Only where the provider is owed at least the payment, around its date.
     owed = (
         _open(book, inv)
@@ -245,9 +234,9 @@ def match_payments(
         .filter(
             pl.col("day").is_between(pl.col("lo"), pl.col("hi")), pl.col("pay") <= pl.col("owed")
         )
-        .select("p", "provider_id", payee_text())
+        .select("p", "provider_id", search_text())
     )
-    pairs = pattern_pairs(cands, patterns)
+    pairs = provider_pairs(cands, providers)
 
     payee: dict[int, list[str]] = {}
     for p, provider in pairs.iter_rows():
@@ -280,7 +269,7 @@ def match_payments(
             break
 
     # 5. fuzzy_payee: exact amount, a payee that matches no pattern but reads like the name
-    fuzzy = _fuzzy_candidates(book, pays, inv, providers, patterns, fuzzy_cutoff)
+    fuzzy = _fuzzy_candidates(book, pays, inv, providers, fuzzy_cutoff)
     book.take_exact(_ordered_pairs(fuzzy, "p", "rank", "i"), "fuzzy_payee", "0.5")
 
     return MatchResult(
@@ -293,7 +282,6 @@ def _fuzzy_candidates(
     pays: pl.DataFrame,
     inv: pl.DataFrame,
     providers: pl.DataFrame,
-    patterns: dict[str, tuple[str, ...]],
     cutoff: int,
 ) -> pl.DataFrame:
     empty = pl.DataFrame(schema={"p": pl.UInt32, "i": pl.UInt32, "rank": pl.Int64})
@@ -304,9 +292,8 @@ def _fuzzy_candidates(
     )
     if cands.height == 0:
         return empty
-    texts = cands.select("p", "payee", "memo", payee_text()).unique("p")
-    every_pattern = tuple(sorted({p for pats in patterns.values() for p in pats}))
-    unnamed = texts.filter(~text_matches(texts["text"], every_pattern))
+    texts = cands.select("p", "payee", "memo", search_text()).unique("p")
+    unnamed = texts.filter(payee_providers(texts["text"], providers).list.len() == 0)
     names: dict[str, list[str]] = {}
     for pid, name, pats in providers.select("provider_id", "name", "payee_patterns").iter_rows():
         names[str(pid)] = [name_text(name)] + [name_text(p) for p in split_patterns(pats)]

@@ -13,9 +13,8 @@ from decimal import Decimal
 
 import polars as pl
 
-from pipelines.classify import text_expr
-from pipelines.patterns import matches_any
-from pipelines.rules import Books, day, evidenced, flag, gbp, payee_expr, span
+from pipelines.payees import matches_any, payee_expr, search_text
+from pipelines.rules import Books, day, evidenced, flag, gbp, span
 from pipelines.rules.registry import rule
 
 
@@ -38,7 +37,7 @@ def _total(rows: pl.DataFrame) -> Decimal:
 def ineligible_spend(books: Books) -> list[dict]:
     pol = books.policy
     out_txns = _out(books)
-    named = matches_any(out_txns.select(text_expr()).to_series(), pol.ineligible_payee_patterns)
+    named = matches_any(out_txns.select(search_text()).to_series(), pol.ineligible_payee_patterns)
     hits = _in_periods(books, out_txns.filter(pl.col("mcc").is_in(pol.ineligible_mccs) | named))
     out = []
     for (budget, start), g in hits.group_by("budget_id", "period_start", maintain_order=True):
