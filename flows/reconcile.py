@@ -5,7 +5,6 @@ periods, positions, rules). Reads ``land`` from the working copy, rebuilds
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import duckdb
@@ -14,6 +13,7 @@ import polars as pl
 from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
 from pipelines.classify import categorise, classify_transactions
+from pipelines.decisions import apply_decisions
 from pipelines.ledger import (
     attach_budgets,
     conform,
@@ -24,9 +24,9 @@ from pipelines.ledger import (
 from pipelines.match import match_within_accounts
 from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
-from pipelines.rules import Books
-from pipelines.rules.registry import declared
-from pipelines.rules.run import raise_all, raise_rules, settle
+from pipelines.references import with_evidence_refs
+from pipelines.rules import Books, intake
+from pipelines.rules.run import raise_all, settle
 from pipelines.statements import balance_breaks, statement_coverage
 from schemas.policy import Policy
 from schemas.warehouse import CORE, LAND
@@ -40,11 +40,6 @@ def load_register(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         name: latest_file_rows(read(con, f"SELECT * FROM land.{name}"), order)  # noqa: S608
         for name in ("budgets", "plan_lines", "providers")
     }
-
-
-def evidence_ref(account_id: str, transaction_id: str) -> str:
-    """The short reference printed on a family's evidence return for one payment."""
-    return "E" + hashlib.sha256(f"{account_id}|{transaction_id}".encode()).hexdigest()[:7].upper()
 
 
 def evidence_items(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -94,10 +89,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[dict[str, p
     reg = load_register(con)
     lines = read(con, "SELECT * FROM land.statement_lines")
     txns = classify_transactions(attach_budgets(dedupe_transactions(lines), reg["budgets"]), policy)
-    txns = txns.with_columns(pl.Series("evidence_ref", [evidence_ref(a, t) for a, t in
-                                                        txns.select("account_id", "transaction_id").iter_rows()],
-                                       dtype=pl.String))
-    return reg, txns, lines
+    return reg, with_evidence_refs(txns), lines
 
 
 def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.DataFrame) -> dict[str, int]:
@@ -112,37 +104,19 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
 
 def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy,
                      reviews: pl.DataFrame) -> dict[str, int]:
-    """The evidence intake's update, between nightly runs: evidence returns and the
-    rules declared ``on_intake`` (those that look at evidence) recomputed
-    from the books the last night published plus the evidence that has arrived
-    since. Every other exception is left exactly as the night settled it."""
-    budgets = read(con, "SELECT * FROM core.budgets")
-    periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
-    txns = assign_period(read(con, "SELECT * FROM core.transactions"), periods)
-    empty = pl.DataFrame()
-    books = Books(as_of=as_of, policy=policy, budgets=budgets, plan_lines=empty, providers=empty,
-                  periods=periods, txns=txns, invoices=empty, matches=empty, positions=empty, lines=empty,
-                  coverage=empty, balance_breaks=empty, evidence=evidence_items(con))
-    intake_rules = [r for r in declared() if r.on_intake]
-    returns, raised = books.returns, raise_rules(books, intake_rules)
-    history = read(con, "SELECT * FROM land.exception_history")
-    mine = pl.col("rule_code").is_in([r.code for r in intake_rules])
-    settled = settle(raised, history.filter(mine), pl.DataFrame(), as_of)
-    replace_table(con, "land", LAND["exception_history"],
-                  pl.concat([history.filter(~mine).select(settled.columns).cast(settled.schema), settled]))
+    """The evidence intake's update between nightly runs (:mod:`pipelines.rules.intake`):
+    read the published books and the evidence so far, write what it settles."""
+    refreshed = intake.refresh_evidence(
+        as_of, policy, read(con, "SELECT * FROM core.budgets"), read(con, "SELECT * FROM core.transactions"),
+        evidence_items(con), read(con, "SELECT * FROM land.exception_history"))
+    replace_table(con, "land", LAND["exception_history"], refreshed.history)
     apply_reviews(con, reviews)
-    replace_table(con, "core", CORE["evidence_returns"], conform(returns, CORE["evidence_returns"]))
-    return {"returns": returns.height, "received": returns.filter(pl.col("received_at").is_not_null()).height,
-            "raised": raised.height}
+    replace_table(con, "core", CORE["evidence_returns"], conform(refreshed.returns, CORE["evidence_returns"]))
+    return refreshed.summary()
 
 
 def apply_reviews(con: duckdb.DuckDBPyConnection, reviews: pl.DataFrame) -> None:
     """core.exceptions = the rules' view of every exception, overridden by the latest officer decision."""
     replace_table(con, "core", CORE["reviews"], conform(reviews, CORE["reviews"]))
-    by_rule = read(con, "SELECT * FROM land.exception_history")
-    final = by_rule
-    if reviews.height and by_rule.height:
-        latest = reviews.sort("decided_at").unique("exception_id", keep="last").select("exception_id", "decision")
-        final = by_rule.join(latest, on="exception_id", how="left").with_columns(
-            pl.coalesce("decision", "status").alias("status")).drop("decision")
+    final = apply_decisions(read(con, "SELECT * FROM land.exception_history"), reviews)
     replace_table(con, "core", CORE["exceptions"], conform(final, CORE["exceptions"]))
