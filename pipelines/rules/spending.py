@@ -4,6 +4,19 @@ Example (UNAPPROVED_PAYEE): £415.00 paid by transfer to "M MILLER" on
 15 June, 15 July and 15 August. No provider's payee pattern matches M MILLER,
 so £1,245.00 was paid to someone neither in the support plan nor on the
 approved register.
+
+Example (INELIGIBLE_SPEND): £25.00 at a betting merchant (MCC 7995) and
+£40.00 to "WILLIAM HILL 0421" in one quarter: £65.00 of ineligible spending.
+
+Example (CASH_WITHDRAWAL): £50.00 and £30.00 taken out in cash; receipts
+came for the £30.00 only and the return is past due: £50.00 beyond the £0.00
+allowance.
+
+Example (OUTSIDE_TERM): £60.00 and £35.00 spent on 20 and 25 March, before
+the budget started on 1 April: £95.00 outside the term.
+
+Example (DUPLICATE_PAYMENT, same payee): £85.00 to ACME GARDENS on 4 May
+and again on 6 May, fewer than 3 days apart: £85.00 paid twice.
 """
 
 from __future__ import annotations
