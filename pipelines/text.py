@@ -19,7 +19,8 @@ import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-PENNY = Decimal("0.01")
+from schemas.money import PENNY
+
 _MONEY_JUNK = re.compile(r"[£$€\s\u00a0,]|GBP", re.IGNORECASE)
 _MONEY_SHAPE = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 

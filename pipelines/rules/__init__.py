@@ -20,6 +20,7 @@ import polars as pl
 
 from pipelines.payees import normalise_payee, payee_expr
 from pipelines.rules.registry import severity_of
+from schemas.money import gbp
 from schemas.policy import Policy
 
 __all__ = ["Books", "day", "evidenced", "exception_id", "flag", "gbp", "normalise_payee", "payee_expr", "span"]
@@ -82,13 +83,6 @@ def flag(rule: str, budget_id: str | None, period_start: date | None, period_end
         amount=amount, explanation=explanation, evidence=" ".join(sorted(set(evidence or []))) or None,
         subject=subject,
     )
-
-
-def gbp(amount: Decimal | None) -> str:
-    if amount is None:
-        return "£0.00"
-    sign = "-" if amount < 0 else ""
-    return f"{sign}£{abs(amount):,.2f}"
 
 
 def day(d: date) -> str:

@@ -20,15 +20,12 @@ Example (UNDERSPEND_LINE): plan line L1 plans £7,800.00 over the term,
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import polars as pl
 
-from pipelines.positions import money, weekly_payment
+from pipelines.positions import weekly_payment
 from pipelines.rules import Books, day, flag, gbp
 from pipelines.rules.registry import rule
-
-ZERO = Decimal("0.00")
+from schemas.money import money
 
 
 def _closed_positions(books: Books) -> pl.DataFrame:

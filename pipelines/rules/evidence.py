@@ -16,18 +16,15 @@ return is also missed by its due date, lapsed.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import polars as pl
 
 from pipelines.rules import Books, day, evidenced, flag, gbp
 from pipelines.rules.registry import rule
+from schemas.money import MONEY_DTYPE, ZERO
+from schemas.warehouse import evidence_returns as evidence_returns_table
 
-RETURN_SCHEMA = {
-    "budget_id": pl.String, "period_start": pl.Date, "period_end": pl.Date, "due_date": pl.Date,
-    "received_at": pl.Date, "items_evidenced": pl.Int64, "items_outstanding": pl.Int64,
-    "eligibility_status": pl.String, "needs_total": pl.Decimal(18, 2),
-}
+# core.evidence_returns, plus the money the period's outstanding items stand for
+RETURN_SCHEMA = evidence_returns_table.polars_schema() | {"needs_total": MONEY_DTYPE}
 
 
 def evidence_returns(books: Books) -> pl.DataFrame:
@@ -38,7 +35,7 @@ def evidence_returns(books: Books) -> pl.DataFrame:
     counts = needs.group_by("budget_id", "period_start").agg(
         pl.col("evidenced").sum().cast(pl.Int64).alias("items_evidenced"),
         (~pl.col("evidenced")).sum().cast(pl.Int64).alias("items_outstanding"),
-        (-pl.col("amount")).sum().cast(pl.Decimal(18, 2)).alias("needs_total"))
+        (-pl.col("amount")).sum().cast(MONEY_DTYPE).alias("needs_total"))
     due = (books.periods.filter(pl.col("closed")).select("budget_id", "period_no", "period_start", "period_end", "due_date")
            .join(received, on=["budget_id", "period_start"], how="left")
            .join(counts, on=["budget_id", "period_start"], how="left")
@@ -54,7 +51,7 @@ def evidence_returns(books: Books) -> pl.DataFrame:
             due_date=r["due_date"], received_at=r["received_at"], items_evidenced=r["items_evidenced"] or 0,
             items_outstanding=r["items_outstanding"] or 0,
             eligibility_status="ok" if s == 0 else ("at_risk" if s == 1 else "lapsed"),
-            needs_total=r["needs_total"] or Decimal("0.00")))
+            needs_total=r["needs_total"] or ZERO))
     return pl.DataFrame(rows, schema=RETURN_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RETURN_SCHEMA)
 
 

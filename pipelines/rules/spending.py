@@ -29,6 +29,7 @@ import polars as pl
 from pipelines.payees import matches_any, payee_expr, search_text
 from pipelines.rules import Books, day, evidenced, flag, gbp, span
 from pipelines.rules.registry import rule
+from schemas.money import ZERO
 
 
 def _out(books: Books) -> pl.DataFrame:
@@ -74,7 +75,7 @@ def cash_withdrawal(books: Books) -> list[dict]:
         if not (g["due_date"][0] < books.as_of or (budget, start) in received):
             continue  # the family still has time to send receipts
         plain = g.filter(~pl.col("evidenced"))
-        excess = (_total(plain) if plain.height else Decimal("0.00")) - allowance
+        excess = (_total(plain) if plain.height else ZERO) - allowance
         if excess > 0:
             out.append(flag("CASH_WITHDRAWAL", budget, start, g["period_end"][0], excess,
                             f"{gbp(_total(plain))} was taken out in cash {span(plain['date'].min(), plain['date'].max())}"

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from dateutil.relativedelta import SU, relativedelta
+
+from schemas import money
 
 _ISO: dict[int, str] = {}
 
@@ -38,9 +41,7 @@ def pounds(pence: int) -> str:
 
 def gbp(pence: int) -> str:
     """As UK banks print it: ``£1,234.50``, ``-£12.00``."""
-    sign = "-" if pence < 0 else ""
-    p = -pence if pence < 0 else pence
-    return f"{sign}£{p // 100:,}.{p % 100:02d}"
+    return money.gbp(Decimal(pence).scaleb(-2))
 
 
 def iso(day: int) -> str:

@@ -20,8 +20,9 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from pipelines.positions import money
 from reports.safety import defuse, defuse_row
+from schemas.money import gbp as money_text
+from schemas.money import money
 
 HERE = Path(__file__).parent
 COLUMNS = ["exception_id", "rule_code", "severity", "status", "budget_id", "holder_name", "period_start",
@@ -29,10 +30,7 @@ COLUMNS = ["exception_id", "rule_code", "severity", "status", "budget_id", "hold
 
 
 def gbp(v: object) -> str:
-    if v is None:
-        return ""
-    d = Decimal(str(v)) if not isinstance(v, Decimal) else v
-    return f"-£{abs(d):,.2f}" if d < 0 else f"£{d:,.2f}"
+    return money_text(v, none="")  # an empty cell, not £0.00, where an exception has no amount
 
 
 def environment() -> Environment:
