@@ -19,9 +19,11 @@ import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from pipelines.timezones import london_date
 from schemas.money import PENNY
 
-_MONEY_JUNK = re.compile(r"[£$€\s\u00a0,]|GBP", re.IGNORECASE)
+# Only pounds are stripped: "$12.00" or "€5" is not read as pounds (pipelines.readers.currency).
+_MONEY_JUNK = re.compile(r"[£\s\u00a0,]|GBP", re.IGNORECASE)
 _MONEY_SHAPE = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 
 
@@ -91,12 +93,19 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d
 
 
 def normalise_date(text: str | None, formats: tuple[str, ...] = _DATE_FORMATS) -> str | None:
-    """Read a UK-style date. Day-first always: ``01/02/2026`` is 1 February."""
+    """Read a UK-style date. Day-first always: ``01/02/2026`` is 1 February.
+
+    An ISO timestamp with a zone is the UK date of that moment
+    (``2026-10-24T23:30:00Z`` is 25 October: :mod:`pipelines.timezones`).
+    """
     if text is None:
         return None
     s = " ".join(text.strip().split())
     if not s:
         return None
+    stamped = london_date(s)
+    if stamped is not None:
+        return stamped
     for fmt in formats:
         try:
             return datetime.strptime(s, fmt).date().isoformat()

@@ -20,6 +20,9 @@ def describe(error: ValidationError, source: str) -> str:
         if e["type"] == "extra_forbidden":
             lines.append(f"{source}: unknown key {key!r}")
             continue
+        if e["type"] == "missing":
+            lines.append(f"{source}: {key} is missing (it is required)")
+            continue
         value = e.get("input")
         shown = repr(value) if not isinstance(value, dict) else "…"
         if len(shown) > 80:

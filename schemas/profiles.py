@@ -1,33 +1,54 @@
 """Bank CSV layout profiles: data that tells the statement reader how to read
-one bank's export.
+one bank's export (contract §1, ``register/profiles/*.toml``).
 
-A profile is a TOML file (the bundled ones live in ``schemas/profiles/``). A
-council whose bank is not covered copies one, edits the column names and
-drops it into its own profile folder; no code changes. A profile says:
+The profiles dprecon ships live in ``schemas/profiles/``; a council adds its
+own in the inbox's ``register/profiles/`` (no code release), and a council
+profile with the same ``name`` as a shipped one replaces it. Every file is
+validated through :class:`ProfileModel` (pydantic); a profile that cannot be
+used is a :class:`ProfileError` (a ``schemas.config.ConfigError``) whose
+message names the file and the key, and the statements it would have read
+are set aside with that reason rather than read by a guess.
+
+A profile says:
 
 * ``header``: the column headings exactly as the bank writes them; a file is
-  recognised when one of its first rows carries all of them;
-* ``[columns]``: which heading holds the date, the payee, the balance, and
-  either one signed ``amount`` or a ``paid_out`` / ``paid_in`` pair;
-* ``[account]``: where the account is named, either a line above the
-  headings (``preamble_labels``) or columns on every row (``columns``), and
-  how to clean what is found into the account id the register uses;
-* ``date_formats`` (``strftime`` codes, day first), ``newest_first`` and
-  ``[trailer] labels`` (summary lines below the transactions).
+  recognised when one of its first rows carries all of them. With
+  ``header_row = false`` (HSBC's download has no heading row) they name the
+  columns by position, and a file is recognised by the shape of its rows.
+* ``[columns]``: which column holds the ``date``, ``payee``, ``memo``,
+  ``trntype``, ``balance``, ``transaction_id``, ``mcc``; the money as one
+  ``amount`` or a ``paid_out`` / ``paid_in`` pair; optionally ``direction``
+  (a ``CR``/``DR`` column), ``currency`` (lines not in pounds are set aside,
+  :mod:`pipelines.readers.currency`) and ``status`` (see ``[skip]``).
+* ``[amount]``: ``sign = "signed"`` (money out negative, ``+ £5.00``,
+  ``12.00 CR``/``DR`` suffixes) or ``"out_positive"`` (a card statement: a
+  bare 12.50 is a purchase), and the ``in_markers`` / ``out_markers`` a
+  ``direction`` column uses.
+* ``[skip] status_values``: rows not yet booked (``PENDING``), noted and not
+  loaded: they come again, booked, in a later statement.
+* ``[account]``: where the account id comes from: ``columns`` on every row,
+  ``preamble_labels`` (a line above the headings), ``file_name`` (a regular
+  expression on the file's name), ``folder = true`` (the folder the file
+  sits in: ``statements/<account>/...``) or a fixed ``value``; then
+  ``pattern``, ``keep`` and ``join`` clean what was found.
+* ``file_pattern``: a regular expression the file's name must match for this
+  layout to read it (case-insensitive), to tell apart two layouts with no
+  heading row that look alike (HSBC's and a card's ``date, text, amount``).
+* ``date_formats`` (``strftime`` codes, day first; ISO timestamps with a zone
+  are always read, as UK dates), ``newest_first``, ``[trailer] labels``.
 
 Account ids, worked through. Lloyds writes the sort code Excel-escaped and
 the account number on every row: ``'99-88-74`` and ``1515152252``. With
-``keep = "digits"`` and ``join = "-"`` they become ``998874-1515152252``:
-sort-code digits, a hyphen, account-number digits. That is dprecon's normal
-form for a UK sort code and account number (a bare 14-digit number would be
-turned into a number, and lose its leading zero, by any spreadsheet that
-opens budgets.csv). Nationwide names the account above the headings,
-masked: ``Foo current ****12345``; ``pattern`` picks ``****12345`` out of it,
-and the register must use that same masked form.
+``keep = "digits"`` and ``join = "-"`` they become ``998874-1515152252``.
+Barclays writes both in one cell, ``20-32-06 13152170``; ``keep =
+"sort_code"`` gives ``203206-13152170``, dprecon's normal form (a bare
+14-digit number would lose its leading zero in any spreadsheet that opens
+budgets.csv). Nationwide names the account above the headings, masked:
+``Foo current ****12345``; ``pattern`` picks ``****12345`` out of it.
 
 A paid-out cell of £52.00 is read as -52.00 and a paid-in cell of £5.00 as
-5.00, so a Nationwide statement line "Visa purchase, ABC RESTAURANT, Paid out
-£50.00, Balance £150.00" loads as amount -50.00, balance 150.00.
+5.00; with ``sign = "out_positive"`` a card line of ``45.00`` is -45.00 and
+``45.00 CR`` (a refund) is 45.00.
 """
 
 from __future__ import annotations
@@ -36,12 +57,17 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from schemas.config import ConfigError, describe
+from schemas.profile_model import AmountModel, ProfileModel
+
 BUNDLED_DIR = Path(__file__).with_name("profiles")
-KEEP_RULES = ("text", "digits", "digits_and_mask")
+COUNCIL_FOLDER = "register/profiles"
+KEEP_RULES = ("text", "digits", "digits_and_mask", "sort_code")
 COLUMN_ROLES = (
     "date",
     "amount",
@@ -53,25 +79,17 @@ COLUMN_ROLES = (
     "balance",
     "transaction_id",
     "mcc",
+    "currency",
+    "direction",
+    "status",
 )
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-_TOP_KEYS = {
-    "name",
-    "bank",
-    "description",
-    "header",
-    "date_formats",
-    "newest_first",
-    "columns",
-    "account",
-    "trailer",
-}
-_ACCOUNT_KEYS = {"preamble_labels", "columns", "pattern", "keep", "join"}
-_TRAILER_KEYS = {"labels"}
 
 
-class ProfileError(ValueError):
-    """A profile file that cannot be used, with a reason its author can act on."""
+class ProfileError(ConfigError, ValueError):
+    """A profile file that cannot be used; the message names the file and the key."""
+
+
+# --- what the reader uses -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -81,8 +99,11 @@ class AccountRule:
     preamble_labels: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
     pattern: str | None = None  # a regular expression; its first group (or the match) is kept
-    keep: str = "text"  # text | digits | digits_and_mask
+    keep: str = "text"  # text | digits | digits_and_mask | sort_code
     join: str = "-"
+    file_name: str | None = None
+    folder: bool = False
+    value: str | None = None
 
     def clean(self, values: Sequence[str | None]) -> str | None:
         """The account id from the raw value(s), or None when any part is blank."""
@@ -95,8 +116,10 @@ class AccountRule:
                     v = m.group(1) if m.groups() else m.group(0)
             if self.keep == "digits":
                 v = re.sub(r"[^0-9]", "", v)
-            elif self.keep == "digits_and_mask":
+            elif self.keep in ("digits_and_mask", "sort_code"):
                 v = re.sub(r"[^0-9*]", "", v)
+                if self.keep == "sort_code" and len(v) == 14 and v.isdigit():
+                    v = f"{v[:6]}-{v[6:]}"  # 20-32-06 13152170 -> 203206-13152170
             else:
                 v = " ".join(v.split())
             if not v:
@@ -122,6 +145,15 @@ class Profile:
     balance: str | None = None
     transaction_id: str | None = None
     mcc: str | None = None
+    currency: str | None = None
+    direction: str | None = None
+    status: str | None = None
+    header_row: bool = True
+    file_pattern: str | None = None
+    sign: str = "signed"
+    in_markers: tuple[str, ...] = AmountModel().in_markers
+    out_markers: tuple[str, ...] = AmountModel().out_markers
+    skip_status: tuple[str, ...] = ()
     date_formats: tuple[str, ...] = ()
     newest_first: bool = False
     trailer_labels: tuple[str, ...] = ()
@@ -132,143 +164,150 @@ class Profile:
         return getattr(self, role)
 
 
-def _strings(value: object, what: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ProfileError(f"{what} must be a list of non-empty texts")
-    return tuple(value)
+@dataclass(frozen=True)
+class ProfileProblem:
+    """A profile file that cannot be used: the message names the file and the
+    key; ``name`` and ``header`` are what could still be read of it, so the
+    statements it was meant to read can be set aside with this reason."""
+
+    source: str
+    message: str
+    name: str | None = None
+    header: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.message
 
 
-def _check_keys(table: object, allowed: set[str], what: str) -> dict:
-    if not isinstance(table, dict):
-        raise ProfileError(f"{what} must be a table")
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ProfileError(f"{what} has unknown setting(s): {', '.join(unknown)}")
-    return table
+@dataclass(frozen=True)
+class ProfileBook:
+    """The profiles a run reads statements with, and the council's unusable ones."""
 
-
-def _check_date_format(fmt: str) -> None:
-    sample = datetime(2025, 6, 13)
-    try:
-        ok = "%" in fmt and datetime.strptime(sample.strftime(fmt), fmt).date() == sample.date()
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ProfileError(f"date format {fmt!r} cannot read a date such as 13 June 2025 back")
+    profiles: tuple[Profile, ...]
+    problems: tuple[ProfileProblem, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def parse_profile(text: str, source: str = "") -> Profile:
-    """Build a Profile from TOML text; raise ProfileError saying what is wrong."""
+    """Build a Profile from TOML text; raise ProfileError naming the file and the key."""
     where = source or "profile"
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{where}: not valid TOML ({exc})") from None
     try:
-        return _build(raw, source)
-    except ProfileError as exc:
-        raise ProfileError(f"{where}: {exc}") from None
+        model = ProfileModel.model_validate(raw)
+    except ValidationError as exc:
+        raise ProfileError(describe(exc, where)) from None
+    return _profile(model, source)
 
 
-def _build(raw: dict, source: str) -> Profile:
-    _check_keys(raw, _TOP_KEYS, "the profile")
-    name = raw.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ProfileError(
-            "name must be lower-case letters, digits and underscores, e.g. lloyds_current"
-        )
-    header = _strings(raw.get("header"), "header")
-    columns = _check_keys(raw.get("columns", {}), set(COLUMN_ROLES), "[columns]")
-    for role, heading in columns.items():
-        if heading not in header:
-            raise ProfileError(f"[columns] {role} = {heading!r} is not one of the header columns")
-    if "date" not in columns:
-        raise ProfileError("[columns] must say which column holds the date")
-    signed = "amount" in columns
-    pair = "paid_out" in columns and "paid_in" in columns
-    if signed == pair or (not pair and ("paid_out" in columns or "paid_in" in columns)):
-        raise ProfileError(
-            "[columns] needs either amount (one signed column) or both paid_out and paid_in"
-        )
-    acct = _check_keys(raw.get("account", {}), _ACCOUNT_KEYS, "[account]")
-    labels = (
-        _strings(acct["preamble_labels"], "[account] preamble_labels")
-        if "preamble_labels" in acct
-        else ()
-    )
-    acct_cols = _strings(acct["columns"], "[account] columns") if "columns" in acct else ()
-    if bool(labels) == bool(acct_cols):
-        raise ProfileError("[account] needs either preamble_labels or columns (not both)")
-    for heading in acct_cols:
-        if heading not in header:
-            raise ProfileError(f"[account] column {heading!r} is not one of the header columns")
-    pattern = acct.get("pattern")
-    if pattern is not None:
-        try:
-            if not isinstance(pattern, str) or re.compile(pattern).groups > 1:
-                raise ProfileError(
-                    "[account] pattern must be a regular expression with at most one group"
-                )
-        except re.error as exc:
-            raise ProfileError(
-                f"[account] pattern is not a valid regular expression ({exc})"
-            ) from None
-    keep = acct.get("keep", "text")
-    if keep not in KEEP_RULES:
-        raise ProfileError(f"[account] keep must be one of: {', '.join(KEEP_RULES)}")
-    join = acct.get("join", "-")
-    if not isinstance(join, str):
-        raise ProfileError("[account] join must be a text")
-    formats = _strings(raw.get("date_formats", ["%d/%m/%Y"]), "date_formats")
-    for fmt in formats:
-        _check_date_format(fmt)
-    newest_first = raw.get("newest_first", False)
-    if not isinstance(newest_first, bool):
-        raise ProfileError("newest_first must be true or false")
-    trailer = _check_keys(raw.get("trailer", {}), _TRAILER_KEYS, "[trailer]")
-    trailer_labels = (
-        _strings(trailer["labels"], "[trailer] labels") if trailer.get("labels") else ()
-    )
-    for key in ("bank", "description"):
-        if not isinstance(raw.get(key, ""), str):
-            raise ProfileError(f"{key} must be a text")
+def _profile(m: ProfileModel, source: str) -> Profile:
+    a = m.account
     return Profile(
-        name=name,
-        bank=raw.get("bank", ""),
-        description=raw.get("description", ""),
-        header=header,
-        account=AccountRule(labels, acct_cols, pattern, keep, join),
-        date_formats=formats,
-        newest_first=newest_first,
-        trailer_labels=trailer_labels,
+        name=m.name,
+        bank=m.bank,
+        description=m.description,
+        header=m.header,
+        header_row=m.header_row,
+        file_pattern=m.file_pattern,
+        account=AccountRule(
+            a.preamble_labels, a.columns, a.pattern, a.keep, a.join, a.file_name, a.folder, a.value
+        ),
+        sign=m.amount.sign,
+        in_markers=m.amount.in_markers,
+        out_markers=m.amount.out_markers,
+        skip_status=m.skip.status_values if m.skip else (),
+        date_formats=m.date_formats,
+        newest_first=m.newest_first,
+        trailer_labels=m.trailer.labels,
         source=source,
-        **columns,
+        **m.columns.model_dump(),
     )
 
 
-def load_profiles(folder: Path) -> tuple[list[Profile], list[str]]:
-    """Every ``*.toml`` profile in ``folder``, and a reason for each one that is unusable."""
+def _what_is_left(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """The name and header of a broken profile, when its TOML still parses."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None, ()
+    name = raw.get("name") if isinstance(raw.get("name"), str) else None
+    header = raw.get("header")
+    ok = isinstance(header, list) and header and all(isinstance(h, str) for h in header)
+    return name, tuple(header) if ok else ()
+
+
+def _read_folder(folder: Path, label: str) -> tuple[list[Profile], list[ProfileProblem]]:
     profiles: list[Profile] = []
-    problems: list[str] = []
-    for path in sorted(folder.glob("*.toml")):
+    problems: list[ProfileProblem] = []
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        source = f"{label}/{path.name}"
         try:
-            profiles.append(parse_profile(path.read_text(encoding="utf-8"), str(path)))
-        except (ProfileError, OSError, UnicodeDecodeError) as exc:
-            problems.append(str(exc))
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(ProfileProblem(source, f"{source}: could not be read ({exc})"))
+            continue
+        try:
+            profiles.append(parse_profile(text, source))
+        except ProfileError as exc:
+            problems.append(ProfileProblem(source, str(exc), *_what_is_left(text)))
     names = [p.name for p in profiles]
     for dup in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(f"{folder}: more than one profile is named {dup}")
+        files = ", ".join(p.source for p in profiles if p.name == dup)
+        problems.append(
+            ProfileProblem(
+                label,
+                f"{label}: name = {dup!r}: more than one profile has this name ({files})",
+                dup,
+                next(p.header for p in profiles if p.name == dup),
+            )
+        )
+        profiles = [p for p in profiles if p.name != dup]
     return profiles, problems
+
+
+def load_profiles(
+    shipped_dir: Path, council_dir: Path | None = None
+) -> tuple[list[Profile], list[ProfileProblem]]:
+    """The profiles a run uses, and every one that cannot be used.
+
+    ``shipped_dir``'s profiles, with the council's (``council_dir``, the
+    inbox's ``register/profiles``) added; a council profile named like a
+    shipped one replaces it. A council profile that cannot be used withdraws
+    the shipped one of the same name too: its statements are set aside with
+    the problem rather than read by the layout the council meant to replace.
+    """
+    shipped, problems = _read_folder(shipped_dir, str(shipped_dir))
+    if council_dir is None:
+        return shipped, problems
+    council, council_problems = _read_folder(council_dir, COUNCIL_FOLDER)
+    replaced = {p.name for p in council} | {p.name for p in council_problems if p.name}
+    kept = [p for p in shipped if p.name not in replaced]
+    return kept + council, problems + council_problems
+
+
+def profile_book(council_dir: Path | None = None) -> ProfileBook:
+    """The shipped profiles with ``council_dir``'s (may be None or missing):
+    what ``read_statement_csv`` is handed for one council's run."""
+    profiles, problems = load_profiles(BUNDLED_DIR, council_dir)
+    shipped = {p.name for p in bundled_profiles()}
+    notes = tuple(
+        f"{p.source}: the council's profile {p.name!r} replaces the one dprecon ships"
+        for p in profiles
+        if p.source.startswith(COUNCIL_FOLDER) and p.name in shipped
+    )
+    return ProfileBook(tuple(profiles), tuple(problems), notes)
 
 
 @cache
 def _bundled() -> tuple[Profile, ...]:
     profiles, problems = load_profiles(BUNDLED_DIR)
     if problems:  # a shipped profile is code: fail loudly in tests, not quietly at night
-        raise ProfileError("; ".join(problems))
+        raise ProfileError("; ".join(map(str, problems)))
     return tuple(profiles)
 
 
 def bundled_profiles() -> list[Profile]:
-    """The profiles shipped with dprecon (UK banks seen so far)."""
+    """The profiles shipped with dprecon (UK banks and card platforms)."""
     return list(_bundled())

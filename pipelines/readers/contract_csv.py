@@ -21,6 +21,7 @@ from decimal import InvalidOperation
 import polars as pl
 
 from pipelines.model import Parsed, Quarantined
+from pipelines.readers.currency import cell_not_pounds, not_pounds
 from pipelines.text import clean_cell, decode_text, normalise_date, normalise_money
 from schemas.core import Kind, Table
 
@@ -178,3 +179,38 @@ def read_contract_csv(
         rows.append(row)
     parsed.tables[table.name] = rows_to_frame(table, rows)
     return parsed
+
+
+def set_aside_not_pounds(
+    parsed: Parsed, table: Table, text: str, money: tuple[str, ...], what: str
+) -> None:
+    """Move rows not in pounds from ``parsed``'s ``table`` to its quarantine
+    (:mod:`pipelines.readers.currency`): a money cell written with another
+    currency's sign or code (``$12.00``, ``12.00 EUR``), or, beyond the
+    contract's columns, a ``currency`` column naming one. Rows in pounds stay
+    where they are."""
+    frame = parsed.tables.get(table.name)
+    if frame is None or frame.height == 0:
+        return
+    records = csv_records(text)
+    keys = [header_key(h) for h in records[0][1]] if records else []
+    at = keys.index("currency") if "currency" in keys else None
+    declared = {
+        line: cells[at]
+        for line, cells in records[1:]
+        if at is not None and not isinstance(cells, Unreadable) and at < len(cells)
+    }
+    lines = re.split(r"\r\n|\r|\n", text)
+    kept = []
+    for row in frame.to_dicts():
+        line = row["source_line"]
+        why = not_pounds(declared.get(line), what) or next(
+            (w for c in money if (w := cell_not_pounds(row[c], what))), None
+        )
+        if why:
+            raw = lines[line - 1] if 0 < line <= len(lines) else ""
+            parsed.quarantined.append(Quarantined(line, why, raw))
+        else:
+            kept.append(row)
+    if len(kept) != frame.height:
+        parsed.tables[table.name] = rows_to_frame(table, kept)

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 
 from pipelines.model import Parsed
 from schemas import inputs
+from schemas.profiles import COUNCIL_FOLDER, ProfileBook, ProfileError, parse_profile
 
 REGISTER = {
     "register/budgets.csv": inputs.budgets,
@@ -18,6 +19,7 @@ REGISTER = {
     "register/providers.csv": inputs.providers,
 }
 POLICY = "register/policy.yaml"
+PROFILES = COUNCIL_FOLDER + "/"  # register/profiles/*.toml: the council's bank layouts
 
 
 def _split(relpath: str) -> tuple[str, str, str]:
@@ -35,6 +37,8 @@ def classify(relpath: str) -> str | None:
         return PurePosixPath(relpath).stem
     if relpath == POLICY:
         return "policy"
+    if relpath.startswith(PROFILES) and relpath.count("/") == 2 and relpath.lower().endswith(".toml"):
+        return "bank_profile"
     top, name, suffix = _split(relpath)
     suffix = suffix.lower()
     if top == "statements" and suffix in (".ofx", ".qfx"):
@@ -66,15 +70,28 @@ def unreadable_reason(relpath: str) -> str:
     )
 
 
-def read_file(kind: str, relpath: str, data: bytes, siblings: frozenset[str] = frozenset()) -> Parsed:
-    """Run the reader for ``kind``. Never raises: a reader bug is a file error too."""
+def read_file(
+    kind: str,
+    relpath: str,
+    data: bytes,
+    siblings: frozenset[str] = frozenset(),
+    profiles: ProfileBook | None = None,
+) -> Parsed:
+    """Run the reader for ``kind``. Never raises: a reader bug is a file error too.
+
+    ``profiles``: the bank layouts for statement CSVs, the council's included
+    (``schemas.profiles.profile_book(inbox / "register/profiles")``); default
+    the shipped ones.
+    """
     try:
-        return _read(kind, relpath, data, siblings)
+        return _read(kind, relpath, data, siblings, profiles)
     except Exception as e:  # noqa: BLE001 - bad input must never crash a run
         return Parsed.failed(kind, f"dprecon could not read this file ({type(e).__name__}: {e})")
 
 
-def _read(kind: str, relpath: str, data: bytes, siblings: frozenset[str]) -> Parsed:
+def _read(
+    kind: str, relpath: str, data: bytes, siblings: frozenset[str], profiles: ProfileBook | None
+) -> Parsed:
     if kind in ("budgets", "plan_lines", "providers"):
         from pipelines.readers.contract_csv import read_contract_csv
 
@@ -86,7 +103,7 @@ def _read(kind: str, relpath: str, data: bytes, siblings: frozenset[str]) -> Par
     if kind == "statement_csv":
         from pipelines.readers.statement_csv import read_statement_csv
 
-        return read_statement_csv(data, relpath)
+        return read_statement_csv(data, relpath, profiles)
     if kind == "invoice_csv":
         from pipelines.readers.invoices import read_invoice_csv
 
@@ -95,8 +112,22 @@ def _read(kind: str, relpath: str, data: bytes, siblings: frozenset[str]) -> Par
         from pipelines.readers.invoices import read_ubl
 
         return read_ubl(data, relpath)
+    if kind == "bank_profile":
+        return _read_profile_file(relpath, data)
     if kind == "evidence_manifest":
         from pipelines.readers.evidence import read_manifest
 
         return read_manifest(data, relpath, set(siblings))
     return Parsed.failed(kind, unreadable_reason(relpath))
+
+
+def _read_profile_file(relpath: str, data: bytes) -> Parsed:
+    """A council bank layout (register/profiles/*.toml): no rows, but logged as
+    accepted, or quarantined with the problem naming the file and the key."""
+    try:
+        profile = parse_profile(data.decode("utf-8"), relpath)
+    except UnicodeDecodeError:
+        return Parsed.failed("toml", f"{relpath}: not UTF-8 text")
+    except ProfileError as exc:
+        return Parsed.failed("toml", str(exc))
+    return Parsed(format="toml", notes=[f"bank layout {profile.name!r} ({profile.bank or 'no bank named'})"])

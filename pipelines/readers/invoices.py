@@ -35,8 +35,10 @@ from pipelines.readers.contract_csv import (
     normalise_value,
     read_contract_csv,
     rows_to_frame,
+    set_aside_not_pounds,
 )
-from pipelines.text import clean_cell
+from pipelines.readers.currency import not_pounds
+from pipelines.text import clean_cell, decode_text
 from schemas.core import Kind
 from schemas.inputs import CATEGORIES, INVOICE_KINDS, invoice_lines
 
@@ -63,6 +65,8 @@ def read_invoice_csv(data: bytes, path: str) -> Parsed:
         parsed = read_contract_csv(data, path, invoice_lines, format="csv:invoice")
         if parsed.file_error:
             return parsed
+        text, _ = decode_text(data)
+        set_aside_not_pounds(parsed, invoice_lines, text, ("amount", "unit_rate"), "this invoice")
         rows = parsed.tables[invoice_lines.name].to_dicts()
         for row in rows:
             # "Credit Note" -> credit_note, "Short break" -> short_break; others left for validation
@@ -175,20 +179,9 @@ def _document(doc: Element, line: int, notes: list[str]) -> tuple[dict, str | No
     total = doc.find("cac:LegalMonetaryTotal/cbc:PayableAmount", NS)
     if total is None or not clean_cell(total.text):
         total = doc.find("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount", NS)
-    currencies = {
-        c.strip().upper()
-        for c in (
-            _text(doc, "cbc:DocumentCurrencyCode"),
-            None if total is None else total.get("currencyID"),
-        )
-        if c and c.strip()
-    }
-    foreign = sorted(currencies - {"GBP"})
-    if foreign:
-        return {}, (
-            f"invoice {label} is in {', '.join(foreign)}, not pounds sterling; "
-            "direct payments are made in pounds, so it cannot be matched to the account"
-        )
+    problem = _not_pounds(doc, f"invoice {label}")
+    if problem:
+        return {}, problem
     raw_amount = None if total is None else clean_cell(total.text)
     amount = money_text(raw_amount)
     if amount is not None and Decimal(amount) < 0:
@@ -223,6 +216,23 @@ def _document(doc: Element, line: int, notes: list[str]) -> tuple[dict, str | No
         "source_line": line,
     }
     return row, None
+
+
+def _not_pounds(doc: Element, what: str) -> str | None:
+    """The currency rule (:mod:`pipelines.readers.currency`) over what the document
+    says it is in: ``cbc:DocumentCurrencyCode`` and the ``currencyID`` of its
+    totals and lines. Tax totals are left out: Peppol lets a sterling invoice
+    report VAT in another tax currency (``cbc:TaxCurrencyCode``)."""
+    declared = [_text(doc, "cbc:DocumentCurrencyCode")]
+    for part in doc.findall("cac:LegalMonetaryTotal", NS) + doc.findall(
+        "cac:InvoiceLine", NS
+    ) + doc.findall("cac:CreditNoteLine", NS):
+        declared += [e.get("currencyID") for e in part.iter() if e.get("currencyID")]
+    for code in declared:
+        problem = not_pounds(code, what)
+        if problem:
+            return problem
+    return None
 
 
 def _seller(doc: Element) -> str | None:

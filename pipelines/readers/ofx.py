@@ -10,10 +10,12 @@ cleaning):
   sinks the file. The reader decodes the bytes itself (CP1252, Latin-1,
   UTF-8 even when the header says otherwise) and hands ofxparse plain ASCII
   with every other character written ``&#233;``, and no header at all.
-* **British Summer Time.** ofxparse turns ``20260701000000[+1:BST]`` into
-  30 June 23:00 (UTC). The contract wants the holder's own date, 1 July, so
-  the zone (and any milliseconds) is dropped before parsing; a time with no
-  zone is taken as written.
+* **Time zones.** ofxparse turns ``20260701000000[+1:BST]`` into 30 June
+  23:00 (UTC). The contract wants the holder's own date, 1 July, so the
+  cleaner converts every zoned time to UK local time itself before ofxparse
+  sees it (``20260630230000[0:GMT]`` is also 1 July; see
+  :mod:`pipelines.timezones`); a time with no zone is taken as written, and
+  a zone that cannot be read sets the transaction aside.
 * **Entities.** ``&amp;`` is ``&``; ``M&S`` written bare stays ``M&S``;
   a bank that escapes twice (``&amp;lt;``) gets the ``<`` it meant.
 * **Empty tags.** An empty ``<NAME>``, ``<SIC>`` or ``<TRNTYPE>`` makes
@@ -79,7 +81,9 @@ from pipelines.readers.ofx_clean import (
     decode_ofx,
     local_time,
 )
+from pipelines.readers.ofx_currency import currency_notes, line_not_pounds, statement_in_pounds
 from pipelines.text import clean_cell, content_id
+from pipelines.timezones import ofx_local_time
 from schemas.inputs import statement_balances, statement_lines
 
 ASK_AGAIN = "ask the bank or card provider for a fresh download"
@@ -272,6 +276,9 @@ def _why(block: Block, result: object) -> str | None:
     read = isinstance(getattr(result, "date", None), datetime)
     if not _plain_date(when) or (complaint and not other) or not (complaint or read):
         return f"the date '{shown['DTPOSTED']}' is not a real date ({_OFX_DATES})"
+    zone_problem = ofx_local_time(when)[1]
+    if zone_problem:
+        return zone_problem
     if complaint:
         return f"this transaction could not be read ({result})"
     return None
@@ -291,15 +298,20 @@ def _fill(
                 "(<STMTRS> or <CCSTMTRS>), so dprecon cannot tell which account it belongs to"
             )
         else:
-            why = _why(block, result)
+            why = line_not_pounds(block, stmt) or _why(block, result)
             if why is None:
                 rows.append(_row(block, _account(stmt, read.get(stmt.index)), result))
                 continue
         parsed.quarantined.append(Quarantined(block.line, why, block.raw(text)))
-    parsed.notes += _assign_ids(rows)
+    parsed.notes += _assign_ids(rows) + currency_notes(cleaned)
     parsed.tables["statement_lines"] = rows_to_frame(statement_lines, rows)
     parsed.tables["statement_balances"] = rows_to_frame(
-        statement_balances, [_balance(s, read.get(s.index)) for s in cleaned.statements]
+        statement_balances,
+        [
+            _balance(s, read.get(s.index))
+            for s in cleaned.statements
+            if statement_in_pounds(s)
+        ],
     )
 
 

@@ -7,8 +7,8 @@ for why each repair is needed. Here, in order:
    (``CHARSET:1252`` -> cp1252, ``CHARSET:8859-1`` -> Latin-1, an XML
    ``encoding=`` attribute), trusting the bytes over a header that lies.
 2. :func:`clean_ofx` walks the tags once and writes a new, plain-ASCII
-   document: every element closed, empty elements dropped, times without
-   their zone, the sign-on and status sections left out, and each
+   document: every element closed, empty elements dropped, times turned
+   into UK local time without their zone (:mod:`pipelines.timezones`), the sign-on and status sections left out, and each
    ``<STMTTRN>`` given a tag (``<FITID>dprecon-7</FITID>``) so that whatever
    ofxparse returns, or discards, leads back to the transaction it came
    from. Along the way it notes where every transaction and statement
@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipelines.text import decode_text
+from pipelines.timezones import ofx_local_time, split_ofx_zone
 
 # ASCII rules only: under Unicode rules "\xa0" is a space and "ſ" an "s", so a
 # count on the text could differ from a count on the bytes.
@@ -225,14 +226,18 @@ def _escape(value: str) -> str:
 
 
 def local_time(value: str) -> str:
-    """``20260701000000.000[+1:BST]`` -> ``20260701000000``: the time as the holder saw it."""
-    end = value.rstrip()
-    if end.endswith("]"):  # the zone: the last [...] (string search: a regex was quadratic here)
-        opening = value.find("[", value.rfind("]", 0, len(end) - 1) + 1, len(end) - 1)
-        if opening >= 0:
-            value = value[:opening].rstrip()
+    """``20260701000000.000[+1:BST]`` -> ``20260701000000``: the time without its
+    zone or milliseconds, as written (the shape check; see :func:`uk_time`)."""
+    value = split_ofx_zone(value)[0]
     m = _MILLIS.match(value)
     return m.group(1) if m else value
+
+
+def uk_time(value: str) -> str:
+    """The time ofxparse is given: converted to UK local time when it carries a
+    zone (``20260630230000[0:GMT]`` -> ``20260701000000``), else as written."""
+    converted, problem = ofx_local_time(value)
+    return local_time(value) if problem else converted
 
 
 def _tokens(text: str, start: int) -> Iterator[tuple[int, int, str | None, re.Match[str] | None]]:
@@ -380,6 +385,8 @@ class _Writer:
         parent = self.stack[-1][0] if self.stack else ""
         if self.block is not None:
             self.block.values.setdefault(name, value)  # too long: the reader sets the block aside
+            if parent in ("CURRENCY", "ORIGCURRENCY"):  # which currency the amount is in
+                self.block.values.setdefault(f"{parent}/{name}", value)
             if name == "FITID":
                 return  # the block's marker stands in for it
         elif self.statement is not None:
@@ -395,7 +402,7 @@ class _Writer:
         if name in _DROPPED_ELEMENTS or name in _DROPPED_AGGREGATES:
             return
         if name.startswith("DT"):
-            value = local_time(value)
+            value = uk_time(value)
         self.out.append(f"<{name}>{_escape(value)}</{name}>")
 
 

@@ -13,6 +13,9 @@ Cases (each ``expected.json`` beside its input):
 
 * ``csv/realworld/<stem>/``   the bank exports in shared/realworld/csv/
 * ``csv/statements/<case>/input.csv``   statement CSV edge cases
+* ``csv/banks/<bank>/input.csv``        a made-up sample of each shipped bank layout
+  (``inbox_path.txt`` beside it: the path it is read under, when the account
+  comes from the file name or folder)
 * ``csv/invoices/<case>/input.csv``     invoice CSV
 * ``csv/evidence/<case>/manifest.csv``  an evidence return; the other files in
   the folder (and below it) are the files present
@@ -85,6 +88,15 @@ def _files_beside(manifest: Path) -> set[str]:
     }
 
 
+def bank_sample_path(folder: Path) -> str:
+    """The inbox path a bank sample is read under: ``inbox_path.txt`` beside it
+    when the layout takes the account from the file name or its folder."""
+    given = folder / "inbox_path.txt"
+    if given.exists():
+        return given.read_text(encoding="utf-8").strip()
+    return f"statements/{folder.name}.csv"
+
+
 def cases() -> list[Case]:
     out: list[Case] = []
     for f in sorted((SHARED / "realworld" / "csv").glob("*.csv")):
@@ -102,6 +114,15 @@ def cases() -> list[Case]:
                 f"csv/statements/{d.name}",
                 d / EXPECTED,
                 lambda s=src: read_statement_csv(s.read_bytes(), f"statements/{s.parent.name}.csv"),
+            )
+        )
+    for d in _dirs(GOLDEN / "csv" / "banks"):
+        src = d / "input.csv"
+        out.append(
+            Case(
+                f"csv/banks/{d.name}",
+                d / EXPECTED,
+                lambda s=src: read_statement_csv(s.read_bytes(), bank_sample_path(s.parent)),
             )
         )
     for d in _dirs(GOLDEN / "csv" / "invoices"):

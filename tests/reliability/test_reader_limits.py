@@ -14,7 +14,8 @@ from pipelines.readers.ofx import read_ofx
 from pipelines.readers.statement_csv import read_statement_csv
 from tests.conftest import ROOT, SHARED
 
-OFX = (SHARED / "realworld" / "ofx" / "ofxparse__bank_medium.ofx").read_bytes()
+# a real file, declared in pounds: a Canadian-dollar statement is set aside line by line anyway
+OFX = (SHARED / "realworld" / "ofx" / "ofxparse__bank_medium.ofx").read_bytes().replace(b"<CURDEF>CAD", b"<CURDEF>GBP")
 LLOYDS = (SHARED / "realworld" / "csv" / "lloyds__statement.csv").read_bytes()
 INVOICES = (ROOT / "tests" / "golden" / "csv" / "invoices" / "contract_layout" / "input.csv").read_bytes()
 UBL = (ROOT / "tests" / "golden" / "ubl" / "invoice_one_rate" / "input.xml").read_bytes()

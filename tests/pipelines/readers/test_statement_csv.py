@@ -23,7 +23,7 @@ GOLDEN = HERE.parents[2] / "golden"
 
 
 REGEN = regen_module()
-CASES = [c for c in REGEN.cases() if c.name.startswith(("csv/realworld/", "csv/statements/"))]
+CASES = [c for c in REGEN.cases() if c.name.startswith(("csv/realworld/", "csv/statements/", "csv/banks/"))]
 
 # Counted by hand from the files: every transaction line and where it sits.
 REALWORLD_LINES = {
@@ -296,17 +296,20 @@ def test_broken_profiles_come_back_as_reasons(tmp_path):
     (tmp_path / "worse.toml").write_text("name = [")
     profiles, problems = load_profiles(tmp_path)
     assert profiles == [] and len(problems) == 2
-    assert "not one of the header columns" in problems[0]
+    assert "columns.amount = 'Amt' is not one of the header columns" in str(problems[0])
+    assert str(problems[0]).startswith(f"{tmp_path}/bad.toml: ")
+    assert problems[0].name == "example_bank"  # what could still be read of it
+    assert str(problems[1]).startswith(f"{tmp_path}/worse.toml: not valid TOML")
 
 
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        (('name = "example_bank"', 'name = "Example Bank"'), "lower-case"),
-        (('amount = "Amount"', 'paid_out = "Amount"'), "either amount"),
-        (('keep = "digits"', 'keep = "numbers"'), "keep must be one of"),
+        (('name = "example_bank"', 'name = "Example Bank"'), "name = 'Example Bank'"),
+        (('amount = "Amount"', 'paid_out = "Amount"'), "columns = .*either amount"),
+        (('keep = "digits"', 'keep = "numbers"'), "account.keep = 'numbers'"),
         (('date_formats = ["%d/%m/%Y"]', 'date_formats = ["dd/mm/yyyy"]'), "cannot read a date"),
-        (("[account]", "colour = 1\n[account]"), "unknown setting"),
+        (("[account]", "colour = 1\n[account]"), "unknown key 'columns.colour'"),
     ],
 )
 def test_profile_validation(change, reason):
@@ -326,7 +329,7 @@ def test_bundled_profiles_load():
 
 SEEDS = [f.read_bytes() for f in sorted(REALWORLD.glob("*.csv"))] + [
     (d / "input.csv").read_bytes() for d in sorted((GOLDEN / "csv" / "statements").iterdir())
-]
+] + [(d / "input.csv").read_bytes() for d in sorted((GOLDEN / "csv" / "banks").iterdir())]
 SPICE = [
     b'"',
     b",",
