@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from flows import followup as followup_mod
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
 from flows.timing import Stopwatch
@@ -96,6 +97,7 @@ def refresh_reviews(warehouse: Path) -> None:
         con, nxt = open_working_copy(warehouse)
         try:
             reconcile_mod.apply_reviews(con, reviews_mod.load(warehouse))
+            followup_mod.derive(con, warehouse)  # a 'recover' or 'written_off' shows on its recovery at once
         except BaseException:
             con.close()
             raise
@@ -146,6 +148,8 @@ def run_job(
                 with clock.lap("rules"):
                     flagged = step("flag", reconcile_mod.raise_exceptions, con, books, reviews)
                 log(f"flag: {flagged}")
+                log("audit plan and recoveries: {}".format(
+                    step("follow up", followup_mod.derive, con, warehouse, as_of, policy)))
                 with clock.lap("reports"):
                     written = step("report", report_stage, con, reports, as_of, council)
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])

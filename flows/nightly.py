@@ -23,6 +23,7 @@ from prefect.runtime import flow_run
 from flows.job import run_job
 from flows.settings import Settings, today_london
 from flows.validation import validate_batch
+from schemas.money import gbp
 
 IO_STAGES = {"report"}
 
@@ -93,7 +94,7 @@ def publish_artifacts(result: dict, warehouse: Path, as_of: date) -> None:
         f"| rows loaded | {ing['rows_loaded']} |\n| rows set aside | {ing['rows_quarantined']} |\n\n"
         f"| exceptions | count |\n|---|---|\n| new tonight | {len(new)} |\n"
         f"| still open | {status.get('open', 0) - len(new)} |\n| resolved | {status.get('resolved', 0)} |\n\n"
-        f"**Money at stake (open):** £{at_stake:,.2f}\n"))
+        f"**Money at stake (open):** {gbp(at_stake)}\n"))
     create_table_artifact(key="nightly-new-exceptions", description="Exceptions first raised tonight", table=[
         {"exception_id": e, "rule": r, "severity": s, "budget": b, "period": str(p), "amount": f"{a:.2f}" if a is not None else ""}
         for e, r, s, b, p, a in new])

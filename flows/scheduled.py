@@ -25,11 +25,15 @@ def evidence_intake(inbox: Path, warehouse: Path, as_of: date | None = None) -> 
 
 @flow(name="period_close")
 def period_close(warehouse: Path, reports: Path, as_of: date | None = None, council: str | None = None) -> dict:
-    """Issue the evidence returns of every monitoring period that has ended and not been issued yet."""
+    """Issue the evidence returns of every monitoring period that has ended and not been issued yet,
+    then the recovery notices not yet issued (flows/notices.py)."""
+    from flows.notices import issue_notices
     from flows.period_close import issue_returns
     from flows.settings import Settings
 
     logger = get_run_logger()
     settings = Settings()
-    return issue_returns(Path(warehouse), Path(reports), as_of or today_london(), council or settings.council_name,
-                         log=logger.info, portal_address=settings.portal_address)
+    result = issue_returns(Path(warehouse), Path(reports), as_of or today_london(), council or settings.council_name,
+                           log=logger.info, portal_address=settings.portal_address)
+    issue_notices(Path(warehouse), Path(reports), as_of or today_london(), inbox=settings.inbox, log=logger.info)
+    return result

@@ -124,5 +124,42 @@ def write_simulation(out: Path, params: SimParams) -> dict:
 def _shared(relpath: str) -> bool:
     """Files that many accounts append to: the register, card feeds, invoice CSVs, the truth."""
     return relpath.endswith(".csv") and (
-        relpath.startswith(("register/", "statements/prepaid/", "invoices/")) or relpath == "expected_exceptions.csv"
+        relpath.startswith(("register/", "statements/prepaid/", "invoices/"))
+        or relpath in ("expected_exceptions.csv", "officer_decisions.csv", "expected_recoveries.csv")
     )
+
+
+def apply_officer_decisions(inbox: Path, warehouse: Path) -> dict[str, int]:
+    """Record the officers' decisions a simulation assumes (``officer_decisions.csv``) in the review
+    store beside ``warehouse``, each on the exception the run raised for its budget, rule and period.
+
+    Run it after the nightly job has flagged the simulated council; applying it again records
+    nothing new. Returns how many decisions were recorded, already there, and not matched to an
+    exception (none raised for that key, or more than one)."""
+    from datetime import date, datetime, time
+
+    import duckdb
+    import polars as pl
+
+    from stores.reviews import append, read_records, store_path
+
+    seed = pl.read_csv(inbox / "officer_decisions.csv", infer_schema=False)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        raised = con.execute("SELECT budget_id, rule_code, CAST(period_start AS VARCHAR), list(exception_id) "
+                             "FROM audit.exceptions GROUP BY ALL").fetchall()
+    ids = {(b, r, p): xs for b, r, p, xs in raised}
+    have = {(r.get("exception_id"), r.get("decision"), r.get("decided_at")) for r in read_records(store_path(warehouse))}
+    counts = {"recorded": 0, "already": 0, "unmatched": 0}
+    for row in seed.iter_rows(named=True):
+        found = ids.get((row["budget_id"], row["rule_code"], row["period_start"]), [])
+        if len(found) != 1:
+            counts["unmatched"] += 1
+            continue
+        when = datetime.combine(date.fromisoformat(row["decided_on"]), time())
+        if (found[0], row["decision"], when.isoformat()) in have:
+            counts["already"] += 1
+            continue
+        append(warehouse, found[0], row["reviewer"], row["decision"], "assumed by the simulation",
+               row["amount"] or None, now=when, method=row["method"] or None)
+        counts["recorded"] += 1
+    return counts

@@ -42,3 +42,25 @@ def misses(expected: pl.DataFrame, raised: pl.DataFrame) -> tuple[pl.DataFrame, 
     """(truth rows not flagged, flags not in the truth) for looking into."""
     e, r = as_dates(expected), as_dates(raised)
     return e.join(r.select(KEY), on=KEY, how="anti"), r.join(e.select(KEY), on=KEY, how="anti")
+
+
+RECOVERY_KEY = ["budget_id", "rule_code", "period_start"]
+
+
+def recovery_accuracy(expected: pl.DataFrame, got: pl.DataFrame) -> dict:
+    """How many of the simulation's recoveries dprecon found, and with the right status and repaid sum.
+
+    ``expected``: ``expected_recoveries.csv`` (money as text, to the penny); ``got``:
+    ``audit.recoveries`` joined to its exception's ``rule_code`` and ``period_start``."""
+    e = as_dates(expected).select(*RECOVERY_KEY, pl.col("status").alias("want_status"),
+                                  pl.col("repaid").cast(pl.String).alias("want_repaid"))
+    g = as_dates(got).select(*RECOVERY_KEY, "status", pl.col("repaid").cast(pl.String).alias("repaid"))
+    both = e.join(g, on=RECOVERY_KEY, how="left")
+    found = both.filter(pl.col("status").is_not_null())
+    return {
+        "recoveries": e.height,
+        "found": found.height,
+        "status_right": found.filter(pl.col("status") == pl.col("want_status")).height,
+        "repaid_right": found.filter(pl.col("repaid") == pl.col("want_repaid")).height,
+        "extra": g.join(e, on=RECOVERY_KEY, how="anti").height,
+    }

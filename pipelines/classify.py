@@ -1,8 +1,10 @@
 """What each transaction is, and which plan line it serves (docs/rules.md §3).
 
 Classes, tested in order on payee + memo and the MCC: ``council_payment``,
-``contribution``, ``refund`` (other money in), ``cash``, ``statutory``
-(HMRC on PA wages), ``spend``.
+``contribution``, ``refund`` (other money in), ``cash``, ``repayment``
+(money paid back to the council: its payee patterns on money out, council
+tax excepted, which is a personal bill), ``statutory`` (HMRC on PA wages),
+``spend``.
 
 Categorisation, first that applies: the invoice it pays → the line naming
 that provider (else the line of the invoice's category); the provider whose
@@ -22,6 +24,9 @@ import polars as pl
 from pipelines.payees import matches_any, payee_providers, search_text
 from schemas.policy import Policy
 
+COUNCIL_TAX = r"\bcouncil\s*tax\b"  # a personal bill, not money paid back to the council
+NO_EVIDENCE_CLASSES = ("statutory", "repayment")  # money to HMRC or back to the council: no receipt to ask for
+
 
 def classify_transactions(txns: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     text = txns.select(search_text()).to_series()
@@ -35,6 +40,7 @@ def classify_transactions(txns: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         .when(inflow & hits["contribution"]).then(pl.lit("contribution"))
         .when(inflow).then(pl.lit("refund"))
         .when(mcc.is_in(policy.cash_mccs) | (trntype == "ATM") | hits["cash"]).then(pl.lit("cash"))
+        .when(hits["council"] & ~matches_any(text, [COUNCIL_TAX])).then(pl.lit("repayment"))
         .when(hits["statutory"]).then(pl.lit("statutory"))
         .when(pl.col("amount") < 0).then(pl.lit("spend"))
         .otherwise(pl.lit("zero"))
@@ -116,7 +122,8 @@ def categorise(
         ).alias("plan_line_id"),
         pl.when(pl.col("line_by_provider").is_not_null()).then(pl.col("line_provider_category"))
         .otherwise(pl.col("category")).alias("category"),
-        (outgoing & pl.col("invoice_id").is_null() & (pl.col("txn_class") != "statutory")).alias("needs_evidence"),
+        (outgoing & pl.col("invoice_id").is_null() & ~pl.col("txn_class").is_in(NO_EVIDENCE_CLASSES))
+        .alias("needs_evidence"),
     )
     return out.drop(["inv_provider", "inv_category", "__text", "pat_provider", "pat_category", "mcc_category",
                      "line_by_provider", "line_provider_category", "line_by_category", "line_pa"])

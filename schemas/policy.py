@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Frequency = Literal["four_weekly", "monthly", "quarterly", "annual"]
 
@@ -66,6 +66,12 @@ class Policy(BaseModel):
     first_review_months: int = 6
     evidence_incomplete_share: Decimal = Decimal("0.25")
     related_payee_check: bool = True
+    # Round 3 (issue 18): the audit plan and the recovery loop (docs/rules.md §6, §7).
+    first_audit_weeks_min: int = Field(6, ge=0)  # a new budget's first audit: not before this many weeks
+    first_audit_weeks_max: int = Field(12, ge=0)  # ... and not after this many
+    audit_interval_months: int = Field(12, ge=1)  # then yearly, brought forward by risk
+    recovery_method: Literal["repay", "reduce_payments"] = "repay"  # the family pays back, or payments shrink
+    recovery_due_days: int = Field(28, ge=0)  # a recovery notice asks for the money within this many days
     # Beyond the contract: how money *into* the account is recognised.
     council_payee_patterns: list[str] = Field(
         default_factory=lambda: [r"\bcouncil\b", r"direct payment", r"\bdp payment\b"]
@@ -105,6 +111,14 @@ class Policy(BaseModel):
         if isinstance(v, float):
             return Decimal(repr(v))
         return v
+
+
+    @model_validator(mode="after")
+    def _audit_window(self) -> Policy:
+        if self.first_audit_weeks_min > self.first_audit_weeks_max:
+            raise ValueError(f"first_audit_weeks_min ({self.first_audit_weeks_min}) is after "
+                             f"first_audit_weeks_max ({self.first_audit_weeks_max})")
+        return self
 
 
 def policy_from_mapping(data: dict | None) -> Policy:

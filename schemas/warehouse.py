@@ -98,9 +98,12 @@ reviews = Table(
         Column("exception_id"),
         Column("reviewer"),
         Column("decided_at", Kind.TIMESTAMP),
-        Column("decision", allowed=("confirmed", "dismissed", "recovered", "referred")),
+        Column("decision", allowed=("confirmed", "dismissed", "recovered", "referred", "recover", "written_off",
+                                    "reconsidering")),
         Column("note", required=False),
         Column("amount_recovered", Kind.MONEY, required=False),
+        Column("amount_asked", Kind.MONEY, required=False, doc="with 'recover': the sum asked back"),
+        Column("method", required=False, doc="with 'recover': repay or reduce_payments (else the policy's)"),
     ),
 )
 
@@ -235,6 +238,65 @@ evidence_returns = Table(
     ),
 )
 
+audits = Table(
+    name="audits",
+    grain="one audit an officer recorded as done (append-only; kept outside the rebuilt file)",
+    lineage=False,
+    columns=(
+        Column("budget_id"),
+        Column("audited_on", Kind.DATE),
+        Column("reviewer"),
+        Column("note", required=False),
+        Column("recorded_at", Kind.TIMESTAMP),
+    ),
+)
+
+audit_plan = Table(
+    name="audit_plan",
+    grain="one budget: how risky it looks and when to audit it next (docs/rules.md §6)",
+    key=("budget_id",),
+    lineage=False,
+    columns=(
+        Column("budget_id"),
+        Column("risk_score", Kind.INT),
+        Column("risk_reasons"),
+        Column("last_audit", Kind.DATE, required=False),
+        Column("next_audit_due", Kind.DATE, required=False),
+        Column("review_due", Kind.DATE, required=False),
+        Column("tier", allowed=("light touch", "standard", "intensive")),
+        Column("first_audit_from", Kind.DATE, required=False, doc="a budget never audited: its first audit's window"),
+        Column("first_audit_by", Kind.DATE, required=False),
+    ),
+)
+
+recoveries = Table(
+    name="recoveries",
+    grain="one sum the council asks to be paid back: one per exception with a 'recover' decision (§7)",
+    key=("recovery_id",),
+    lineage=False,
+    columns=(
+        Column("recovery_id"),
+        Column("exception_id"),
+        Column("budget_id"),
+        Column("amount", Kind.MONEY),
+        Column("notified_on", Kind.DATE, required=False),
+        Column("due_on", Kind.DATE, required=False),
+        Column("repaid", Kind.MONEY),
+        Column("repaid_on", Kind.DATE, required=False),
+        Column("status", allowed=("notified", "part_repaid", "repaid", "written_off", "reconsidering")),
+        Column("method", allowed=("repay", "reduce_payments")),
+        Column("decided_on", Kind.DATE),
+        Column("evidence", required=False, doc="the repayments counted: transaction ids, space-separated"),
+    ),
+)
+
+policy_snapshot = Table(
+    name="policy_snapshot",
+    grain="the policy the last run judged by (one row), for the commands that run between nights",
+    lineage=False,
+    columns=(Column("policy_json"), Column("as_of", Kind.DATE)),
+)
+
 CORE = {
     t.name: t
     for t in (
@@ -249,6 +311,10 @@ CORE = {
         exceptions,
         evidence_returns,
         reviews,
+        audits,
+        audit_plan,
+        recoveries,
+        policy_snapshot,
     )
 }
 
@@ -287,7 +353,8 @@ AUDIT_VIEWS = {
     "quarantine": audit_view(quarantine, "land"),
     **{name: audit_view(CORE[name], "core") for name in (
         "transactions", "invoices", "matches", "budget_positions", "line_positions", "exceptions",
-        "reviews", "evidence_returns", "budgets", "plan_lines", "providers")},
+        "reviews", "evidence_returns", "budgets", "plan_lines", "providers", "recoveries", "audit_plan",
+        "audits")},
     "runs": audit_view(runs, "land"),
 }
 
@@ -297,5 +364,8 @@ def ddl() -> list[str]:
              "CREATE SCHEMA IF NOT EXISTS audit"]
     stmts += [t.duckdb_ddl("land") for t in LAND.values()]
     stmts += [t.duckdb_ddl("core") for t in CORE.values()]
+    # a warehouse published before a column was declared gains it (empty until the next run fills it)
+    stmts += [f'ALTER TABLE core.{t.name} ADD COLUMN IF NOT EXISTS "{c.name}" {c.duckdb_type}'
+              for t in CORE.values() for c in t.all_columns]
     stmts += [f"CREATE OR REPLACE VIEW audit.{name} AS {sql}" for name, sql in AUDIT_VIEWS.items()]
     return stmts

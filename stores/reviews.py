@@ -20,7 +20,11 @@ import polars as pl
 
 from schemas.warehouse import reviews as reviews_table
 
-DECISIONS = ("confirmed", "dismissed", "recovered", "referred")
+DECISIONS = ("confirmed", "dismissed", "recovered", "referred", "recover", "written_off", "reconsidering")
+# ``recover`` asks for money back (a recovery and its notice, docs/rules.md §7), with the amount asked;
+# ``recovered`` records money already back. ``written_off`` and ``reconsidering`` end or pause a recovery
+# (named as the recovery's status they give, as the other decisions are).
+RECOVERY_METHODS = ("repay", "reduce_payments")
 
 
 def store_path(warehouse: Path) -> Path:
@@ -34,24 +38,37 @@ def load(warehouse: Path) -> pl.DataFrame:
         rows.append(dict(
             exception_id=r["exception_id"], reviewer=r["reviewer"],
             decided_at=datetime.fromisoformat(r["decided_at"]), decision=r["decision"], note=r.get("note"),
-            amount_recovered=Decimal(r["amount_recovered"]) if r.get("amount_recovered") is not None else None))
+            amount_recovered=Decimal(r["amount_recovered"]) if r.get("amount_recovered") is not None else None,
+            amount_asked=Decimal(r["amount_asked"]) if r.get("amount_asked") is not None else None,
+            method=r.get("method")))
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
 def append(warehouse: Path, exception_id: str, reviewer: str, decision: str, note: str | None,
-           amount_recovered: str | None, now: datetime | None = None) -> dict:
+           amount_recovered: str | None, now: datetime | None = None, method: str | None = None) -> dict:
+    """Record one decision. ``amount_recovered`` is the amount for ``recovered`` (money back) and
+    for ``recover`` (money asked back); ``method`` (repay or reduce_payments) only with ``recover``,
+    and when left out the policy's ``recovery_method`` applies."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
     amount = None
-    if decision == "recovered":
+    if decision in ("recovered", "recover"):
+        what = "recovered" if decision == "recovered" else "to ask back"
         try:
             amount = Decimal(amount_recovered or "").quantize(Decimal("0.01"))
         except InvalidOperation as e:
-            raise ValueError("a 'recovered' decision needs the amount recovered, e.g. --amount 1250.00") from e
+            raise ValueError(f"a '{decision}' decision needs the amount {what}, e.g. --amount 1250.00") from e
+        if amount <= 0:
+            raise ValueError(f"a '{decision}' decision needs an amount above £0.00, not {amount}")
     elif amount_recovered:
-        raise ValueError("only a 'recovered' decision takes an amount")
+        raise ValueError("only a 'recovered' or 'recover' decision takes an amount")
+    if method is not None and (decision != "recover" or method not in RECOVERY_METHODS):
+        raise ValueError(f"a method ({' or '.join(RECOVERY_METHODS)}) goes only with a 'recover' decision")
     record = dict(exception_id=exception_id, reviewer=reviewer, decided_at=(now or datetime.now()).isoformat(),
-                  decision=decision, note=note, amount_recovered=str(amount) if amount is not None else None)
+                  decision=decision, note=note,
+                  amount_recovered=str(amount) if amount is not None and decision == "recovered" else None)
+    if decision == "recover":
+        record.update(amount_asked=str(amount), method=method)
     append_record(store_path(warehouse), record)
     return record
 

@@ -15,9 +15,9 @@ app = typer.Typer(
     add_completion=False,
 )
 
-from flows.cli import job, office, portal, review  # noqa: E402  (each module registers its commands on app)
+from flows.cli import job, office, portal, recovery, review  # noqa: E402  (each module registers its commands on app)
 
-__all__ = ["app", "job", "office", "portal", "review"]
+__all__ = ["app", "job", "office", "portal", "recovery", "review"]
 
 if __name__ == "__main__":
     app()

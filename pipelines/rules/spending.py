@@ -89,7 +89,7 @@ def cash_withdrawal(books: Books) -> list[dict]:
 def unapproved_payee(books: Books) -> list[dict]:
     allowed_any = set(books.providers.filter(pl.col("approved"))["provider_id"].to_list())
     named = set(books.plan_lines.filter(pl.col("provider_id").is_not_null()).select("budget_id", "provider_id").iter_rows())
-    rows = _out(books).filter(pl.col("mcc").is_null() & ~pl.col("txn_class").is_in(["cash", "statutory"])
+    rows = _out(books).filter(pl.col("mcc").is_null() & ~pl.col("txn_class").is_in(["cash", "statutory", "repayment"])
                               & pl.col("invoice_id").is_null())
     rows = _in_periods(books, rows).with_columns(payee_expr().alias("who"))
     # any provider the text matches will do: names collide across a large register
@@ -140,7 +140,7 @@ def outside_term(books: Books) -> list[dict]:
 def duplicate_transfers(books: Books) -> list[dict]:
     """Rule (b): the same amount to the same payee twice within the window."""
     window = books.policy.duplicate_window_days
-    rows = _in_periods(books, _out(books).filter(pl.col("mcc").is_null() & ~pl.col("txn_class").is_in(["cash", "statutory"])))
+    rows = _in_periods(books, _out(books).filter(pl.col("mcc").is_null() & ~pl.col("txn_class").is_in(["cash", "statutory", "repayment"])))
     rows = rows.with_columns(payee_expr().alias("who")).sort("budget_id", "who", "amount", "date", "transaction_id")
     rows = rows.with_columns(
         pl.col("date").shift(1).over("budget_id", "who", "amount").alias("prev_date"),

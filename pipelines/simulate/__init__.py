@@ -6,7 +6,12 @@ health budgets), their support plans and providers, and the money that
 moves day by day on their accounts; then the files a council would
 receive (register, statements, invoices, evidence returns), with planted
 problems at realistic rates and the exceptions docs/rules.md must raise
-(``expected_exceptions.csv``), computed by an independent evaluator.
+(``expected_exceptions.csv``), computed by an independent evaluator. It also
+plays the recovery loop (``recoveries.py``): the officers' decisions it
+assumes (``officer_decisions.csv``, applied by
+``flows.simulate.apply_officer_decisions``), the families' repayments and
+reduced council payments in the accounts' money, and each recovery's truth
+(``expected_recoveries.csv``).
 
 Everything is pure: no file is opened here. ``simulate`` yields
 :class:`FileChunk` items; ``flows/simulate.py`` writes them. Accounts are
@@ -32,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipelines.rules.registry import codes
+from pipelines.simulate import recoveries as sim_recoveries
 from pipelines.simulate import render_docs as docs
 from pipelines.simulate.account import build_account, judge_account
 from pipelines.simulate.common import add_months, iso, month_key, pounds
@@ -42,7 +48,8 @@ from pipelines.simulate.world import build_world
 from schemas.policy import Policy
 
 RULE_CODES = codes()  # the registry's codes: a declared rule the simulator does not plant fails its truth test
-TOP_LEVEL = ("register", "statements", "invoices", "evidence", "expected_exceptions.csv", "simulation.json")
+TOP_LEVEL = ("register", "statements", "invoices", "evidence", "expected_exceptions.csv", "simulation.json",
+             "officer_decisions.csv", "expected_recoveries.csv")
 _FLUSH_BYTES = 4 << 20
 
 
@@ -105,6 +112,8 @@ def simulate(params: SimParams) -> Iterator[FileChunk]:
         ("register/budgets.csv", docs.BUDGETS_HEADER),
         ("register/plan_lines.csv", docs.PLAN_HEADER),
         ("expected_exceptions.csv", docs.EXPECTED_HEADER),
+        ("officer_decisions.csv", sim_recoveries.DECISIONS_HEADER),
+        ("expected_recoveries.csv", sim_recoveries.TRUTH_HEADER),
         ("register/providers.csv", docs.PROVIDERS_HEADER),
     ):
         shared.started.add(relpath)
@@ -117,6 +126,15 @@ def simulate(params: SimParams) -> Iterator[FileChunk]:
     for i in range(params.accounts):
         acct = build_account(world, i)
         rows = judge_account(acct, judge, as_of)
+        plan = sim_recoveries.choose(acct, rows, params.seed, as_of)
+        if plan is not None:  # the same life again, with the money asked back in it
+            acct = build_account(world, i, recovery=plan)
+            rows = judge_account(acct, judge, as_of)
+            plan = sim_recoveries.expected(plan, acct, rows)
+        if plan is not None:
+            shared.add("officer_decisions.csv", sim_recoveries.decision_rows(plan), sim_recoveries.DECISIONS_HEADER)
+            shared.add("expected_recoveries.csv", sim_recoveries.truth_row(plan), sim_recoveries.TRUTH_HEADER)
+            tally.recoveries[plan.status] = tally.recoveries.get(plan.status, 0) + 1
         yield from _account_files(acct, world, shared)
         shared.add("expected_exceptions.csv", _expected_rows(acct, rows), docs.EXPECTED_HEADER)
         tally.add(acct, rows)
@@ -197,6 +215,7 @@ class _Tally:
         self.n_budgets = 0
         self.n_txns = 0
         self.files = 0
+        self.recoveries: dict[str, int] = {}
 
     def add(self, acct: Account, rows: list[Expected]) -> None:
         self.n_budgets += len(acct.budgets)
@@ -232,4 +251,5 @@ class _Tally:
             "unplanted_rows": self.unplanted,
             "plants": dict(sorted(self.plants.items())),
             "lookalikes": {k: sorted(v) for k, v in sorted(self.lookalikes.items())},
+            "recoveries": dict(sorted(self.recoveries.items())),
         }

@@ -15,6 +15,8 @@ from pipelines.simulate.evidence import build_returns
 from pipelines.simulate.ledger import Ledger
 from pipelines.simulate.posting import finalise
 from pipelines.simulate.records import Account, Budget
+from pipelines.simulate.recoveries import RecoveryPlan
+from pipelines.simulate.recoveries import apply as apply_recovery
 from pipelines.simulate.statements import build_statements
 from pipelines.simulate.truth import Expected, Judge, evaluate
 from pipelines.simulate.world import (
@@ -55,7 +57,8 @@ def _cohort(rng: random.Random, wants: set[str]) -> str:
     return cohort
 
 
-def build_account(world: World, i: int) -> Account:
+def build_account(world: World, i: int, recovery: RecoveryPlan | None = None) -> Account:
+    """One account's life; with ``recovery``, the same life with that recovery's money in it."""
     rng = random.Random(f"{world.seed}:{i}")
     wants = problems.choose_wants(rng, world)
     channel = _channel(rng, wants)
@@ -107,6 +110,8 @@ def build_account(world: World, i: int) -> Account:
     if channel != "nationwide" and rng.random() < 0.12 and weekly_cost(budgets[0].lines) >= 15000:
         ledger.cash_habit()
     problems.apply_after(acct, world, rng, ledger)
+    if recovery is not None:
+        apply_recovery(recovery, acct, ledger)
     acct.txns = ledger.txns
     acct.invoices = ledger.invoices
     finalise(acct)

@@ -43,11 +43,14 @@ What docs/rules.md leaves open is decided here:
 from __future__ import annotations
 
 import bisect
+import re
 from fractions import Fraction
 
 from pipelines.simulate.common import rhe
 from pipelines.simulate.judge import Expected, Judge, _groups, _norm, _period_of, _round
 from pipelines.simulate.records import Account, Budget, Provider, StatementFile, Txn
+
+_COUNCIL_TAX = re.compile(r"\bcouncil\s*tax\b", re.IGNORECASE)  # a personal bill, not money paid back
 
 
 def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[Expected]:
@@ -97,6 +100,8 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             return "refund"
         if t.mcc in judge.cash_mccs or (ofx and t.trntype == "ATM") or cash:
             return "cash"
+        if council and not _COUNCIL_TAX.search(f"{t.payee} {t.memo}"):
+            return "repayment"
         if statutory:
             return "statutory"
         return "spend"
@@ -217,7 +222,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             )
             if not allowed:
                 flag(b, "UNAPPROVED_PAYEE", t.day, -t.amount, _norm(t.payee))
-        if not t.mcc and cls not in ("cash", "statutory"):
+        if not t.mcc and cls not in ("cash", "statutory", "repayment"):
             key = (_norm(t.payee), t.amount)
             earlier = last_seen.setdefault(key, [])
             # two payments that each settle their own invoice are not one paid twice
@@ -280,7 +285,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             got = (b.budget_id, ps) in received
             if due < as_of and not got:
                 needing = sum(-t.amount for t, cls in in_p
-                              if t.amount < 0 and cls != "statutory" and not pays_matched(t))
+                              if t.amount < 0 and cls not in ("statutory", "repayment") and not pays_matched(t))
                 flag(b, "EVIDENCE_OVERDUE", ps, needing)
             if got or due <= as_of:
                 loose = sum(-t.amount for t, cls in in_p

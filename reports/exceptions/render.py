@@ -20,6 +20,7 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from reports.exceptions.followup import followup, write_sheets
 from reports.safety import defuse, defuse_row
 from schemas.money import gbp as money_text
 from schemas.money import money
@@ -89,7 +90,9 @@ def pair_svg(items: list[tuple[str, Decimal, Decimal]], width: int = 640) -> Mar
 def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     exceptions = rows(con, (HERE / "query.sql").read_text())
-    written = [write_csv(exceptions, out_dir / "exceptions.csv"), write_xlsx(exceptions, out_dir / "exceptions.xlsx")]
+    more = followup(con, as_of)  # audits due and recoveries: reports/exceptions/followup.py
+    written = [write_csv(exceptions, out_dir / "exceptions.csv"),
+               write_xlsx(exceptions, out_dir / "exceptions.xlsx", more)]
     by_rule = rows(con, """SELECT rule_code, count(*) AS n, coalesce(sum(amount), 0) AS amount FROM audit.exceptions
                            WHERE status NOT IN ('resolved','dismissed','recovered') GROUP BY 1 ORDER BY 3 DESC, 1""")
     at_risk = rows(con, """SELECT e.budget_id, any_value(b.holder_name) AS holder_name, count(*) AS n,
@@ -120,7 +123,7 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
         by_rule_svg=bar_svg([(r["rule_code"], r["amount"]) for r in by_rule]),
         weeks_svg=bar_svg([(w["budget_id"], w["weeks_held"] or Decimal(0)) for w in weeks], unit="weeks"),
         pace_svg=pace_svg, time_svg=time_svg,
-        details=details)
+        details=details, **more)
     html_path = out_dir / "exceptions.html"
     html_path.write_text(page, encoding="utf-8")
     return [html_path, *written]
@@ -179,7 +182,7 @@ def write_csv(exceptions: list[dict], path: Path) -> Path:
     return path
 
 
-def write_xlsx(exceptions: list[dict], path: Path) -> Path:
+def write_xlsx(exceptions: list[dict], path: Path, more: dict | None = None) -> Path:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
@@ -203,5 +206,7 @@ def write_xlsx(exceptions: list[dict], path: Path) -> Path:
     ws.autofilter(0, 0, max(len(exceptions), 1), len(COLUMNS) - 1)
     ws.set_column(0, len(COLUMNS) - 1, 16)
     ws.set_column(COLUMNS.index("explanation"), COLUMNS.index("explanation"), 80)
+    if more is not None:
+        write_sheets(wb, more)
     wb.close()
     return path

@@ -28,6 +28,8 @@ CONTRACT_VIEW_COLUMNS = {
     "evidence_returns": "budget_id, period_start, period_end, due_date, received_at, items_evidenced, "
     "items_outstanding, eligibility_status",
     "runs": "run_id, as_of, started_at, finished_at, status, files_seen, exceptions_open",
+    "recoveries": "recovery_id, exception_id, budget_id, amount, notified_on, due_on, repaid, repaid_on, status",
+    "audit_plan": "budget_id, risk_score, risk_reasons, last_audit, next_audit_due, review_due, tier",
 }
 MONEY_COLUMNS = {
     "transactions": ["amount"],
@@ -37,7 +39,8 @@ MONEY_COLUMNS = {
                          "spent", "closing_balance", "owed"],
     "line_positions": ["planned", "spent"],
     "exceptions": ["amount"],
-    "reviews": ["amount_recovered"],
+    "reviews": ["amount_recovered", "amount_asked"],
+    "recoveries": ["amount", "repaid"],
 }
 
 
