@@ -1,31 +1,106 @@
-"""Reading the inbox folder: which files are there, their hashes, their bytes."""
+"""Reading the inbox folder: which files are there, their hashes, their bytes.
+
+The inbox holds regular files only. Anything else found there is listed with
+the reason it is not read, and never opened: a FIFO would block the run for
+ever (while it holds the warehouse lock), a device or socket is not a
+statement, and a link is followed only when it leads to a regular file inside
+the inbox (a link to ``/etc/passwd`` must not put a system file's first line
+into ``audit.quarantine``). Files are opened without following links and
+without blocking, and checked to be regular once open, so a file swapped for
+a FIFO between the listing and the reading is refused too.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.ingest import EMPTY_SHA256
 from pipelines.model import Parsed
 from pipelines.readers.dispatch import classify, is_evidence_attachment, read_file
+from schemas.profiles import COUNCIL_FOLDER, ProfileBook, profile_book
 
 
 @dataclass(frozen=True)
 class InboxFile:
     relpath: str
-    sha256: str
+    sha256: str  # of the content; for something that is not read, a marker such as "(fifo)"
     kind: str | None
     siblings: frozenset[str] = frozenset()
+    problem: str | None = None  # why it is not read (not a regular file, a link out, empty)
+
+
+class NotRegularFile(OSError):
+    """What was opened is not a regular file (it changed since the listing)."""
+
+
+def _open_regular(path: str | Path) -> int:
+    """A read-only descriptor on a regular file: never blocks, never follows a last-part link."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegularFile(f"{path} is not a regular file")
+    return fd
 
 
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
+    with os.fdopen(_open_regular(path), "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def read_regular(path: str | Path) -> bytes:
+    with os.fdopen(_open_regular(path), "rb") as f:
+        return f.read()
+
+
+_KINDS = ((stat.S_ISFIFO, "fifo", "a named pipe (FIFO)"), (stat.S_ISSOCK, "socket", "a socket"),
+          (stat.S_ISCHR, "device", "a device"), (stat.S_ISBLK, "device", "a device"))
+NOT_READ = " dprecon reads only regular files in the inbox; it was not opened."
+
+
+def _not_regular(mode: int) -> tuple[str, str] | None:
+    """``(marker, words)`` for anything that is not a regular file."""
+    for test, marker, words in _KINDS:
+        if test(mode):
+            return f"({marker})", f"this is {words}, not a file."
+    if stat.S_ISDIR(mode):
+        return "(folder)", "this is a folder."
+    if not stat.S_ISREG(mode):
+        return "(special)", "this is not a regular file."
+    return None
+
+
+def _inside(base_real: str, path_real: str) -> bool:
+    return path_real == base_real or path_real.startswith(base_real.rstrip(os.sep) + os.sep)
+
+
+def examine(full: str, base_real: str) -> tuple[str | None, str | None, str]:
+    """What a directory entry is, without opening it: ``(marker, problem, readable path)``.
+
+    ``marker`` and ``problem`` are None for a regular file (or a link to one
+    inside the inbox); ``readable path`` is where its bytes are.
+    """
+    st = os.lstat(full)
+    target = full
+    if stat.S_ISLNK(st.st_mode):
+        target = os.path.realpath(full)
+        if not _inside(base_real, target):
+            return "(link out)", "this is a link to somewhere outside the inbox; it was not followed." + NOT_READ, full
+        try:
+            st = os.stat(target)
+        except OSError:
+            return "(broken link)", "this is a link to a file that is not there." + NOT_READ, full
+    odd = _not_regular(st.st_mode)
+    if odd is not None:
+        return odd[0], odd[1] + NOT_READ, full
+    return None, None, target
 
 
 class HashCache:
@@ -66,23 +141,37 @@ class HashCache:
         os.replace(tmp, self.path)
 
 
+EMPTY = "this file is empty (0 bytes): there is nothing in it to read."
+
+
 def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None) -> list[InboxFile]:
     """Every file dprecon should account for, sorted by path (only those below
     ``inbox/under`` when given, e.g. ``evidence`` for the intake).
 
     Evidence attachments are read through their manifest, not listed. Hidden
     files and temporary upload files (``.*``, ``*.part``) are not ours yet.
+    Entries that are not read (see the module's docstring) and empty files
+    come back with ``problem`` set, to be logged, never opened.
     """
     out: list[InboxFile] = []
     top = inbox / under if under else inbox
     if not top.is_dir():
         return out
     base = str(inbox)
+    base_real = os.path.realpath(base)
     for root, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         # plain strings, not Path objects: a council's inbox holds tens of thousands of files
         rel_root = os.path.relpath(root, base).replace(os.sep, "/")
         rel_root = "" if rel_root == "." else rel_root
+        walk_into = []
+        for d in sorted(d for d in dirs if not d.startswith(".")):
+            if os.path.islink(os.path.join(root, d)):  # os.walk lists a link to a folder but never enters it
+                rel = f"{rel_root}/{d}" if rel_root else d
+                out.append(InboxFile(rel, "(link to a folder)", classify(rel), problem=(
+                    "this is a link to a folder; it was not followed. Put the files themselves in the inbox.")))
+            else:
+                walk_into.append(d)
+        dirs[:] = walk_into
         names = sorted(f for f in files if not f.startswith(".") and not f.endswith(".part"))
         for name in names:
             rel = f"{rel_root}/{name}" if rel_root else name
@@ -91,15 +180,59 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
             kind = classify(rel)
             siblings = frozenset(n for n in names if n.lower() != "manifest.csv") if kind == "evidence_manifest" else frozenset()
             full = os.path.join(root, name)
-            sha = hashes.sha256(full, rel) if hashes else sha256_of(Path(full))
-            out.append(InboxFile(rel, sha, kind, siblings))
+            try:
+                marker, problem, readable = examine(full, base_real)
+            except FileNotFoundError:  # gone since the listing: not there tonight
+                continue
+            if problem is not None:
+                out.append(InboxFile(rel, marker or "(special)", kind, siblings, problem))
+                continue
+            try:
+                sha = hashes.sha256(readable, rel) if hashes else sha256_of(Path(readable))
+            except NotRegularFile:  # swapped for something else since it was examined
+                out.append(InboxFile(rel, "(special)", kind, siblings, "this is not a regular file." + NOT_READ))
+                continue
+            out.append(InboxFile(rel, sha, kind, siblings, EMPTY if sha == EMPTY_SHA256 else None))
     return out
 
 
-def parse_one(inbox: str, f: InboxFile) -> tuple[str, Parsed]:
-    """Read and parse one file (runs in a worker process)."""
+def council_profiles(inbox: Path, work: Path) -> ProfileBook:
+    """The bank layouts a run reads statement CSVs with: the shipped ones and the
+    council's (``register/profiles/*.toml``), those it cannot use included, so
+    the statements they were meant to read are set aside naming the file and key.
+
+    Only regular files are handed to the profile loader (through a private copy
+    in ``work``): a FIFO named ``x.toml`` would block it, and a link out of the
+    inbox is not the council's; both are logged by :func:`scan` instead.
+    """
+    folder = inbox / COUNCIL_FOLDER
+    if not folder.is_dir():
+        return profile_book(None)
+    copy = work / "profiles"
+    copy.mkdir(parents=True, exist_ok=True)
+    base_real = os.path.realpath(inbox)
+    for name in sorted(os.listdir(folder)):
+        if not name.lower().endswith(".toml") or name.startswith("."):
+            continue
+        try:
+            _marker, problem, readable = examine(os.path.join(folder, name), base_real)
+            if problem is None:
+                (copy / name).write_bytes(read_regular(readable))
+        except OSError:
+            continue
+    return profile_book(copy)
+
+
+def parse_one(inbox: str, f: InboxFile, profiles: ProfileBook | None = None) -> tuple[str, Parsed]:
+    """Read and parse one file (runs in a worker process); ``profiles``: see :func:`council_profiles`."""
+    full = os.path.join(inbox, f.relpath)
     try:
-        data = (Path(inbox) / f.relpath).read_bytes()
+        _marker, problem, readable = examine(full, os.path.realpath(inbox))
+        if problem is not None:
+            return f.relpath, Parsed.failed(f.kind or "unknown", problem)
+        data = read_regular(readable)
+    except NotRegularFile:
+        return f.relpath, Parsed.failed(f.kind or "unknown", "this is not a regular file." + NOT_READ)
     except OSError as e:
         return f.relpath, Parsed.failed(f.kind or "unknown", f"the file could not be opened ({e.strerror})")
-    return f.relpath, read_file(f.kind or "unknown", f.relpath, data, f.siblings)
+    return f.relpath, read_file(f.kind or "unknown", f.relpath, data, f.siblings, profiles)

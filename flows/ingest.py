@@ -9,8 +9,8 @@ gets one line in ``land.quarantine``.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -20,16 +20,33 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import yaml
 
-from flows.inbox import HashCache, InboxFile, parse_one, scan
+from flows.inbox import HashCache, InboxFile, council_profiles, parse_one, scan
+from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, read
-from pipelines.ingest import QUARANTINE_SCHEMA, cast_batch, file_id_for, plan_files, split_failures
+from pipelines.corrections import correction_notes, new_transactions, statement_dates
+from pipelines.ingest import (
+    QUARANTINE_SCHEMA,
+    cast_batch,
+    content_hash,
+    file_id_for,
+    file_status,
+    plan_files,
+    split_failures,
+)
+from pipelines.ledger import DOCUMENT, invoice_notes, version_invoices
 from pipelines.model import Parsed
 from pipelines.readers.dispatch import unreadable_reason
+from pipelines.register import (
+    REGISTERS,
+    held_keys,
+    merge_failures,
+    register_failures,
+    unreadable_rows,
+)
 from schemas import inputs
-from schemas.policy import Policy, policy_from_mapping
+from schemas.profiles import ProfileBook
 from schemas.warehouse import LAND
 
 PARALLEL_THRESHOLD = 64
@@ -53,31 +70,17 @@ class IngestSummary:
         return {k: v for k, v in self.__dict__.items() if k != "new_files"}
 
 
-def load_policy(inbox: Path) -> tuple[Policy, str | None]:
-    """The council's policy.yaml over the defaults; a broken file means defaults and a reason."""
-    path = inbox / "register" / "policy.yaml"
-    if not path.exists():
-        return Policy(), None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(data, dict):
-            raise ValueError("it is not a list of settings")
-        return policy_from_mapping(data), None
-    except Exception as e:  # noqa: BLE001 - a bad policy file must not stop the run
-        return Policy(), f"policy.yaml could not be used ({str(e).splitlines()[0]}); the defaults apply"
-
-
 Gathered = tuple[list[tuple[str, Parsed]], dict[str, pl.DataFrame]]
 
 
-def parse_chunk(inbox: str, files: list[InboxFile]) -> Gathered:
+def parse_chunk(inbox: str, files: list[InboxFile], profiles: ProfileBook | None = None) -> Gathered:
     """Parse some files (in a worker process) and hand back each file's outcome without
     its rows, plus the rows of all of them as one frame per table, lineage attached:
     a few hundred messages for a council, not tens of thousands of one-file frames."""
     outcomes: list[tuple[str, Parsed]] = []
     frames: dict[str, list[pl.DataFrame]] = defaultdict(list)
     for f in files:
-        relpath, p = parse_one(inbox, f)
+        relpath, p = parse_one(inbox, f, profiles)
         if not p.file_error:
             fid = file_id_for(f.relpath, f.sha256)
             for name, frame in p.tables.items():
@@ -90,25 +93,19 @@ def parse_chunk(inbox: str, files: list[InboxFile]) -> Gathered:
     return outcomes, {name: pl.concat(fs, how="diagonal_relaxed") for name, fs in frames.items()}
 
 
-def parse_files(inbox: Path, files: list[InboxFile], workers: int) -> Iterator[Gathered]:
+def parse_files(inbox: Path, files: list[InboxFile], workers: int,
+                profiles: ProfileBook | None = None) -> Iterator[Gathered]:
     """The files' parses, in file order, a chunk at a time as they are ready
     (over processes when there are many)."""
     if len(files) < PARALLEL_THRESHOLD or workers <= 1:
         for i in range(0, len(files), CHUNK_FILES):
-            yield parse_chunk(str(inbox), files[i:i + CHUNK_FILES])
+            yield parse_chunk(str(inbox), files[i:i + CHUNK_FILES], profiles)
         return
     size = max(1, min(CHUNK_FILES, len(files) // (workers * 8)))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(parse_chunk, [str(inbox)] * len(chunks), chunks)
-
-
-def _content_hash(frame: pl.DataFrame, cols: list[str]) -> pl.Series:
-    joined = frame.select(pl.concat_str([pl.col(c).fill_null("") for c in cols], separator="\x1f"))
-    return pl.Series(  # typed even when empty: a file whose every row was set aside must still join
-        "content_hash", [hashlib.sha256(v.encode()).hexdigest()[:16] for v in joined.to_series()], dtype=pl.String
-    )
+        yield from pool.map(parse_chunk, [str(inbox)] * len(chunks), chunks, [profiles] * len(chunks))
 
 
 def ingest(
@@ -156,8 +153,15 @@ def ingest(
     to_parse: list[InboxFile] = []
     for path, sha in new:
         f = by_path[path]
-        if f.kind is None or f.kind == "policy":
-            problem = unreadable_reason(path) if f.kind is None else load_policy(inbox)[1]
+        if f.problem is not None:  # not a regular file, a link out of the inbox, or empty: never opened
+            log(path, sha, f.kind or "unknown", "quarantined", f.problem, quarantined=1)
+            quarantine_frames.append(pl.DataFrame(
+                [dict(file_id=file_id_for(path, sha), path=path, line=None, reason=f.problem, raw=None)],
+                schema=QUARANTINE_SCHEMA))
+        elif f.kind in (None, "policy", "council"):  # council.yaml: one that cannot be used stopped the run
+            if f.kind == "policy":
+                load_policy(inbox)  # a policy that cannot be used stops the run (ConfigError), never logged as fine
+            problem = unreadable_reason(path) if f.kind is None else None  # a council.yaml: read by run_job
             log(path, sha, f.kind or "unknown", "quarantined" if problem else "accepted", problem,
                 "yaml" if f.kind else None, quarantined=1 if problem else 0)
             if problem:
@@ -168,12 +172,17 @@ def ingest(
             to_parse.append(f)
     summary.new_files = [f.relpath for f in to_parse]
 
+    held: list[pl.DataFrame] = []  # register rows set aside, by id: their last good version stands in
     # Gather text rows per table across files, with lineage, as the chunks arrive.
     batches: dict[str, list[pl.DataFrame]] = defaultdict(list)
     reader_q: Counter[str] = Counter()
     parsed: dict[str, Parsed] = {}
+    profiles = None  # the bank layouts, the council's included: read once, handed to every parse
+    if any(f.kind == "statement_csv" for f in to_parse):
+        with tempfile.TemporaryDirectory(prefix="dprecon-profiles-") as work:
+            profiles = council_profiles(inbox, Path(work))
     with clock.lap("parse"):
-        for outcomes, tables in parse_files(inbox, to_parse, workers):
+        for outcomes, tables in parse_files(inbox, to_parse, workers, profiles):
             for relpath, p in outcomes:
                 f = by_path[relpath]
                 fid = file_id_for(f.relpath, f.sha256)
@@ -187,12 +196,15 @@ def ingest(
                         [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
                          for q in p.quarantined], schema=QUARANTINE_SCHEMA))
                     reader_q[fid] += len(p.quarantined)
+                    if f.kind in REGISTERS:
+                        held.append(unreadable_rows(f.kind, fid, [(q.line, q.reason) for q in p.quarantined]))
             for name, frame in tables.items():
                 batches[name].append(frame)
                 if len(batches[name]) >= FOLD_EVERY:
                     batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
 
     loaded: Counter[str] = Counter()
+    changed: defaultdict[str, list[str]] = defaultdict(list)  # per file: the corrections it brought
     valid_q: Counter[str] = Counter()
     new_rows: Counter[str] = Counter()
     for name in sorted(batches):  # popped one table at a time
@@ -203,38 +215,41 @@ def ingest(
                 batch = batch.with_columns(pl.lit(None, pl.String).alias(c.name))
         batch = batch.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])
         with clock.lap("validate"):
-            failures = validate(table, batch)
+            failures = merge_failures(table, validate(table, batch), register_failures(table, batch))
         good, bad = split_failures(table, batch, failures)
         typed, bad_cast = cast_batch(table, good)
         for q in (bad, bad_cast):
             if q.height:
                 quarantine_frames.append(q)
                 valid_q.update(q["file_id"].to_list())
+        held.append(held_keys(table, batch, pl.concat([bad, bad_cast])))
         with clock.lap("load"):
-            fresh = _load_table(con, name, typed, seq0 + len(log_rows))
+            fresh, notes = _load_table(con, name, typed, seq0 + len(log_rows))
+        for fid, note in notes.items():
+            changed[fid].append(note)
         if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
             loaded.update(typed["file_id"].to_list())
             new_rows.update(fresh)
 
+    with clock.lap("load"):
+        for fid, note in _correction_notes(con, [file_id_for(f.relpath, f.sha256) for f in to_parse
+                                                 if f.kind == "statement_ofx" or f.kind == "statement_csv"]).items():
+            changed[fid].append(note)
     for f in to_parse:
         p = parsed[f.relpath]
         fid = file_id_for(f.relpath, f.sha256)
-        rows_q = reader_q[fid] + valid_q[fid]
-        notes = "; ".join(p.notes) or None
-        if p.file_error:
-            log(f.relpath, f.sha256, f.kind, "quarantined", p.file_error, p.format, 0, 1, notes=notes)
-        elif loaded[fid] == 0 and rows_q > 0:
-            log(f.relpath, f.sha256, f.kind, "quarantined",
-                f"none of its {rows_q} rows could be used; see audit.quarantine for each line",
-                p.format, 0, rows_q, notes=notes)
-        else:
-            reason = (f"{rows_q} row(s) set aside; see audit.quarantine" if rows_q else None)
-            log(f.relpath, f.sha256, f.kind, "accepted", reason, p.format, loaded[fid], rows_q,
-                new_rows[fid], notes)
+        rows_q = 1 if p.file_error else reader_q[fid] + valid_q[fid]
+        notes = "; ".join([*p.notes, *changed[fid]]) or None
+        status, reason = file_status(p.file_error, loaded[fid], rows_q)
+        log(f.relpath, f.sha256, f.kind, status, reason, p.format, loaded[fid], rows_q,
+            new_rows[fid] if status == "accepted" else 0, notes)
 
     log_frame = pl.DataFrame(log_rows, schema=LAND["ingest_log"].polars_schema()) if log_rows else None
     if log_frame is not None:
         append(con, "land", LAND["ingest_log"], log_frame)
+    kept_back = pl.concat(held) if held else pl.DataFrame()
+    if kept_back.height:
+        append(con, "land", LAND["register_held"], kept_back.with_columns(pl.lit(run_id).alias("run_id")))
     if quarantine_frames:
         q = pl.concat(quarantine_frames).with_columns(pl.lit(run_id).alias("run_id"))
         append(con, "land", LAND["quarantine"], q)
@@ -246,29 +261,55 @@ def ingest(
     return summary
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, name: str, typed: pl.DataFrame, seq_base: int) -> Counter[str]:
-    """Append typed rows to land; return per file how many rows were new."""
+def _load_table(con: duckdb.DuckDBPyConnection, name: str, typed: pl.DataFrame, seq_base: int,
+                ) -> tuple[Counter[str], dict[str, str]]:
+    """Append typed rows to land; return per file how many rows were new, and per file
+    the note saying which documents it brought new versions of."""
     table = LAND[name]
     typed = typed.with_row_index("__i")
     if name == "statement_lines":
         known = read(con, "SELECT DISTINCT account_id, transaction_id FROM land.statement_lines")
         typed = typed.with_columns((pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq"))
-        fresh = typed.join(known, on=["account_id", "transaction_id"], how="anti").unique(
-            ["account_id", "transaction_id"], keep="first", maintain_order=True)
         append(con, "land", table, typed)
-        return Counter(fresh["file_id"].to_list())
+        return new_transactions(typed, known), {}
     if name == "invoice_lines":
-        cols = [c.name for c in inputs.invoice_lines.columns]
-        typed = typed.with_columns(_content_hash(typed.with_columns(pl.col(cols).cast(pl.String)), cols))
-        known = read(con, "SELECT invoice_id, content_hash, version FROM land.invoice_lines")
-        typed = typed.join(known.select("invoice_id", "content_hash"), on=["invoice_id", "content_hash"],
-                           how="anti").unique(["invoice_id", "content_hash"], keep="first", maintain_order=True)
-        top = known.group_by("invoice_id").agg(pl.col("version").max().alias("v0"))
-        typed = (typed.join(top, on="invoice_id", how="left")
-                 .with_columns((pl.col("v0").fill_null(0) + pl.col("invoice_id").cum_count().over("invoice_id"))
-                               .cast(pl.Int64).alias("version"),
-                               (pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq")))
+        typed = typed.with_columns(content_hash(typed, [c.name for c in inputs.invoice_lines.columns]))
+        known = read(con, f"SELECT {', '.join(DOCUMENT)}, content_hash, version FROM land.invoice_lines")  # noqa: S608
+        typed = version_invoices(typed, known).with_columns(
+            (pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq"))
+        notes: dict[str, str] = {}
+        if typed.filter(pl.col("version") > 1).height:
+            earlier = read(con, "SELECT * FROM land.invoice_lines")
+            notes = invoice_notes(typed, earlier.join(typed.select(DOCUMENT).unique(), on=DOCUMENT, how="semi",
+                                                      nulls_equal=True))
         append(con, "land", table, typed)
-        return Counter(typed["file_id"].to_list())
+        return Counter(typed["file_id"].to_list()), notes
     append(con, "land", table, typed)
-    return Counter(typed["file_id"].to_list())
+    return Counter(typed["file_id"].to_list()), {}
+
+
+def _correction_notes(con: duckdb.DuckDBPyConnection, new_files: list[str]) -> dict[str, str]:
+    """What the new files changed in transactions already known (pipelines.corrections):
+    only transactions they touch that now exist in more than one version are read."""
+    if not new_files:
+        return {}
+    con.register("__new_files", pl.DataFrame({"file_id": new_files}).to_arrow())
+    try:
+        contested = read(con, """
+            WITH touched AS (SELECT DISTINCT account_id, transaction_id FROM land.statement_lines
+                             WHERE file_id IN (SELECT file_id FROM __new_files)),
+            contested AS (SELECT account_id, transaction_id FROM land.statement_lines JOIN touched
+                          USING (account_id, transaction_id) GROUP BY ALL
+                          HAVING count(DISTINCT (date, amount, payee, memo, trntype, mcc)) > 1)
+            SELECT l.* FROM land.statement_lines l JOIN contested USING (account_id, transaction_id)""")
+        if contested.height == 0:
+            return {}
+        con.register("__files", contested.select("file_id").unique().to_arrow())
+        last_lines = read(con, """SELECT file_id, account_id, max(date) AS date FROM land.statement_lines
+                                  WHERE file_id IN (SELECT file_id FROM __files) GROUP BY ALL""")
+        balances = read(con, """SELECT file_id, account_id, end_date FROM land.statement_balances
+                                WHERE file_id IN (SELECT file_id FROM __files)""")
+        con.unregister("__files")
+    finally:
+        con.unregister("__new_files")
+    return correction_notes(contested, statement_dates(last_lines, balances), set(new_files))

@@ -20,6 +20,7 @@ import duckdb
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
 from flows.inbox import scan
+from flows.policy import load_policy
 from flows.warehouse import exclusive, open_working_copy, publish, read
 from pipelines.ingest import plan_files
 from stores import reviews as reviews_mod
@@ -56,10 +57,10 @@ def run_intake(
         log("intake: no new evidence")
         return {"new_files": 0}
     run_id = run_id or str(uuid.uuid4())
+    policy = load_policy(inbox)  # ConfigError when it cannot be used: the intake stops too
     with exclusive(warehouse):
         con, nxt = open_working_copy(warehouse)
         try:
-            policy, _problem = ingest_mod.load_policy(inbox)
             ingested = ingest_mod.ingest(con, inbox, run_id, validate, workers=1, under=EVIDENCE).as_dict()
             log("intake: {files_seen} evidence files seen, {accepted} accepted, {duplicate} duplicate, "
                 "{quarantined} quarantined; {rows_loaded} rows loaded, {rows_quarantined} set aside".format(**ingested))

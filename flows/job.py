@@ -22,8 +22,11 @@ import polars as pl
 from flows import followup as followup_mod
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
+from flows.council import load_council, record_council
+from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import append, exclusive, open_working_copy, publish, read
+from schemas.council import Council
 from schemas.warehouse import LAND
 from stores import reviews as reviews_mod
 
@@ -43,7 +46,7 @@ def pause_point(name: str) -> None:
         time.sleep(int(os.environ.get("DPRECON_PAUSE_SECONDS", "600")))
 
 
-def report_stage(con, reports: Path, as_of: date, council: str) -> list[str]:
+def report_stage(con, reports: Path, as_of: date, council: Council) -> list[str]:
     """Officers' exception report (HTML, CSV, XLSX) and the families' evidence returns
     (PDF and HTML, one per return not yet received) under REPORTS/<as-of>/.
 
@@ -56,7 +59,7 @@ def report_stage(con, reports: Path, as_of: date, council: str) -> list[str]:
 
     out = reports / as_of.isoformat()
     with staged_folder(out, f"the reports for {as_of.isoformat()}", publish_with=con) as work:
-        written = render(con, work, as_of, council) + render_returns(con, work, as_of, council)
+        written = render(con, work, as_of, council.name) + render_returns(con, work, as_of, council)
     return [str(out / p.relative_to(work)) for p in written]
 
 
@@ -115,18 +118,22 @@ def run_job(
     run_id: str | None = None,
     step: Step = direct,
     log: Callable[[str], None] = lambda msg: None,
-    council: str = "Demo Council",
+    council: str | None = None,
 ) -> dict:
+    """One nightly run. ``council`` names the council when its inbox has no
+    ``register/council.yaml`` (e.g. the name in a councils file); a council.yaml
+    that cannot be used stops the run here, naming the key, before anything is touched."""
     run_id = run_id or str(uuid.uuid4())
+    details = load_council(inbox, Council(name=council) if council else None)
     started = datetime.now()
     clock = Stopwatch()
+    # before anything is touched: an unusable policy stops the run (ConfigError naming the key)
+    policy = load_policy(inbox)
     with exclusive(warehouse):
         with clock.lap("copy"):
             con, nxt = open_working_copy(warehouse)
         try:
-            policy, problem = ingest_mod.load_policy(inbox)
-            if problem:
-                log(problem)
+            record_council(con, details, inbox)
             pause_point("ingest")
             ingested = step("ingest", partial(ingest_mod.ingest, clock=clock, hash_cache=hash_cache_path(warehouse)),
                             con, inbox, run_id, validate, workers).as_dict()
@@ -139,7 +146,7 @@ def run_job(
                 log("nothing new since the last run for this day: the books stand as they are "
                     f"({reconciled}; open exceptions {flagged})")
                 done = (reports / as_of.isoformat() / "exceptions.html").exists()
-                written = [] if done else step("report", report_stage, con, reports, as_of, council)
+                written = [] if done else step("report", report_stage, con, reports, as_of, details)
             else:
                 books = step("reconcile", partial(reconcile_mod.rebuild_core, clock=clock), con, as_of, policy)
                 reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
@@ -151,7 +158,7 @@ def run_job(
                 log("audit plan and recoveries: {}".format(
                     step("follow up", followup_mod.derive, con, warehouse, as_of, policy)))
                 with clock.lap("reports"):
-                    written = step("report", report_stage, con, reports, as_of, council)
+                    written = step("report", report_stage, con, reports, as_of, details)
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])
             append(con, "land", LAND["runs"], pl.DataFrame([dict(
                 run_id=run_id, as_of=as_of, started_at=started, finished_at=datetime.now(),

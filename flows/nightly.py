@@ -58,7 +58,8 @@ def stage(name: str, fn, *args: Any) -> Any:
 def nightly(inbox: Path, warehouse: Path, reports: Path, as_of: date | None = None, workers: int = 2,
             council: str | None = None) -> dict:
     """``as_of`` defaults to today in Europe/London (what a scheduled run wants);
-    ``council`` is the name printed on reports and letters [default: settings]."""
+    ``council`` is the council's name when its inbox has no ``register/council.yaml``
+    (the councils file's name) [default: the DPRECON_COUNCIL_NAME setting, else "Your council"]."""
     logger = get_run_logger()
     if as_of is None:
         as_of = today_london()

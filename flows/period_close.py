@@ -39,9 +39,13 @@ def issued(warehouse: Path) -> set[tuple[str, date]]:
     return out
 
 
-def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str,
+def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str | None = None,
                   log: Callable[[str], None] = lambda msg: None, portal_address: str = "") -> dict:
-    from reports.returns.render import render_returns
+    """``council`` and ``portal_address`` are fallbacks for a warehouse without council.yaml's details.
+    Letters are dated ``as_of`` and judge "overdue" from the as-of date of the run whose figures they print."""
+    from reports.council import council_of
+    from reports.returns.render import judged_on, render_returns
+    from schemas.council import Council
 
     done = issued(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -54,8 +58,9 @@ def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str,
             return {"issued": 0, "already_issued": len(open_returns)}
         codes = issue_codes(warehouse, due, datetime.now(), replace=True)  # the letter's code must work
         out = reports / "issued" / as_of.isoformat()
-        written = render_returns(con, out, as_of, council, access_codes=codes, portal_address=portal_address,
-                                 only=set(due))
+        details = council_of(con, Council(name=council) if council else None)
+        written = render_returns(con, out, judged_on(con) or as_of, details, access_codes=codes,
+                                 portal_address=details.portal_url or portal_address, only=set(due), dated=as_of)
     stamp = datetime.now().isoformat(timespec="seconds")
     for budget_id, period_start in due:
         append_record(ledger_path(warehouse), {"budget_id": budget_id, "period_start": period_start.isoformat(),

@@ -13,21 +13,22 @@ import polars as pl
 from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
 from pipelines.classify import categorise, classify_transactions
+from pipelines.corrections import settle_transactions, statement_dates
 from pipelines.decisions import apply_decisions
 from pipelines.ledger import (
     attach_budgets,
     conform,
     current_invoices,
-    dedupe_transactions,
-    latest_file_rows,
 )
 from pipelines.match import match_within_accounts
 from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
 from pipelines.references import with_evidence_refs
+from pipelines.register import REGISTERS, current_register
 from pipelines.rules import Books, intake
 from pipelines.rules.run import raise_all, settle
 from pipelines.statements import balance_breaks, statement_coverage
+from schemas import inputs
 from schemas.policy import Policy
 from schemas.warehouse import CORE, LAND
 
@@ -35,10 +36,13 @@ FILE_ORDER = "SELECT file_id, seq FROM land.ingest_log WHERE status = 'accepted'
 
 
 def load_register(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """The register as it stands (pipelines.register): the latest file, with the last
+    good version of any row it had to set aside."""
     order = read(con, FILE_ORDER)
+    held = read(con, "SELECT * FROM land.register_held")
     return {
-        name: latest_file_rows(read(con, f"SELECT * FROM land.{name}"), order)  # noqa: S608
-        for name in ("budgets", "plan_lines", "providers")
+        name: current_register(inputs.ALL_INPUTS[name], read(con, f"SELECT * FROM land.{name}"), order, held)  # noqa: S608
+        for name in REGISTERS
     }
 
 
@@ -88,7 +92,10 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[dict[str, p
     """The register as it stands, and every transaction once, classified, with its evidence reference."""
     reg = load_register(con)
     lines = read(con, "SELECT * FROM land.statement_lines")
-    txns = classify_transactions(attach_budgets(dedupe_transactions(lines), reg["budgets"]), policy)
+    dates = statement_dates(lines, read(con, "SELECT file_id, account_id, end_date FROM land.statement_balances"))
+    current, corrected = settle_transactions(lines, dates)
+    replace_table(con, "core", CORE["corrections"], conform(corrected, CORE["corrections"]))
+    txns = classify_transactions(attach_budgets(current, reg["budgets"]), policy)
     return reg, with_evidence_refs(txns), lines
 
 

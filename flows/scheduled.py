@@ -26,7 +26,10 @@ def evidence_intake(inbox: Path, warehouse: Path, as_of: date | None = None) -> 
 @flow(name="period_close")
 def period_close(warehouse: Path, reports: Path, as_of: date | None = None, council: str | None = None) -> dict:
     """Issue the evidence returns of every monitoring period that has ended and not been issued yet,
-    then the recovery notices not yet issued (flows/notices.py)."""
+    then the recovery notices not yet issued (flows/notices.py).
+
+    The council's name and addresses come from the warehouse (register/council.yaml); ``council``
+    and the DPRECON_COUNCIL_NAME / DPRECON_PORTAL_ADDRESS settings only fill in when it has none."""
     from flows.notices import issue_notices
     from flows.period_close import issue_returns
     from flows.settings import Settings

@@ -19,8 +19,10 @@ class Settings(BaseSettings):
     warehouse: Path = Path("data/warehouse.duckdb")
     reports: Path = Path("data/reports")
     workers: int = max(1, os.cpu_count() or 1)
-    council_name: str = "Demo Council"
-    portal_address: str = ""  # the families' portal as printed on letters, e.g. https://evidence.example.gov.uk
+    # Who the council is comes from the inbox's register/council.yaml (docs/operations.md). These two
+    # are only fallbacks for an inbox without one: DPRECON_COUNCIL_NAME, DPRECON_PORTAL_ADDRESS.
+    council_name: str | None = None
+    portal_address: str = ""  # e.g. https://evidence.example.gov.uk, when council.yaml has no portal_url
 
 
 def quiet_prefect_defaults() -> None:

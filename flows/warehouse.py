@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from schemas.config import ConfigError
 from schemas.core import Table
 from schemas.warehouse import ddl
 
@@ -295,6 +296,10 @@ def _cannot_write(what: str, final: Path, e: OSError) -> str:
 
 def failure_message(e: BaseException, warehouse: Path) -> str:
     """What an operator reads when a run could not complete (``dprecon run`` then exits non-zero)."""
+    if isinstance(e, ConfigError):  # already names the file, key and value: every problem, one a line
+        return (f"The run could not start: the council's settings cannot be used.\n{e}\n"
+                f"Nothing was changed: the warehouse {warehouse} and the reports of earlier runs are exactly "
+                "as they were. Put the settings right and run dprecon again.")
     if isinstance(e, RunFailed):
         why = str(e)
     elif _disk_full(e):

@@ -76,6 +76,17 @@ def _cast_expr(name: str, kind: Kind) -> pl.Expr:
     raise ValueError(kind)
 
 
+def content_hash(frame: pl.DataFrame, cols: list[str]) -> pl.Series:
+    """A short fingerprint of each row's values (as text): the same document sent
+    again word for word has the same hash, so it is not a new version."""
+    import hashlib
+
+    joined = frame.select(pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in cols], separator="\x1f"))
+    return pl.Series(  # typed even when empty: a file whose every row was set aside must still join
+        "content_hash", [hashlib.sha256(v.encode()).hexdigest()[:16] for v in joined.to_series()], dtype=pl.String
+    )
+
+
 def cast_batch(table: Table, batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Type the text rows. Returns ``(typed rows with lineage, quarantine rows)``."""
     batch = batch.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])
@@ -120,7 +131,36 @@ def cast_batch(table: Table, batch: pl.DataFrame) -> tuple[pl.DataFrame, pl.Data
     return good.cast(table.polars_schema()), quarantine
 
 
+# ---- what became of a file ----------------------------------------------------
+
+
+def file_status(file_error: str | None, rows_loaded: int, rows_quarantined: int) -> tuple[str, str | None]:
+    """A read file's line in the ingest log: ``(status, reason)``.
+
+    A file that could not be read at all is quarantined with the reader's
+    reason; one whose every row was set aside is quarantined too (it added
+    nothing); otherwise it is accepted, saying how many rows were set aside.
+    Example: 12 rows, 2 with a date such as 2026-02-30 → accepted, "2 row(s)
+    set aside"; the 10 others are loaded.
+    """
+    if file_error:
+        return "quarantined", file_error
+    if rows_loaded == 0 and rows_quarantined > 0:
+        return "quarantined", (f"none of its {rows_quarantined} rows could be used; "
+                               "see audit.quarantine for each line")
+    return "accepted", (f"{rows_quarantined} row(s) set aside; see audit.quarantine" if rows_quarantined else None)
+
+
 # ---- which files are new ------------------------------------------------------
+
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # of no bytes at all
+
+
+def has_content(sha256: str) -> bool:
+    """A hash of real content: not an empty file, not a marker for something never
+    opened (``"(fifo)"``). Only such files can be duplicates of one another: two
+    empty statements are two empty files, not one statement sent twice."""
+    return sha256 != EMPTY_SHA256 and not sha256.startswith("(")
 
 
 def file_id_for(relpath: str, sha256: str) -> str:
@@ -138,15 +178,16 @@ def plan_files(
     ``known`` is the ingest log so far (columns path, sha256, status). A pair
     already logged is skipped silently (the file is simply still there); new
     content goes to be read; content already read under another path is a
-    duplicate of that path. Returns ``(new, duplicates)`` where a duplicate is
-    ``(relpath, sha256, original path)``.
+    duplicate of that path. An empty file, or something that is not a file,
+    is never a duplicate (:func:`has_content`). Returns ``(new, duplicates)``
+    where a duplicate is ``(relpath, sha256, original path)``.
     """
     logged = set(zip(known["path"].to_list(), known["sha256"].to_list(), strict=True))
     first_path: dict[str, str] = {}
     for path, sha, status in zip(
         known["path"].to_list(), known["sha256"].to_list(), known["status"].to_list(), strict=True
     ):
-        if status != "duplicate":
+        if status != "duplicate" and has_content(sha):
             first_path.setdefault(sha, path)
     new: list[tuple[str, str]] = []
     dups: list[tuple[str, str, str]] = []
@@ -156,6 +197,7 @@ def plan_files(
         if sha in first_path:
             dups.append((path, sha, first_path[sha]))
             continue
-        first_path[sha] = path
+        if has_content(sha):
+            first_path[sha] = path
         new.append((path, sha))
     return new, dups

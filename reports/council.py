@@ -1,23 +1,41 @@
-"""Who the council is, as the warehouse knows it: ``council_of(con)``.
+"""The council as the published warehouse has it: the one place letters, portal pages,
+officers' reports and recovery notices get its name and contact details from.
 
-Minimal version for issue 18 (recovery notices); the families' work (issue
-14) keeps the council read from ``register/council.yaml`` in the warehouse
-and fills this in. Until then: the council kept in ``core.council``
-(``council_json``) if a run stored one, else the defaults.
+The nightly run reads ``register/council.yaml`` and keeps it in ``core.council``
+(audit view ``audit.council``); a warehouse published before that table existed,
+or by a run whose inbox had no council.yaml, gives the defaults (or ``fallback``).
+
+Example: with ``name: Northshire County Council`` and ``phone: 01234 567890`` in
+council.yaml, ``council_of(con).contact_lines`` is ``["Phone: 01234 567890"]``
+and every letter's heading reads "Northshire County Council".
 """
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
 import duckdb
 
-from schemas.council import Council, council_from_mapping
+from schemas.council import Council
 
 
-def council_of(con: duckdb.DuckDBPyConnection) -> Council:
+def council_of(con: duckdb.DuckDBPyConnection, fallback: Council | None = None) -> Council:
+    """The council of this warehouse; ``fallback`` (else ``Council()``) when it has none recorded."""
     try:
-        row = con.execute("SELECT council_json FROM core.council LIMIT 1").fetchone()
-    except duckdb.CatalogException:
-        return Council()
-    return council_from_mapping(json.loads(row[0])) if row else Council()
+        row = con.execute("SELECT details FROM audit.council LIMIT 1").fetchone()
+    except duckdb.CatalogException:  # an older warehouse: no council table yet
+        row = None
+    if not row:
+        return fallback or Council()
+    return Council.model_validate_json(row[0])
+
+
+def council_at(warehouse: Path, fallback: str | None = None) -> Council:
+    """The council of a published warehouse file, opened read-only for the moment it takes;
+    ``fallback`` names it when the file is missing or has none recorded."""
+    default = Council(name=fallback) if fallback else None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return council_of(con, default)
+    except duckdb.Error:  # no warehouse yet, or one being replaced this instant
+        return default or Council()

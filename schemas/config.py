@@ -5,6 +5,8 @@ the value (contract §1), rather than falling back to defaults.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import ValidationError
 
 
@@ -24,7 +26,8 @@ def describe(error: ValidationError, source: str) -> str:
             lines.append(f"{source}: {key} is missing (it is required)")
             continue
         value = e.get("input")
-        shown = repr(value) if not isinstance(value, dict) else "…"
+        # a number as the council wrote it (0.5 reaches here as Decimal('0.5'))
+        shown = "…" if isinstance(value, dict) else str(value) if isinstance(value, Decimal) else repr(value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
         lines.append(f"{source}: {key} = {shown}: {e['msg']}")

@@ -128,8 +128,8 @@ statement_balances = Table(
 
 invoice_lines = Table(
     name="invoice_lines",
-    grain="one invoice or credit note",
-    key=("invoice_id",),
+    grain="one invoice or credit note: a document is its provider, its kind and its number",
+    key=("provider_id", "kind", "invoice_id"),
     columns=(
         Column("invoice_id"),
         Column("provider_id"),

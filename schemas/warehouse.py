@@ -74,6 +74,21 @@ quarantine = Table(
     ),
 )
 
+register_held = Table(
+    name="register_held",
+    grain="one register row set aside, by the id it carries (so the last good version can stand in)",
+    lineage=False,
+    columns=(
+        Column("file_id"),
+        Column("register", allowed=("budgets", "plan_lines", "providers")),
+        Column("key", required=False,
+               doc="the row's id: budget_id; budget_id / line_id; provider_id (empty: a row that could not be read)"),
+        Column("line", Kind.INT, required=False),
+        Column("reason"),
+        Column("run_id"),
+    ),
+)
+
 runs = Table(
     name="runs",
     grain="one run of the nightly job",
@@ -140,8 +155,8 @@ transactions = Table(
 
 invoices = Table(
     name="invoices",
-    grain="one invoice or credit note (latest version)",
-    key=("invoice_id",),
+    grain="one invoice or credit note (latest version); a credit note sharing an invoice's number is another document",
+    key=("provider_id", "kind", "invoice_id"),
     lineage=False,
     # the input's own columns, then what reconciliation adds
     columns=inputs.invoice_lines.columns + (
@@ -224,6 +239,21 @@ exceptions = Table(
     ),
 )
 
+corrections = Table(
+    name="corrections",
+    grain="one earlier version of a bank transaction that a later statement corrected",
+    lineage=False,  # no key: a file edited in place can give two versions from one path and line
+    columns=(
+        Column("account_id"),
+        Column("transaction_id"),
+        Column("changes", doc="what the correction changed, e.g. amount -£40.00 → -£45.00"),
+        Column("was_path", doc="the file of the earlier version"),
+        Column("was_line", Kind.INT, required=False),
+        Column("now_path", doc="the file of the version that stands"),
+        Column("now_line", Kind.INT, required=False),
+    ),
+)
+
 evidence_returns = Table(
     name="evidence_returns",
     grain="one evidence return due (budget and period)",
@@ -235,6 +265,22 @@ evidence_returns = Table(
         Column("items_evidenced", Kind.INT),
         Column("items_outstanding", Kind.INT),
         Column("eligibility_status", allowed=("ok", "at_risk", "lapsed")),
+    ),
+)
+
+council = Table(
+    name="council",
+    grain="the council whose inbox the last run read (one row), from register/council.yaml",
+    lineage=False,
+    columns=(
+        Column("name", doc="printed on reports, letters and portal pages"),
+        Column("team", required=False),
+        Column("address", required=False, doc="the address lines, one per line"),
+        Column("phone", required=False),
+        Column("email", required=False),
+        Column("portal_url", required=False),
+        Column("details", doc="the whole register/council.yaml as read (JSON), bank details included"),
+        Column("source_path", required=False, doc="register/council.yaml, or empty when the defaults apply"),
     ),
 )
 
@@ -311,6 +357,8 @@ CORE = {
         exceptions,
         evidence_returns,
         reviews,
+        council,
+        corrections,
         audits,
         audit_plan,
         recoveries,
@@ -336,6 +384,7 @@ LAND = {
     "evidence_items": kept(inputs.evidence_items, Column("return_dir")),
     "ingest_log": ingest_log,
     "quarantine": quarantine,
+    "register_held": register_held,
     "runs": runs,
     "exception_history": exception_history,
 }
@@ -353,8 +402,8 @@ AUDIT_VIEWS = {
     "quarantine": audit_view(quarantine, "land"),
     **{name: audit_view(CORE[name], "core") for name in (
         "transactions", "invoices", "matches", "budget_positions", "line_positions", "exceptions",
-        "reviews", "evidence_returns", "budgets", "plan_lines", "providers", "recoveries", "audit_plan",
-        "audits")},
+        "reviews", "evidence_returns", "budgets", "plan_lines", "providers", "council", "corrections",
+        "recoveries", "audit_plan", "audits")},
     "runs": audit_view(runs, "land"),
 }
 

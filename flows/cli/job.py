@@ -54,6 +54,15 @@ def run(
     from flows.warehouse import WarehouseBusy, failure_message
 
     day = _parse_date(as_of)
+    from flows.policy import load_policy
+    from schemas.config import ConfigError
+
+    try:  # checked here too, so a bad policy reads as one plain message, not a failed flow run
+        load_policy(inbox or s.inbox)
+    except ConfigError as e:
+        console.print(failure_message(e, warehouse or s.warehouse), style="red", markup=False,
+                      highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from e
     try:
         result = run_nightly(inbox or s.inbox, warehouse or s.warehouse, reports or s.reports, day, s.workers)
     except WarehouseBusy as e:

@@ -39,10 +39,12 @@ def office(
 
     import uvicorn
 
+    from reports.council import council_at
     from web.office.app import OfficeConfig, create_app
 
     s = Settings()
-    config = OfficeConfig(warehouse=warehouse or s.warehouse, inbox=inbox or s.inbox, council=s.council_name,
+    config = OfficeConfig(warehouse=warehouse or s.warehouse, inbox=inbox or s.inbox,
+                          council=council_at(warehouse or s.warehouse, s.council_name).name,
                           trusted_proxies=tuple(trusted_proxy), user_header=user_header)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # the app reads forwarded headers itself, only from the configured proxies; uvicorn's access log would

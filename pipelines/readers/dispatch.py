@@ -19,6 +19,7 @@ REGISTER = {
     "register/providers.csv": inputs.providers,
 }
 POLICY = "register/policy.yaml"
+COUNCIL = "register/council.yaml"  # read by flows/council.py before the run; logged here like policy.yaml
 PROFILES = COUNCIL_FOLDER + "/"  # register/profiles/*.toml: the council's bank layouts
 
 
@@ -37,6 +38,8 @@ def classify(relpath: str) -> str | None:
         return PurePosixPath(relpath).stem
     if relpath == POLICY:
         return "policy"
+    if relpath == COUNCIL:
+        return "council"
     if relpath.startswith(PROFILES) and relpath.count("/") == 2 and relpath.lower().endswith(".toml"):
         return "bank_profile"
     top, name, suffix = _split(relpath)
@@ -66,7 +69,7 @@ def unreadable_reason(relpath: str) -> str:
     return (
         f"dprecon does not read '{p.suffix or p.name}' files in {top}: statements are .ofx, .qfx "
         "or .csv; invoices are .csv or UBL .xml; the register is budgets.csv, plan_lines.csv, "
-        "providers.csv and policy.yaml"
+        "providers.csv, policy.yaml and council.yaml"
     )
 
 

@@ -122,6 +122,7 @@ def simulate(params: SimParams) -> Iterator[FileChunk]:
             yield FileChunk(relpath, header.encode(), append=False)
     yield FileChunk("register/providers.csv",
                     (docs.PROVIDERS_HEADER + docs.provider_rows(world.providers)).encode(), append=False)
+    yield FileChunk("register/council.yaml", docs.COUNCIL_YAML.encode(), append=False)
     tally = _Tally()
     for i in range(params.accounts):
         acct = build_account(world, i)

@@ -28,6 +28,16 @@ from __future__ import annotations
 from pipelines.simulate.common import csv_line, iso, pounds, units_text
 from pipelines.simulate.records import Budget, EvidenceReturn, Invoice, Provider
 
+# The demo council's register/council.yaml: made up (a drama telephone number, .example addresses, no real bank)
+COUNCIL_YAML = """\
+name: Demo Council
+team: Direct Payments Finance Team
+address: [Demo Council Offices, 1 Example Street, Demoton, DE1 1AA]
+phone: 01632 960000
+email: direct.payments@demo-council.example
+portal_url: https://evidence.demo-council.example
+bank: {account_name: Demo Council Income, sort_code: 00-00-00, account_number: "12345678"}
+"""
 BUDGETS_HEADER = (
     "budget_id,person_ref,holder_name,managed_by,cohort,account_id,start_date,end_date,"
     "estimated_amount,agreed_amount,payment_frequency,payment_amount,weekly_contribution,"

@@ -115,6 +115,8 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
     pace_svg = pair_svg([(r["budget_id"], r["spent"] or Decimal(0), r["pro_rata"] or Decimal(0)) for r in pace])
     over_time = rows(con, """SELECT first_seen, count(*) AS n FROM audit.exceptions GROUP BY 1 ORDER BY 1""")
     time_svg = bar_svg([(str(r["first_seen"]), Decimal(r["n"])) for r in over_time], unit="raised")
+    corrections = rows(con, (HERE / "corrections.sql").read_text())  # issue 15: the bank corrected a transaction
+    register_problems = rows(con, (HERE / "register.sql").read_text())  # issue 15: register rows set aside
     page = environment().get_template("template.html.j2").render(
         council=council, as_of=as_of, exceptions=exceptions,
         total=sum((e["amount"] or Decimal(0) for e in exceptions), Decimal(0)),
@@ -123,7 +125,7 @@ def render(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: 
         by_rule_svg=bar_svg([(r["rule_code"], r["amount"]) for r in by_rule]),
         weeks_svg=bar_svg([(w["budget_id"], w["weeks_held"] or Decimal(0)) for w in weeks], unit="weeks"),
         pace_svg=pace_svg, time_svg=time_svg,
-        details=details, **more)
+        details=details, corrections=corrections, register_problems=register_problems, **more)
     html_path = out_dir / "exceptions.html"
     html_path.write_text(page, encoding="utf-8")
     return [html_path, *written]

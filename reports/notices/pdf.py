@@ -1,7 +1,7 @@
 """The printed recovery notice: one :class:`Notice` as an A4 PDF, in the evidence letters' style.
 
 It reuses the evidence return's page machinery (``reports/returns/pdf.py``:
-core Helvetica in WinAnsi, text placed only as plain text, word wrap, tables
+embedded Noto Sans so any name prints, text placed only as plain text, word wrap, tables
 that never split a row), with its own title and footer.
 """
 
@@ -32,7 +32,7 @@ class NoticePDF(ReturnPDF):
     def __init__(self, notice: Notice) -> None:  # noqa: D107 - the letter's set-up, with the notice's words
         FPDF.__init__(self, format="A4", unit="mm")
         self.notice = notice
-        self.core_fonts_encoding = "cp1252"
+        self.embed_fonts()  # the letters' fonts: any name prints
         self.alias_nb_pages(None)
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=22)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from schemas.council import Council
 from schemas.money import ZERO, gbp
 
 __all__ = ["gbp"]  # the portal's templates format money with the letters' filter
@@ -125,8 +126,8 @@ class Payment:
 
 @dataclass
 class Letter:
-    council: str
-    as_of: date
+    council: Council
+    as_of: date  # the day the figures were judged on: the run whose data this letter shows
     budget_id: str
     holder_name: str
     period_start: date
@@ -143,13 +144,43 @@ class Letter:
     helpers: str = ""
     access_code: str = ""  # the one-time code for the families' portal, printed only when issued
     portal_address: str = ""  # where the portal is, printed with the code
+    dated: date | None = None  # the date printed on the letter, when it is issued later than as_of
+
+    @property
+    def letter_date(self) -> date:
+        return self.dated or self.as_of
+
+    @property
+    def team(self) -> str:
+        """Who families write to: ``the Direct Payments Finance Team at Northshire County Council``."""
+        return f"the {self.council.team} at {self.council.name}" if self.council.team else \
+            f"the direct payments team at {self.council.name}"
+
+    @property
+    def team_line(self) -> str:
+        """The first line of the contact block: ``Direct Payments Finance Team, Northshire County Council``."""
+        return f"{self.council.team or 'Direct payments team'}, {self.council.name}"
+
+    @property
+    def help_line(self) -> str:
+        """The closing line of every letter, with the phone and email when council.yaml gives them."""
+        c = self.council
+        how = (f" on {c.phone}" if c.phone else "") + (f" or at {c.email}" if c.email else "")
+        return (f"Need help, or this letter in large print, easy read or another language? Contact "
+                f"{self.team}{how} and quote {self.reference}.")
+
+    @property
+    def contact(self) -> list[str]:
+        """Every way to reach the council that council.yaml sets, in print order."""
+        return self.council.contact_lines
 
     @property
     def online(self) -> list[str]:
         """How to send the return online, when this letter carries an access code."""
         if not self.access_code:
             return []
-        where = f"at {self.portal_address}" if self.portal_address else "on the council's website"
+        address = self.portal_address or self.council.portal_url
+        where = f"at {address}" if address else "on the council's website"
         return [
             f"You can send this return online {where}. Sign in with your budget reference "
             f"{self.budget_id} and your access code {self.access_code}. You can upload photos or "
@@ -188,9 +219,13 @@ class Letter:
 
     @property
     def how_to_send(self) -> list[str]:
+        c = self.council
+        ways = ([f"by email to {c.email}"] if c.email else []) + (
+            [f"by post to {', '.join(c.address)}"] if c.address else [])
+        by = " or ".join(ways)
         return [
-            f"Send copies or clear photos of your evidence, with the outcomes page of this letter, "
-            f"by email or post to the direct payments team at {self.council}.",
+            "Send copies or clear photos of your evidence, with the outcomes page of this letter, "
+            + (f"{by}, addressed to {self.team}." if by else f"by email or post to {self.team}."),
             f"Please write the return reference {self.reference} on everything you send, and the "
             f"payment reference (for example {self.example_ref}) next to each receipt.",
             ("Sending what you have counts as a reply" if self.overdue else
@@ -237,6 +272,19 @@ class Letter:
         return text + (": we already have evidence for the others, thank you." if k < n else ".")
 
     @property
+    def payments_summary_online(self) -> str:
+        """The same, for the portal, whose tags say how far each payment has got (not "Please send")."""
+        n, k = len(self.payments), len(self.outstanding)
+        if not n:
+            return "No payments in this period need evidence. Please still answer the questions about the support."
+        text = f"{n} payment{'' if n == 1 else 's'} in this period need{'s' if n == 1 else ''} evidence. "
+        if not k:
+            return text + "We already have evidence for all of them, thank you."
+        still = "all of them" if k == n else f"{k} of them"
+        return (text + f"We still need evidence for {still} ({gbp(self.outstanding_total)} in total): "
+                "choose a payment to add a receipt, or an explanation if you have no receipt.")
+
+    @property
     def example_ref(self) -> str:
         refs = [p.reference for p in self.outstanding] or [p.reference for p in self.payments]
         return refs[0] if refs else "E1234ABC"
@@ -276,11 +324,11 @@ def eligibility(cohort: str | None, status: str, due: date, overdue: bool) -> tu
                 ["Because this return is late, we will contact you to talk about it. We may have to ask "
                  "for money that cannot be accounted for to be paid back."])
         return [first, *rest], True
-    rest = ([f"A {kind} depends on these returns. If this return does not reach us by {when}, your "
-             f"eligibility will be at risk, and if two returns in a row are missed it will lapse and "
-             f"the payments may stop."] if kind else
-            [f"If nothing reaches us by {when}, we will contact you. We may have to ask for money "
-             f"that cannot be accounted for to be paid back."])
+    rest = ([f"A {kind} depends on these returns. If this return does not reach us "
+             + ("soon" if overdue else f"by {when}") + ", your eligibility will be at risk, and if two returns in a row are missed it will lapse and "
+             "the payments may stop."] if kind else
+            [("If it does not reach us soon" if overdue else f"If nothing reaches us by {when}")
+             + ", we will contact you. We may have to ask for money that cannot be accounted for to be paid back."])
     return [first, *rest], bool(kind) or overdue
 
 
@@ -294,8 +342,11 @@ def helpers(managed_by: str | None) -> str:
 
 
 def build_letter(ret: dict, lines: list[dict], payments: list[dict], domains: list[str],
-                 as_of: date, council: str) -> Letter:
-    """One return's letter from its rows (as the four queries in query.sql give them)."""
+                 as_of: date, council: Council | str) -> Letter:
+    """One return's letter from its rows (as the four queries in query.sql give them), judged
+    on ``as_of``. ``council`` as a name alone is a council with no contact details."""
+    if isinstance(council, str):
+        council = Council(name=council)
     statement = None
     if ret.get("opening_balance") is not None:
         statement = Statement(ret["opening_balance"], ret["council_paid"], ret["contributions_due"],

@@ -1,20 +1,21 @@
 """The printed evidence return: one :class:`Letter` as an A4 PDF, with fpdf2.
 
-Pure Python and no system fonts: the text is Helvetica, one of the PDF core
-fonts every reader has, written in the Windows-1252 (WinAnsi) encoding fpdf2
-declares for it, so £, é, ’ and “ ” print as themselves. A character outside
-that set (a name in Greek, an emoji in a payee) is printed as its nearest
-plain letter (ł → l) or ``?``; the HTML copy always shows it exactly.
+The text is set in embedded subsets of Noto Sans (``reports/returns/fonts.py``),
+so every name prints as written, whatever its script: "Zoë Łukasiewicz",
+"محمد علي" (joined and right to left) and "陈伟" alike. A line the main font
+covers is placed with ``FPDF.text`` (fast: thousands of letters a night); a
+line that needs a fallback font or shaping goes through ``FPDF.cell``, which
+knows both.
 
-Bank and family text is only ever placed with ``FPDF.text`` (one line of
-plain text at a position), never through markdown or HTML, so ``**bold**``,
+Bank and family text is only ever placed as plain text (``text``, or ``cell``
+with markdown off), never through markdown or HTML, so ``**bold**``,
 ``<script>`` or ``=HYPERLINK(...)`` is printed as typed. The page-count alias
 ``{nb}`` is switched on only while the footer is drawn, so a payee containing
 ``{nb}`` is printed literally too.
 
 Lines are wrapped here, word by word, rather than by ``multi_cell`` and
-``table``: the letter looks the same and renders about ten times faster
-(thousands of returns a night). Body text is 12 pt; headings 14–22 pt.
+``table``: the letter looks the same and renders about ten times faster.
+Body text is 12 pt; headings 14–22 pt.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, time
 
 from fpdf import FPDF
 
+from reports.returns import fonts
 from reports.returns.letter import Letter, gbp, long_date, short_date
 
 BLACK, GREY, MID, LIGHT = (11, 12, 12), (80, 90, 95), (177, 180, 182), (243, 242, 241)
@@ -32,34 +34,14 @@ WHITE, RED = (255, 255, 255), (212, 53, 28)
 GREEN_BG, GREEN, ORANGE_BG, BROWN = (204, 226, 216), (0, 90, 48), (252, 214, 195), (110, 54, 25)
 BODY = 12  # pt
 NB = "{nb}"
-FALLBACK = {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h", "Ħ": "H", "−": "-",
-            "‐": "-", "‑": "-", "⁄": "/", "≥": ">=", "≤": "<=", "→": "->", "✓": "v"}
 
 
 def printable(text: object) -> str:
-    """Text as the core font can print it (see module docstring); control characters become spaces."""
+    """Text as a letter prints it: control characters (tabs, line breaks, bidi controls) become spaces."""
     s = str(text)
-    try:
-        s.encode("cp1252")
-        if s.isprintable():
-            return s
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for ch in s:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(" ")
-            continue
-        try:
-            ch.encode("cp1252")
-            out.append(ch)
-            continue
-        except UnicodeEncodeError:
-            pass
-        plain = FALLBACK.get(ch) or "".join(
-            c for c in unicodedata.normalize("NFKD", ch) if c.isascii() and c.isprintable())
-        out.append(plain or "?")
-    return "".join(out)
+    if s.isprintable():
+        return s
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in s)
 
 
 @dataclass
@@ -81,14 +63,20 @@ class ReturnPDF(FPDF):
     def __init__(self, letter: Letter) -> None:
         super().__init__(format="A4", unit="mm")
         self.letter = letter
-        self.core_fonts_encoding = "cp1252"
+        self.embed_fonts()
         self.alias_nb_pages(None)  # only the footer uses it (see module docstring)
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=22)
         self.set_title(printable(f"Your direct payment: what we need from you ({letter.reference})"))
-        self.set_author(printable(letter.council))
+        self.set_author(printable(letter.council.name))
         self.set_lang("en-GB")
         self.set_creation_date(datetime.combine(letter.as_of, time(), tzinfo=UTC))
+
+    def embed_fonts(self) -> None:
+        """Noto Sans, regular and bold (reports/returns/fonts.py); fallbacks are added as text needs them."""
+        for style, face in fonts.main_faces().items():
+            self.add_font(fonts.MAIN_FAMILY, style, face.path)
+        self.fallbacks: list[str] = []
 
     def footer(self) -> None:
         self.set_y(-16)
@@ -99,12 +87,29 @@ class ReturnPDF(FPDF):
         self.str_alias_nb_pages = saved
 
     def font(self, size: float = BODY, style: str = "", color: tuple = BLACK) -> None:
-        self.set_font("Helvetica", style, size)
+        self.set_font(fonts.MAIN_FAMILY, style, size)
         self.set_text_color(*color)
 
+    def complex(self, text: str) -> bool:
+        """Whether ``text`` needs a fallback font or shaping; if so, make both ready."""
+        if fonts.covered(text):
+            return False
+        for face in fonts.fallbacks_for(text):
+            if face.family not in self.fallbacks:
+                self.add_font(face.family, "", face.path)
+                self.fallbacks.append(face.family)
+                self.set_fallback_fonts(self.fallbacks, exact_match=False)
+        if fonts.needs_shaping(text):
+            self.set_text_shaping(True)
+        else:
+            self.set_text_shaping(False)
+        return True
+
     def width(self, text: str) -> float:
-        """Width in mm of printable text in the current core font (``get_string_width`` without its
-        per-call styling machinery, which cost most of the render time)."""
+        """Width in mm of printable text in the current font (for the main font alone, without
+        ``get_string_width``'s per-call styling machinery, which cost most of the render time)."""
+        if self.complex(text):
+            return self.get_string_width(text, markdown=False)
         return self.current_font.get_text_width(self.normalize_text(text), self.font_size_pt, None)[1] / self.k
 
     def wrap(self, text: str, width: float) -> list[str]:
@@ -137,6 +142,12 @@ class ReturnPDF(FPDF):
 
     def lines_at(self, x: float, y: float, width: float, lines: list[str], lh: float, align: str = "L") -> None:
         for i, line in enumerate(lines):
+            if self.complex(line):  # fallback fonts, shaping and right-to-left order: cell knows them
+                saved, self.c_margin = (self.x, self.y, self.c_margin), 0
+                self.set_xy(x, y + i * lh)
+                self.cell(width, lh, line, align=align, markdown=False)
+                self.x, self.y, self.c_margin = saved
+                continue
             dx = width - self.width(line) if align == "R" else 0.0
             self.text(x + dx, y + i * lh + 0.5 * lh + 0.3 * self.font_size, line)
 
@@ -238,15 +249,16 @@ def first_page(pdf: ReturnPDF, letter: Letter) -> None:
     pdf.set_fill_color(*BLACK)
     pdf.rect(0, 0, pdf.w, 20, style="F")
     pdf.font(17, "B", WHITE)
-    pdf.lines_at(pdf.l_margin, 5.5, pdf.epw, pdf.wrap(printable(letter.council), pdf.epw)[:1], 9)
+    pdf.lines_at(pdf.l_margin, 5.5, pdf.epw, pdf.wrap(printable(letter.council.name), pdf.epw)[:1], 9)
     pdf.set_y(26)
     pdf.para("Direct payment evidence return", color=GREY, after=1)
-    pdf.para("Your direct payment: what we need from you", size=22, style="B", after=4)
+    pdf.para("Your direct payment: what we need from you", size=20, style="B", after=4)
     facts = [("Name", letter.holder_name, False), ("Budget reference", letter.budget_id, False),
              ("Period", letter.period_text, False),
              ("Please reply by", long_date(letter.due_date) + (" (this date has passed)" if letter.overdue else ""),
               True),
-             ("Reference to quote", letter.reference, True), ("Date of this letter", long_date(letter.as_of), False)]
+             ("Reference to quote", letter.reference, True),
+             ("Date of this letter", long_date(letter.letter_date), False)]
     if letter.access_code:
         facts.insert(5, ("Your access code", letter.access_code, True))
         if letter.portal_address:
@@ -261,6 +273,16 @@ def first_page(pdf: ReturnPDF, letter: Letter) -> None:
     pdf.para(letter.intro)
     if letter.helpers:
         pdf.para(letter.helpers)
+    contact(pdf, letter)
+
+
+def contact(pdf: ReturnPDF, letter: Letter) -> None:
+    """Every way to reach the council that council.yaml sets, on the first page."""
+    lines = [letter.team_line, *letter.contact]
+    pdf.room(0.52 * BODY * len(lines) + 12)
+    pdf.para("Contact us", size=14, style="B", after=1)
+    for i, line in enumerate(lines):
+        pdf.para(line, after=0 if i < len(lines) - 1 else 3)
 
 
 def statement(pdf: ReturnPDF, letter: Letter) -> None:
@@ -273,7 +295,7 @@ def statement(pdf: ReturnPDF, letter: Letter) -> None:
     money = [Column("", pdf.epw - 40), Column("", 40, "R")]
     pdf.table(money, [
         [Cell(f"Money in the account at the start ({long_date(letter.period_start)})"), Cell(gbp(s.opening))],
-        [Cell(f"+ Paid in by {letter.council}"), Cell(gbp(s.council_paid))],
+        [Cell(f"+ Paid in by {letter.council.name}"), Cell(gbp(s.council_paid))],
         [Cell("+ Your contributions paid in"), Cell(gbp(s.contributions_paid))],
         [Cell("- Spent (payments out, less any refunds)"), Cell(gbp(s.spent))],
         [Cell(f"= Money in the account at the end ({long_date(letter.period_end)})", bold=True),
@@ -366,5 +388,4 @@ def outcomes(pdf: ReturnPDF, letter: Letter) -> None:
     pdf.set_line_width(0.5)
     pdf.rect(pdf.l_margin, y, pdf.epw, 60)
     pdf.set_y(y + 65)
-    pdf.para(f"Need help, or this letter in large print, easy read or another language? Contact the direct "
-             f"payments team at {letter.council} and quote {letter.reference}.", color=GREY)
+    pdf.para(letter.help_line, color=GREY)

@@ -23,8 +23,10 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from reports.council import council_of
 from reports.returns.letter import Letter, build_letter, gbp, long_date, short_date
 from reports.returns.pdf import letter_pdf
+from schemas.council import Council
 
 HERE = Path(__file__).parent
 QUERY_NAME = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
@@ -51,8 +53,20 @@ def environment() -> Environment:
     return env
 
 
-def fetch_letters(con: duckdb.DuckDBPyConnection, as_of: date, council: str) -> list[Letter]:
-    """Every unreceived return's letter, from four queries."""
+def judged_on(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The as-of date of the last completed run whose data this warehouse holds: what a page or a
+    letter showing these figures judges "due" and "overdue" from (None before any run)."""
+    try:
+        row = con.execute("SELECT as_of FROM audit.runs WHERE status = 'completed' "
+                          "ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+def fetch_letters(con: duckdb.DuckDBPyConnection, as_of: date, council: Council | str | None = None) -> list[Letter]:
+    """Every unreceived return's letter, from four queries (the council: the warehouse's, unless given)."""
+    council = council_of(con) if council is None else council
     q = queries()
     by_return: dict[str, dict[tuple, list[dict]]] = {"lines": defaultdict(list), "payments": defaultdict(list)}
     for name in by_return:
@@ -66,14 +80,22 @@ def fetch_letters(con: duckdb.DuckDBPyConnection, as_of: date, council: str) -> 
             for r in rows(con, q["returns"]) for key in [(r["budget_id"], r["period_start"])]]
 
 
+OPEN = re.compile(r"\b(?:\w+\.)?received_at IS NULL\b")  # how query.sql picks the returns still awaited
+
+
 def fetch_letter(con: duckdb.DuckDBPyConnection, budget_id: str, period_start: date, as_of: date,
-                 council: str) -> Letter | None:
+                 council: Council | str | None = None, received_too: bool = False) -> Letter | None:
     """One unreceived return's letter (the families' portal shows it), or None when it is not open.
 
     The same four queries, each narrowed to the one return, so the portal and the
-    printed letter cannot disagree.
+    printed letter cannot disagree. ``received_too``: the letter of a return already
+    received as well (a family adding evidence to a return it has sent), its payments
+    marked evidenced as the intake counted them.
     """
+    council = council_of(con) if council is None else council
     q = queries()
+    if received_too:
+        q = {name: OPEN.sub("TRUE", sql) for name, sql in q.items()}
     key = [budget_id, period_start]
     one = "SELECT * FROM ({}) WHERE budget_id = ? AND period_start = ?"  # query.sql text, never input
     per_budget = "SELECT * FROM ({}) WHERE budget_id = ?"
@@ -86,14 +108,19 @@ def fetch_letter(con: duckdb.DuckDBPyConnection, budget_id: str, period_start: d
     return build_letter(found[0], lines, payments, domains, as_of, council)
 
 
-def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, council: str,
+def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date,
+                   council: Council | str | None = None,
                    access_codes: dict[tuple[str, date], str] | None = None,
-                   portal_address: str = "", only: set[tuple[str, date]] | None = None) -> list[Path]:
+                   portal_address: str = "", only: set[tuple[str, date]] | None = None,
+                   dated: date | None = None) -> list[Path]:
     """Write ``out_dir/returns/<budget_id>_<period_start>.pdf`` and ``.html`` for every unreceived return.
 
+    Letters judge "due" and "overdue" on ``as_of`` and are dated ``dated`` (default ``as_of``);
+    ``council`` defaults to the warehouse's (``reports.council.council_of``).
     ``access_codes`` (from ``stores.codes.issue_codes``) maps ``(budget_id, period_start)`` to
     the one-time code for the families' portal: a letter whose return has one prints it, with
-    ``portal_address``. Codes are stored hashed, so a letter can print one only when it is issued.
+    ``portal_address`` (default: council.yaml's ``portal_url``). Codes are stored hashed, so a
+    letter can print one only when it is issued.
     ``only``, when given, limits the letters to those ``(budget_id, period_start)`` returns.
     """
     folder = out_dir / "returns"
@@ -105,7 +132,8 @@ def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, c
         if only is not None and (letter.budget_id, letter.period_start) not in only:
             continue
         letter.access_code = codes.get((letter.budget_id, letter.period_start), "")
-        letter.portal_address = portal_address if letter.access_code else ""
+        letter.portal_address = (portal_address or letter.council.portal_url or "") if letter.access_code else ""
+        letter.dated = dated
         stem = safe_stem(letter.reference)
         pdf_path, html_path = folder / f"{stem}.pdf", folder / f"{stem}.html"
         pdf_path.write_bytes(letter_pdf(letter))

@@ -33,9 +33,11 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from reports.returns.letter import gbp, long_date, short_date
 from schemas.calendar import today_london
+from schemas.council import Council
 from stores.codes import aware, utcnow
 from stores.state import ensure, secret_key, state_dir_for
 from web.portal import sessions
+from web.portal.lookup import WarehouseUnavailable, published
 from web.portal.uploads import MAX_BYTES
 
 HERE = Path(__file__).parent
@@ -50,7 +52,7 @@ class PortalConfig:
     warehouse: Path
     inbox: Path
     state_dir: Path | None = None  # default: beside the warehouse (data/portal)
-    council: str = "Demo Council"
+    council: str | None = None  # the council's name only when the warehouse has no council.yaml recorded
     max_upload_bytes: int = MAX_BYTES
     secure_cookies: bool | None = None  # None: Secure exactly when the request came over https
     today: Callable[[], date] = today_london
@@ -103,10 +105,17 @@ class Portal:
     def session(self, request: Request) -> sessions.Session | None:
         return sessions.find(self.config.state, request.cookies.get(COOKIE), self.config.now())
 
+    def council(self) -> Council:
+        """The council as the published warehouse has it (register/council.yaml)."""
+        try:
+            return published(self.config.warehouse, self.config.council, self.config.today()).council
+        except WarehouseUnavailable:
+            return Council(name=self.config.council) if self.config.council else Council()
+
     def render(self, request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
         nonce = secrets.token_urlsafe(16)
         body = self.env.get_template(template).render(
-            council=self.config.council, cspNonce=nonce, request_path=request.url.path, **context)
+            council=self.council(), cspNonce=nonce, request_path=request.url.path, **context)
         response = HTMLResponse(body, status_code=status)
         response.headers["Content-Security-Policy"] = (
             f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self'; img-src 'self'; "

@@ -11,7 +11,12 @@ changed under a lock and replaced atomically. Example, after two steps::
      "outcomes": {"daily_living": "better"}, "anything_else": "", ...}
 
 Once sent, ``status`` is ``sent`` and the draft is the family's receipt: when,
-which folder, and what it held.
+which folder, and what it held. A family may then add evidence it did not have
+(``start_more``): what was sent moves to ``earlier`` and the draft opens again
+for the payments still missing; sending it writes a second folder, which the
+intake adds to the first (the evidence of every folder for one budget and
+period counts). Example: 2 of 13 receipts sent on 3 February, 9 more on
+10 February: the return then evidences 11 of 13.
 """
 
 from __future__ import annotations
@@ -65,10 +70,42 @@ class Draft:
     sent_at: str = ""
     folder: str = ""
     payments: dict[str, list[str]] = field(default_factory=dict)  # at sending: ref -> [date, paid to, amount]
+    earlier: list[dict] = field(default_factory=list)  # what each earlier sending held, oldest first
+    follow_up: bool = False  # adding evidence to a return already sent: the outcomes were answered then
 
     @property
     def sent(self) -> bool:
         return self.status == "sent"
+
+    def sendings(self) -> list[dict]:
+        """Every sending of this return, oldest first: ``sent_at``, ``folder``, ``items``, ``payments``."""
+        out = [{**e, "items": {r: Item([Upload(**u) for u in i.get("files", [])], i.get("explanation", ""))
+                               for r, i in e.get("items", {}).items()}} for e in self.earlier]
+        if self.sent:
+            out.append({"sent_at": self.sent_at, "folder": self.folder, "items": self.items,
+                        "payments": self.payments, "outcomes": self.outcomes,
+                        "anything_else": self.anything_else})
+        return out
+
+    def refs_sent(self) -> set[str]:
+        """The payments some sending gave evidence or an explanation for."""
+        return {ref for s in self.sendings() for ref, item in s["items"].items() if item.done}
+
+    def still_missing(self, payments: list) -> list:
+        """The return's payments needing evidence that the council does not have yet (``evidenced``)
+        and that no sending has covered: what the receipt says is still missing."""
+        sent = self.refs_sent()
+        return [p for p in payments if not p.evidenced and p.reference not in sent]
+
+    def start_more(self) -> None:
+        """Open a sent return again for more evidence; what was sent is kept in ``earlier``."""
+        if not self.sent:
+            return
+        self.earlier.append({"sent_at": self.sent_at, "folder": self.folder,
+                             "items": {r: asdict(i) for r, i in self.items.items()}, "payments": self.payments,
+                             "outcomes": self.outcomes, "anything_else": self.anything_else})
+        self.status, self.sent_at, self.folder, self.follow_up = "draft", "", "", True
+        self.items, self.payments, self.outcomes, self.anything_else = {}, {}, {}, ""
 
     def item(self, ref: str) -> Item:
         return self.items.setdefault(ref, Item())

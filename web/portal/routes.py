@@ -68,13 +68,17 @@ def context(request: Request, allow_sent: bool = False) -> Ctx | Response:
     draft = drafts.load(p.config.state, s.budget_id, s.period_start)
     if draft.sent and not allow_sent:
         return redirect("/return/sent")
-    if draft.sent:
-        return Ctx(s, draft, None)
     try:
-        view = look_up(p.config.warehouse, s.budget_id, s.period_start, p.config.today(), p.config.council)
+        # a return already sent (or being added to) is shown as the council has it, received or not
+        view = look_up(p.config.warehouse, s.budget_id, s.period_start, p.config.today(), p.config.council,
+                       received_too=draft.sent or draft.follow_up)
     except WarehouseUnavailable:
+        if draft.sent:
+            return Ctx(s, draft, None)
         return p.message(request, 503, "Sorry, there is a problem with the service",
                          "Try again in a few minutes. Your answers have been saved.", signed_in=True)
+    if draft.sent:
+        return Ctx(s, draft, view.letter)
     if not view.known:
         return p.message(request, 404, "We cannot find this return",
                          "Contact the direct payments team and quote your budget reference.", signed_in=True)
@@ -197,7 +201,7 @@ def overview(request: Request):
     if isinstance(ctx, Response):
         return ctx
     return portal(request).render(request, "overview.html", ctx=ctx, letter=ctx.letter, draft=ctx.draft,
-                                  csrf=ctx.session.csrf, signed_in=True)
+                                  sent_refs=ctx.draft.refs_sent(), csrf=ctx.session.csrf, signed_in=True)
 
 
 def payment_page(request: Request, ctx: Ctx, payment: Payment, errors: list[dict] | None = None,

@@ -2,12 +2,15 @@
 
 Sending writes the return into the inbox (``submit.write_return``) under the
 draft's lock, so a double click sends it once; the family then sees what was
-sent and when, and the portal keeps no copy of the files.
+sent and when, and the portal keeps no copy of the files. The receipt says
+which payments still need evidence (none sent, none the council already had)
+and lets the family add more: a second sending, a second folder in the inbox.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -89,6 +92,9 @@ def saved(request: Request):
 
 
 def check_errors(ctx: Ctx) -> list[dict]:
+    if ctx.draft.follow_up:  # the outcomes were answered with the first sending
+        added = any(i.done for i in ctx.draft.items.values())
+        return [] if added else [{"text": "Add evidence for a payment before you send it", "href": "/return"}]
     missing = [label for label, _q in ctx.letter.outcomes if label not in ctx.draft.outcomes]
     errors = [{"text": "Answer the questions about how the support is going", "href": "/return/outcomes"}] if missing else []
     if not errors and not any(i.done for i in ctx.draft.items.values()) and not ctx.draft.outcomes:
@@ -106,7 +112,7 @@ def check(request: Request):
 
 def check_page(request: Request, ctx: Ctx, errors: list[dict] | None = None, status: int = 200) -> HTMLResponse:
     return portal(request).render(request, "check.html", status=status, letter=ctx.letter, draft=ctx.draft,
-                                  errors=errors or [], kinds=KINDS, answer_words=ANSWERS, csrf=ctx.session.csrf,
+                                  sent_refs=ctx.draft.refs_sent(), errors=errors or [], kinds=KINDS, answer_words=ANSWERS, csrf=ctx.session.csrf,
                                   signed_in=True)
 
 
@@ -157,7 +163,33 @@ def sent(request: Request):
         return ctx
     if not ctx.draft.sent:
         return redirect("/return")
-    when = datetime.fromisoformat(ctx.draft.sent_at).astimezone(LONDON)
+    missing = ctx.draft.still_missing(ctx.letter.payments) if ctx.letter else None
     return portal(request).render(request, "sent.html", draft=ctx.draft, kinds=KINDS, answer_words=ANSWERS,
-                                  sent_when=f"{long_date(when.date())} at {when:%H:%M}", csrf=ctx.session.csrf,
+                                  sendings=[dict(s, when=when_text(s["sent_at"])) for s in ctx.draft.sendings()],
+                                  sent_when=when_text(ctx.draft.sent_at), csrf=ctx.session.csrf,
+                                  missing=missing, missing_total=sum((p.amount for p in missing or []), Decimal("0.00")),
                                   reference=f"{ctx.draft.budget_id}_{ctx.draft.period_start}", signed_in=True)
+
+
+def when_text(sent_at: str) -> str:
+    when = datetime.fromisoformat(sent_at).astimezone(LONDON)
+    return f"{long_date(when.date())} at {when:%H:%M}"
+
+
+@router.post("/return/more", response_class=HTMLResponse)
+async def add_more(request: Request):
+    """Open a sent return again to add evidence for payments still missing."""
+    p = portal(request)
+    ctx = await run_in_threadpool(context, request, True)
+    if isinstance(ctx, Response):
+        return ctx
+    if not csrf_ok(request, ctx.session, await form_of(request)):
+        return forbidden(request)
+
+    def reopen() -> None:
+        with drafts.edit(p.config.state, ctx.session.budget_id, ctx.session.period_start, p.config.now()) as d:
+            d.start_more()
+
+    await run_in_threadpool(reopen)
+    log.info("adding evidence to a sent return for budget %s", ctx.session.budget_id)
+    return redirect("/return")

@@ -11,7 +11,7 @@ from pipelines.readers.dispatch import classify
 
 SEGMENT = st.sampled_from(["statements", "invoices", "evidence", "register", "x", "manifest.csv", "MANIFEST.CSV",
                            "a.OFX", "b.qfx", "c.csv", "d.xml", "e.", ".hidden", "f.tar.gz", "g.Csv", "budgets.csv",
-                           "policy.yaml", "h.XML", "noext"])
+                           "policy.yaml", "council.yaml", "h.XML", "noext"])
 
 
 def by_parts(relpath: str) -> str | None:
@@ -22,6 +22,8 @@ def by_parts(relpath: str) -> str | None:
         return p.stem
     if relpath == "register/policy.yaml":
         return "policy"
+    if relpath == "register/council.yaml":
+        return "council"
     kinds = {("statements", ".ofx"): "statement_ofx", ("statements", ".qfx"): "statement_ofx",
              ("statements", ".csv"): "statement_csv", ("invoices", ".csv"): "invoice_csv",
              ("invoices", ".xml"): "invoice_ubl"}

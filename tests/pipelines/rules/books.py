@@ -22,7 +22,8 @@ from itertools import count
 import polars as pl
 
 from pipelines.classify import categorise, classify_transactions
-from pipelines.ledger import attach_budgets, dedupe_transactions
+from pipelines.corrections import current_transactions, statement_dates
+from pipelines.ledger import attach_budgets
 from pipelines.match import match_within_accounts
 from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
@@ -125,7 +126,9 @@ def make_books(as_of: date | str, *, budgets: list[dict] | None = None, plan_lin
     land = frame(inputs.statement_lines, list(txns), LINEAGE)
     invoices_f = frame(inputs.invoice_lines, list(invoices),
                        {"version": pl.Int64, "source_path": pl.String, "source_line": pl.Int64})
-    ledger = classify_transactions(attach_budgets(dedupe_transactions(land), budgets_f), policy)
+    no_balances = pl.DataFrame(schema={"file_id": pl.String, "account_id": pl.String, "end_date": pl.Date})
+    current = current_transactions(land, statement_dates(land, no_balances))
+    ledger = classify_transactions(attach_budgets(current, budgets_f), policy)
     ledger = with_evidence_refs(ledger)
     result = match_within_accounts(ledger, invoices_f, providers_f, budgets_f)
     ledger = categorise(ledger, result.matches, result.invoices, providers_f, lines_f, policy)

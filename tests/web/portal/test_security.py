@@ -376,7 +376,7 @@ def test_signing_in_gives_a_new_session_and_signing_out_ends_it(portal):
 
 # ---- no personal data in logs or addresses -------------------------------------------------------------
 
-URL = re.compile(r"^(/(|sign-in|sign-out|static/portal\.css|return(/(outcomes|check|sent|saved|payments/[A-Z0-9]+"
+URL = re.compile(r"^(/(|sign-in|sign-out|static/portal\.css|return(/(outcomes|check|sent|saved|more|payments/[A-Z0-9]+"
                  r"(/upload|/explanation|/files/[0-9a-f]{32}/remove)?))?))?(#[\w-]+)?$")
 
 
