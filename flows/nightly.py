@@ -164,20 +164,10 @@ def councils(config: Path, as_of: date | None = None, deployment: str | None = "
     return states
 
 
-def wait_for_runs(runs: dict[str, Any], poll_seconds: float = 3.0) -> dict[str, str]:
-    """Poll the API until every run is final; each run's final state type, by key."""
-    import time
+def wait_for_runs(runs: dict[str, Any]) -> dict[str, str]:
+    """Wait, through Prefect's own futures, until every run is final; each run's final state type, by key."""
+    from prefect.futures import PrefectFlowRunFuture, wait
 
-    from prefect.client.orchestration import get_client
-
-    final: dict[str, str] = {}
-    with get_client(sync_client=True) as client:
-        while len(final) < len(runs):
-            for key, run_id in runs.items():
-                if key not in final:
-                    state = client.read_flow_run(run_id).state
-                    if state is not None and state.is_final():
-                        final[key] = state.type.value
-            if len(final) < len(runs):
-                time.sleep(poll_seconds)
-    return final
+    futures = {key: PrefectFlowRunFuture(flow_run_id=run_id) for key, run_id in runs.items()}
+    wait(list(futures.values()))
+    return {key: future.state.type.value for key, future in futures.items()}

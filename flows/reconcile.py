@@ -5,7 +5,6 @@ periods, positions, rules). Reads ``land`` from the working copy, rebuilds
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import duckdb
@@ -15,6 +14,7 @@ from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
 from pipelines.classify import categorise, classify_transactions
 from pipelines.corrections import settle_transactions, statement_dates
+from pipelines.decisions import apply_decisions
 from pipelines.ledger import (
     attach_budgets,
     conform,
@@ -23,8 +23,9 @@ from pipelines.ledger import (
 from pipelines.match import match_within_accounts
 from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
+from pipelines.references import with_evidence_refs
 from pipelines.register import REGISTERS, current_register
-from pipelines.rules import Books
+from pipelines.rules import Books, intake
 from pipelines.rules.registry import declared
 from pipelines.rules.run import judge, settle
 from pipelines.stake import money_at_stake
@@ -45,11 +46,6 @@ def load_register(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
         name: current_register(inputs.ALL_INPUTS[name], read(con, f"SELECT * FROM land.{name}"), order, held)  # noqa: S608
         for name in REGISTERS
     }
-
-
-def evidence_ref(account_id: str, transaction_id: str) -> str:
-    """The short reference printed on a family's evidence return for one payment."""
-    return "E" + hashlib.sha256(f"{account_id}|{transaction_id}".encode()).hexdigest()[:7].upper()
 
 
 def evidence_items(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -103,10 +99,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[dict[str, p
     current, corrected = settle_transactions(lines, dates)
     replace_table(con, "core", CORE["corrections"], conform(corrected, CORE["corrections"]))
     txns = classify_transactions(attach_budgets(current, reg["budgets"]), policy)
-    txns = txns.with_columns(pl.Series("evidence_ref", [evidence_ref(a, t) for a, t in
-                                                        txns.select("account_id", "transaction_id").iter_rows()],
-                                       dtype=pl.String))
-    return reg, txns, lines
+    return reg, with_evidence_refs(txns), lines
 
 
 def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.DataFrame) -> dict[str, int]:
@@ -125,33 +118,17 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
 
 def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy,
                      reviews: pl.DataFrame) -> dict[str, int]:
-    """The evidence intake's update, between nightly runs: evidence returns and the
-    rules declared ``on_intake`` (those that look at evidence) recomputed
-    from the books the last night published plus the evidence that has arrived
-    since. Every other exception is left exactly as the night settled it."""
-    budgets = read(con, "SELECT * FROM core.budgets")
-    periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
-    txns = assign_period(read(con, "SELECT * FROM core.transactions"), periods)
-    empty = pl.DataFrame()
-    books = Books(as_of=as_of, policy=policy, budgets=budgets, plan_lines=empty, providers=empty,
-                  periods=periods, txns=txns, invoices=empty, matches=empty, positions=empty, lines=empty,
-                  coverage=empty, balance_breaks=empty, evidence=evidence_items(con))
-    intake_rules = [r for r in declared() if r.on_intake]
-    found = judge(books, intake_rules, gaps=read(con, "SELECT * FROM core.statement_gaps"))
-    returns, raised = books.returns, found.exceptions
-    history = read(con, "SELECT * FROM land.exception_history")
-    mine = pl.col("rule_code").is_in([r.code for r in intake_rules])
-    settled = settle(raised, history.filter(mine), pl.DataFrame(), as_of)
-    replace_table(con, "land", LAND["exception_history"],
-                  pl.concat([history.filter(~mine).select(settled.columns).cast(settled.schema), settled]))
-    findings = read(con, "SELECT * FROM core.exception_periods").filter(~mine)
-    replace_table(con, "core", CORE["exception_periods"],
-                  pl.concat([conform(findings, CORE["exception_periods"]),
-                             conform(found.findings, CORE["exception_periods"])]))
+    """The evidence intake's update between nightly runs (:mod:`pipelines.rules.intake`):
+    read the published books and the evidence so far, write what it settles."""
+    refreshed = intake.refresh_evidence(
+        as_of, policy, read(con, "SELECT * FROM core.budgets"), read(con, "SELECT * FROM core.transactions"),
+        evidence_items(con), read(con, "SELECT * FROM land.exception_history"),
+        read(con, "SELECT * FROM core.statement_gaps"), read(con, "SELECT * FROM core.exception_periods"))
+    replace_table(con, "land", LAND["exception_history"], refreshed.history)
+    replace_table(con, "core", CORE["exception_periods"], conform(refreshed.findings, CORE["exception_periods"]))
     apply_reviews(con, reviews)
-    replace_table(con, "core", CORE["evidence_returns"], conform(returns, CORE["evidence_returns"]))
-    return {"returns": returns.height, "received": returns.filter(pl.col("received_at").is_not_null()).height,
-            "raised": raised.height}
+    replace_table(con, "core", CORE["evidence_returns"], conform(refreshed.returns, CORE["evidence_returns"]))
+    return refreshed.summary()
 
 
 def apply_reviews(con: duckdb.DuckDBPyConnection, reviews: pl.DataFrame) -> None:
@@ -161,14 +138,11 @@ def apply_reviews(con: duckdb.DuckDBPyConnection, reviews: pl.DataFrame) -> None
     A decision recorded against one period's finding (before findings were merged
     into episodes) stays with the exception that finding now belongs to."""
     replace_table(con, "core", CORE["reviews"], conform(reviews, CORE["reviews"]))
-    by_rule = read(con, "SELECT * FROM land.exception_history")
-    final = by_rule
-    if reviews.height and by_rule.height:
+    final = read(con, "SELECT * FROM land.exception_history")
+    if reviews.height and final.height:
         owner = read(con, "SELECT flag_id, exception_id AS episode_id FROM core.exception_periods "
                           "WHERE flag_id <> exception_id")
-        carried = reviews.join(owner, left_on="exception_id", right_on="flag_id", how="left").with_columns(
-            pl.coalesce("episode_id", "exception_id").alias("exception_id"))
-        latest = carried.sort("decided_at").unique("exception_id", keep="last").select("exception_id", "decision")
-        final = by_rule.join(latest, on="exception_id", how="left").with_columns(
-            pl.coalesce("decision", "status").alias("status")).drop("decision")
+        reviews = reviews.join(owner, left_on="exception_id", right_on="flag_id", how="left").with_columns(
+            pl.coalesce("episode_id", "exception_id").alias("exception_id")).drop("episode_id")
+    final = apply_decisions(final, reviews)
     replace_table(con, "core", CORE["exceptions"], conform(money_at_stake(final), CORE["exceptions"]))

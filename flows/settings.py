@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.calendar import today_london
+
+__all__ = ["Settings", "quiet_prefect_defaults", "today_london"]
 
 
 class Settings(BaseSettings):
@@ -47,11 +49,6 @@ class Settings(BaseSettings):
                                   "(list the proxy's own addresses, e.g. 127.0.0.1,10.0.4.0/24)") from e
             out.append(entry)
         return tuple(out)
-
-
-def today_london() -> date:
-    """Today where the council is: the default day a run judges from."""
-    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 def quiet_prefect_defaults() -> None:

@@ -2,8 +2,9 @@
 
 GX has no Polars engine, so the whole batch of one table (every new file of
 that kind in this run, concatenated) is handed over in its pandas form: once,
-or for a council-sized first load in slices of ``CHUNK_ROWS`` rows, so memory
-stays bounded (a table with a uniqueness check is always validated whole).
+or for a council-sized first load in slices of about ``CHUNK_ROWS`` rows made
+of whole files (a key is unique within its file), so memory stays bounded (a
+table with a uniqueness check across the batch is always validated whole).
 The answer comes back as data: for each failing row, the reasons.
 """
 
@@ -15,7 +16,7 @@ from collections import defaultdict
 
 import polars as pl
 
-from schemas.core import Table
+from schemas.core import FILE_ID, Table
 from schemas.expectations import build_suite, gx_module, reason_key
 
 _CONTEXT = None
@@ -47,11 +48,26 @@ def validate_batch(table: Table, frame: pl.DataFrame, chunk_rows: int = CHUNK_RO
     if any(c.unique for c in table.columns) or frame.height <= chunk_rows:
         return _validate(table, frame)
     failures: dict[int, list[str]] = {}
-    for offset in range(0, frame.height, chunk_rows):
-        for row, reasons in _validate(table, frame.slice(offset, chunk_rows)).items():
+    for offset, length in whole_file_slices(frame, chunk_rows):
+        for row, reasons in _validate(table, frame.slice(offset, length)).items():
             failures[offset + row] = reasons
         _give_back_memory()
     return failures
+
+
+def whole_file_slices(frame: pl.DataFrame, chunk_rows: int) -> list[tuple[int, int]]:
+    """``(offset, length)`` slices of about ``chunk_rows`` rows that never cut a file in two
+    (a key is checked within its file); a frame without ``file_id`` is one file."""
+    if FILE_ID not in frame.columns or frame.height == 0:
+        return [(0, frame.height)]
+    ids = frame[FILE_ID]
+    starts = ids.ne_missing(ids.shift(1)).fill_null(True).arg_true().to_list()[1:] + [frame.height]
+    out, begin = [], 0
+    for start in starts:
+        if start - begin >= chunk_rows or start == frame.height:
+            out.append((begin, start - begin))
+            begin = start
+    return out
 
 
 def _give_back_memory() -> None:
@@ -81,7 +97,9 @@ def _validate(table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
         definition = asset.get_batch_definition("whole")
     except KeyError:
         definition = asset.add_batch_definition_whole_dataframe("whole")
-    columns = [c.name for c in table.columns]
+    if FILE_ID not in frame.columns:  # one file: a key is unique within its file (schemas.core)
+        frame = frame.with_columns(pl.lit("").alias(FILE_ID))
+    columns = [c.name for c in table.columns] + [FILE_ID]
     pdf = frame.select(columns).to_pandas(use_pyarrow_extension_array=False)
     pdf = pdf.astype(object).where(pdf.notna(), None)
     batch = definition.get_batch(batch_parameters={"dataframe": pdf})
@@ -98,6 +116,10 @@ def _validate(table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
         values = res.result.get("unexpected_list") or []
         for i, idx in enumerate(res.result.get("unexpected_index_list") or []):
             shown = values[i] if i < len(values) else None
-            text = reason if shown is None else f"{reason} (found {shown!r} in {column})"
+            if isinstance(shown, dict):  # a key across columns: name each part, not the file
+                parts = ", ".join(f"{k} {v!r}" for k, v in shown.items() if k != FILE_ID)
+                text = f"{reason} ({parts})"
+            else:
+                text = reason if shown is None else f"{reason} (found {shown!r} in {column})"
             failures[int(idx)].append(text)
     return dict(failures)

@@ -20,25 +20,17 @@ on L1 (personal_assistant, daily_living). A −£12.50 card purchase with MCC
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
-from pipelines.patterns import matches_any
+from pipelines.payees import matches_any, payee_providers, search_text
 from schemas.policy import Policy
 
-COUNCIL_TAX = r"(?i)\bcouncil\s*tax\b"
+COUNCIL_TAX = r"\bcouncil\s*tax\b"  # a personal bill, not money paid back to the council
 NO_EVIDENCE_CLASSES = ("statutory", "repayment")  # money to HMRC or back to the council: no receipt to ask for
-_REGEX_META = re.compile(r"[\\^$.|?*+()\[\]{}]")
-_BOUNDED = re.compile(r"\\b([^\\^$.|?*+()\[\]{}]+)\\b")
-
-
-def text_expr() -> pl.Expr:
-    return pl.concat_str([pl.col("payee").fill_null(""), pl.col("memo").fill_null("")], separator=" ")
 
 
 def classify_transactions(txns: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    text = txns.select(text_expr()).to_series()
+    text = txns.select(search_text()).to_series()
     hits = {name: matches_any(text, getattr(policy, f"{name}_payee_patterns"))
             for name in ("council", "contribution", "cash", "statutory")}
     # a workplace-pension contribution is an employer's duty like PAYE, not a purchase
@@ -51,59 +43,12 @@ def classify_transactions(txns: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         .when(inflow & hits["contribution"]).then(pl.lit("contribution"))
         .when(inflow).then(pl.lit("refund"))
         .when(mcc.is_in(policy.cash_mccs) | (trntype == "ATM") | hits["cash"]).then(pl.lit("cash"))
-        .when(hits["council"] & ~text.str.contains(COUNCIL_TAX).fill_null(False)).then(pl.lit("repayment"))
+        .when(hits["council"] & ~matches_any(text, [COUNCIL_TAX])).then(pl.lit("repayment"))
         .when(hits["statutory"]).then(pl.lit("statutory"))
         .when(pl.col("amount") < 0).then(pl.lit("spend"))
         .otherwise(pl.lit("zero"))
     )
     return txns.with_columns(cls.alias("txn_class"))
-
-
-def provider_patterns(providers: pl.DataFrame) -> list[tuple[str, str]]:
-    """(provider_id, pattern) pairs, lowest provider_id first."""
-    out = []
-    for pid, patterns in providers.sort("provider_id").select("provider_id", "payee_patterns").iter_rows():
-        for p in (patterns or "").split("|"):
-            if p.strip():
-                out.append((pid, p.strip()))
-    return out
-
-
-def payee_providers(texts: pl.Series, providers: pl.DataFrame) -> pl.Series:
-    """Every provider whose payee pattern each text matches, lowest provider_id first.
-
-    Kept whole because names collide: with hundreds of personal assistants on a
-    register, "M PARKER WAGES" can match several, and the right one is the one
-    the budget's own plan names.
-    """
-    pairs = provider_patterns(providers)
-    result: list[set[str]] = [set() for _ in range(len(texts))]
-    if pairs and len(texts):
-        # literal patterns (and word-bounded literals like \bJ SHAW\b) go through one
-        # Aho-Corasick pass; a word-bounded hit is then confirmed with its regex
-        literal: dict[str, list[tuple[str, re.Pattern[str] | None]]] = {}
-        regexes: list[tuple[str, str]] = []
-        for pid, p in pairs:
-            core = _BOUNDED.fullmatch(p)
-            if not _REGEX_META.search(p):
-                literal.setdefault(p.upper(), []).append((pid, None))
-            elif core:
-                literal.setdefault(core.group(1).upper(), []).append((pid, re.compile(p, re.IGNORECASE)))
-            else:
-                regexes.append((pid, p))
-        upper = texts.fill_null("").str.to_uppercase()
-        if literal:
-            found = upper.str.extract_many(list(literal), overlapping=True, ascii_case_insensitive=True)
-            for i, (hits, text) in enumerate(zip(found.to_list(), upper.to_list(), strict=True)):
-                for h in hits or []:
-                    for pid, rx in literal[h.upper()]:
-                        if rx is None or rx.search(text):
-                            result[i].add(pid)
-        for pid, p in regexes:
-            for i, m in enumerate(matches_any(upper, [p]).to_list()):
-                if m:
-                    result[i].add(pid)
-    return pl.Series("providers", [sorted(r) for r in result], dtype=pl.List(pl.String))
 
 
 def mcc_category(policy: Policy) -> pl.DataFrame:
@@ -133,9 +78,9 @@ def categorise(
     out = out.join(paid, on=["account_id", "transaction_id"], how="left")
     # (2) payee patterns, computed once per distinct text; of several providers a
     # text matches, the one the budget's plan names, else the lowest id
-    texts = out.select(text_expr().alias("__text")).unique()
+    texts = out.select(search_text().alias("__text")).unique()
     texts = texts.with_columns(payee_providers(texts["__text"], providers).alias("pat_providers"))
-    out = out.with_columns(text_expr().alias("__text")).join(texts, on="__text", how="left")
+    out = out.with_columns(search_text().alias("__text")).join(texts, on="__text", how="left")
     named = plan_lines.filter(pl.col("provider_id").is_not_null()).select(
         "budget_id", pl.col("provider_id").alias("__pid"), pl.lit(True).alias("__named")).unique()
     choice = (out.select("budget_id", "__text", "pat_providers").unique(["budget_id", "__text"])

@@ -17,15 +17,11 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.core import Kind, Table
+from schemas.warehouse import quarantine as quarantine_table
 
 LINEAGE = ("file_id", "source_path", "source_line")
-QUARANTINE_SCHEMA = {
-    "file_id": pl.String,
-    "path": pl.String,
-    "line": pl.Int64,
-    "reason": pl.String,
-    "raw": pl.String,
-}
+# land.quarantine as a run builds it; the run adds its run_id when it writes
+QUARANTINE_SCHEMA = {k: v for k, v in quarantine_table.polars_schema().items() if k != "run_id"}
 
 
 def raw_text(frame: pl.DataFrame, table: Table) -> pl.Series:

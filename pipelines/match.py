@@ -62,25 +62,17 @@ product), so the work grows with the data, not with payments × invoices.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from itertools import groupby
 
 import polars as pl
 
 from pipelines.match_alloc import EARLY_DAYS, Book
-from pipelines.match_text import (
-    find_references,
-    name_score,
-    name_text,
-    pattern_pairs,
-    payee_text,
-    split_patterns,
-    text_matches,
-)
-from schemas.warehouse import matches as matches_table
+from pipelines.match_credits import credit_targets
+from pipelines.match_results import invoices_frame, matches_frame
+from pipelines.match_text import find_references, name_score, name_text
+from pipelines.payees import payee_providers, provider_pairs, search_text, split_patterns
+from schemas.money import pence_expr
 
-MONEY = pl.Decimal(18, 2)
-CONFIDENCE = pl.Decimal(18, 4)
 MAX_ROUNDS = 4
 _FAR = 10**9  # a day number no payment reaches: a missing date never opens a window
 
@@ -91,16 +83,8 @@ class MatchResult:
     invoices: pl.DataFrame  # the input invoices + credited_amount, paid_amount, payment_status
 
 
-def _pence(col: str) -> pl.Expr:
-    return pl.col(col).cast(MONEY).to_physical().cast(pl.Int64)
-
-
 def _day(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.Date).to_physical().cast(pl.Int64)
-
-
-def _money(pence: pl.Expr) -> pl.Expr:
-    return (pence.cast(pl.Decimal(18, 0)) * pl.lit(Decimal("0.01"))).cast(MONEY)
 
 
 def _payments(transactions: pl.DataFrame) -> pl.DataFrame:
@@ -113,7 +97,7 @@ def _payments(transactions: pl.DataFrame) -> pl.DataFrame:
             "date",
             "payee",
             "memo",
-            (-_pence("amount")).alias("pay"),
+            (-pence_expr("amount")).alias("pay"),
         )
         .filter(pl.col("pay") > 0, pl.col("budget_id").is_not_null(), pl.col("date").is_not_null())
         .with_columns(
@@ -130,7 +114,7 @@ def _documents(invoices: pl.DataFrame, window_days: int) -> pl.DataFrame:
     """Invoices and credit notes, ``i`` numbering the invoices in age order."""
     docs = invoices.with_row_index("__row").with_columns(
         (pl.col("kind") == "credit_note").fill_null(False).alias("is_credit"),
-        _pence("amount").fill_null(0).alias("pence"),
+        pence_expr("amount").fill_null(0).alias("pence"),
         _day("issue_date").alias("issue"),
         pl.coalesce(_day("due_date"), _day("issue_date")).alias("due"),
     )
@@ -142,37 +126,6 @@ def _documents(invoices: pl.DataFrame, window_days: int) -> pl.DataFrame:
         (pl.col("issue").fill_null(_FAR) - EARLY_DAYS).alias("lo"),
         (pl.col("due").fill_null(-_FAR) + window_days).alias("hi"),
     )
-
-
-def _credit_targets(notes: pl.DataFrame, invs: pl.DataFrame) -> list[int | None]:
-    """The invoice each credit note corrects: the one its billing reference names,
-    else the one whose id starts its own id (``INV-7-CR`` corrects ``INV-7``),
-    else the provider's invoice for the very same billing period."""
-    def col(frame: pl.DataFrame, name: str) -> list:
-        return frame[name].to_list() if name in frame.columns else [None] * frame.height
-
-    by_id = {(b, v): i for b, v, i in zip(invs["budget_id"], invs["invoice_id"], invs["i"], strict=True)}
-    by_period = {}
-    for b, pr, s, e, i in zip(invs["budget_id"], invs["provider_id"], col(invs, "period_start"),
-                              col(invs, "period_end"), invs["i"], strict=True):
-        if s is not None and e is not None:
-            by_period.setdefault((b, pr, s, e), i)
-    ids_by_budget: dict[str, list[str]] = {}
-    for b, v in by_id:
-        ids_by_budget.setdefault(b, []).append(v)
-    out: list[int | None] = []
-    for b, pr, nid, ref, s, e in zip(notes["budget_id"], notes["provider_id"], notes["invoice_id"],
-                                     col(notes, "billing_reference"), col(notes, "period_start"),
-                                     col(notes, "period_end"), strict=True):
-        target = by_id.get((b, ref)) if ref else None
-        if target is None and nid:
-            prefixes = [v for v in ids_by_budget.get(b, []) if nid != v and nid.startswith(v)
-                        and not nid[len(v)].isalnum()]
-            target = by_id[(b, max(prefixes, key=len))] if prefixes else None
-        if target is None and s is not None and e is not None:
-            target = by_period.get((b, pr, s, e))
-        out.append(target)
-    return out
 
 
 def _open(book: Book, inv: pl.DataFrame) -> pl.DataFrame:
@@ -216,7 +169,7 @@ def match_payments(
         (b, pr, day, pence, target)
         for (b, pr, day, pence), target in zip(
             notes.select("budget_id", "provider_id", "issue", "pence").iter_rows(),
-            _credit_targets(notes, invs), strict=True)
+            credit_targets(notes, invs), strict=True)
     )
 
     # 1. reference
@@ -229,10 +182,6 @@ def match_payments(
     )
 
     # Which provider each payment is to, among those still owed money in its budget.
-    patterns = {
-        str(pid): tuple(split_patterns(pats))
-        for pid, pats in providers.select("provider_id", "payee_patterns").iter_rows()
-    }
     # Only where the provider is owed at least the payment, around its date.
     owed = (
         _open(book, inv)
@@ -245,9 +194,9 @@ def match_payments(
         .filter(
             pl.col("day").is_between(pl.col("lo"), pl.col("hi")), pl.col("pay") <= pl.col("owed")
         )
-        .select("p", "provider_id", payee_text())
+        .select("p", "provider_id", search_text())
     )
-    pairs = pattern_pairs(cands, patterns)
+    pairs = provider_pairs(cands, providers)
 
     payee: dict[int, list[str]] = {}
     for p, provider in pairs.iter_rows():
@@ -280,11 +229,11 @@ def match_payments(
             break
 
     # 5. fuzzy_payee: exact amount, a payee that matches no pattern but reads like the name
-    fuzzy = _fuzzy_candidates(book, pays, inv, providers, patterns, fuzzy_cutoff)
+    fuzzy = _fuzzy_candidates(book, pays, inv, providers, fuzzy_cutoff)
     book.take_exact(_ordered_pairs(fuzzy, "p", "rank", "i"), "fuzzy_payee", "0.5")
 
     return MatchResult(
-        _matches_frame(book, pays, docs), _invoices_frame(book, invoices, docs, credit_used)
+        matches_frame(book, pays, docs), invoices_frame(book, invoices, docs, credit_used)
     )
 
 
@@ -293,7 +242,6 @@ def _fuzzy_candidates(
     pays: pl.DataFrame,
     inv: pl.DataFrame,
     providers: pl.DataFrame,
-    patterns: dict[str, tuple[str, ...]],
     cutoff: int,
 ) -> pl.DataFrame:
     empty = pl.DataFrame(schema={"p": pl.UInt32, "i": pl.UInt32, "rank": pl.Int64})
@@ -304,9 +252,8 @@ def _fuzzy_candidates(
     )
     if cands.height == 0:
         return empty
-    texts = cands.select("p", "payee", "memo", payee_text()).unique("p")
-    every_pattern = tuple(sorted({p for pats in patterns.values() for p in pats}))
-    unnamed = texts.filter(~text_matches(texts["text"], every_pattern))
+    texts = cands.select("p", "payee", "memo", search_text()).unique("p")
+    unnamed = texts.filter(payee_providers(texts["text"], providers).list.len() == 0)
     names: dict[str, list[str]] = {}
     for pid, name, pats in providers.select("provider_id", "name", "payee_patterns").iter_rows():
         names[str(pid)] = [name_text(name)] + [name_text(p) for p in split_patterns(pats)]
@@ -319,80 +266,6 @@ def _fuzzy_candidates(
     # best score first (rank is minus the score), then the oldest invoice
     return pl.DataFrame(scored, schema=empty.schema, orient="row").filter(
         pl.col("rank") <= -cutoff * 100
-    )
-
-
-def _matches_frame(book: Book, pays: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
-    schema = matches_table.polars_schema()
-    if not book.rows:
-        return pl.DataFrame(schema=schema)
-    rows = pl.DataFrame(
-        {
-            "p": [r.p for r in book.rows],
-            "i": [r.i for r in book.rows],
-            "pence": [r.pence for r in book.rows],
-            "method": [r.method for r in book.rows],
-            "confidence": [Decimal(r.confidence) for r in book.rows],
-        },
-        schema={
-            "p": pl.UInt32,
-            "i": pl.UInt32,
-            "pence": pl.Int64,
-            "method": pl.String,
-            "confidence": CONFIDENCE,
-        },
-    )
-    return (
-        rows.join(pays.select("p", "transaction_id", "account_id"), on="p")
-        .join(docs.filter(pl.col("i").is_not_null()).select("i", "invoice_id"), on="i")
-        .with_columns(_money(pl.col("pence")).alias("amount"))
-        .select(list(schema))
-        .cast(schema)
-        .sort("transaction_id", "account_id", "invoice_id")
-    )
-
-
-def _invoices_frame(
-    book: Book, invoices: pl.DataFrame, docs: pl.DataFrame, credit_used: list[int]
-) -> pl.DataFrame:
-    invs = (
-        docs.filter(pl.col("i").is_not_null())
-        .select("__row")
-        .with_columns(
-            pl.Series("__credited", book.credited, dtype=pl.Int64),
-            pl.Series("__paid", book.paid, dtype=pl.Int64),
-        )
-    )
-    notes = (
-        docs.filter(pl.col("is_credit"))
-        .select("__row")
-        .with_columns(
-            pl.Series("__credited", credit_used, dtype=pl.Int64),
-            pl.lit(0, pl.Int64).alias("__paid"),
-        )
-    )
-    figures = pl.concat([invs, notes])
-    owed = _pence("amount").fill_null(0) - pl.col("__credited") - pl.col("__paid")
-    status = (
-        pl.when(pl.col("kind") == "credit_note")
-        .then(pl.lit("credited"))
-        .when(owed < 0)
-        .then(pl.lit("overpaid"))
-        .when(owed == 0)
-        .then(pl.lit("paid"))
-        .when(pl.col("__paid") > 0)
-        .then(pl.lit("part_paid"))
-        .otherwise(pl.lit("unpaid"))
-    )
-    return (
-        invoices.with_row_index("__row")
-        .join(figures, on="__row", how="left", maintain_order="left")
-        .with_columns(
-            _money(pl.col("__credited")).alias("credited_amount"),
-            _money(pl.col("__paid")).alias("paid_amount"),
-            status.alias("payment_status"),
-        )
-        .drop("__row", "__credited", "__paid")
     )
 
 

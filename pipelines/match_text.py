@@ -12,8 +12,8 @@ vectorised over frames (no payment is compared with every invoice):
   (``ACME CARE INV-0001``): that names the one document of the budget whose
   id begins so, if exactly one does and the cut keeps at least
   :data:`MIN_TRUNCATED_CHARS` characters including a digit.
-* **Does it match a provider's ``payee_patterns``?** ``|``-separated
-  case-insensitive regular expressions searched in the payee and memo.
+* **Does it match a provider's ``payee_patterns``?** Asked of
+  :mod:`pipelines.payees`, the one payee matcher classification uses too.
 * **How close is it to a provider's name?** ``fuzz.token_set_ratio`` on
   upper-case text stripped of digits and punctuation.
 """
@@ -21,7 +21,6 @@ vectorised over frames (no payment is compared with every invoice):
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import polars as pl
 from rapidfuzz import fuzz
@@ -134,75 +133,6 @@ def find_references(pays: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     both = pl.concat([full, cut]).cast(REF_SCHEMA)
     # Named in full somewhere beats named cut short elsewhere.
     return both.group_by("p", "i").agg(pl.col("truncated").all()).sort("p", "i").cast(REF_SCHEMA)
-
-
-# ---- payee patterns --------------------------------------------------------
-
-
-def split_patterns(text: str | None) -> list[str]:
-    """``"acme care|acme ltd "`` → ``["acme care", "acme ltd"]``; blanks dropped."""
-    if not text:
-        return []
-    return [p.strip() for p in text.split("|") if p.strip()]
-
-
-@lru_cache(maxsize=4096)
-def _python_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    parts = []
-    for p in patterns:
-        try:
-            re.compile(p)
-            parts.append(f"(?:{p})")
-        except re.error:
-            parts.append(re.escape(p))  # a register typo is read as plain text
-    return re.compile("|".join(parts), re.IGNORECASE)
-
-
-def text_matches(texts: pl.Series, patterns: tuple[str, ...]) -> pl.Series:
-    """Whether each text matches any of the patterns (regex search, any case).
-
-    Polars' regex engine does it in bulk; a pattern it cannot read (look-around,
-    back-references, a typo) sends the batch through Python's ``re``.
-    """
-    if not patterns:
-        return pl.Series("matches", [False] * len(texts), dtype=pl.Boolean)
-    combined = "(?i)" + "|".join(f"(?:{p})" for p in patterns)
-    try:
-        return texts.str.contains(combined).fill_null(False).alias("matches")
-    except pl.exceptions.PolarsError:
-        rx = _python_regex(patterns)
-        return pl.Series(
-            "matches",
-            [bool(t) and rx.search(t) is not None for t in texts.to_list()],
-            dtype=pl.Boolean,
-        )
-
-
-def payee_text() -> pl.Expr:
-    """Payee and memo as one searchable text (either may carry the name)."""
-    return pl.concat_str(
-        [pl.col("payee").fill_null(""), pl.col("memo").fill_null("")], separator="\n"
-    ).alias("text")
-
-
-def pattern_pairs(cands: pl.DataFrame, patterns: dict[str, tuple[str, ...]]) -> pl.DataFrame:
-    """Keep the ``(p, provider_id)`` rows of ``cands`` whose ``text`` matches the provider.
-
-    Each distinct text is tested once per provider: statements repeat the
-    same payee week after week.
-    """
-    distinct = cands.select("provider_id", "text").unique()
-    hits = [pl.DataFrame(schema={"provider_id": pl.String, "text": pl.String})]
-    for (provider_id,), part in distinct.partition_by("provider_id", as_dict=True).items():
-        pats = patterns.get(str(provider_id), ())
-        if pats:
-            hits.append(part.filter(text_matches(part["text"], pats)))
-    return (
-        cands.join(pl.concat(hits), on=["provider_id", "text"])
-        .select(pl.col("p").cast(pl.UInt32), "provider_id")
-        .unique()
-        .sort("p", "provider_id")
-    )
 
 
 # ---- names, for the fuzzy pass ----------------------------------------------

@@ -12,18 +12,17 @@ Example: budget B1, 2026-01-15 → 2026-12-31, quarterly, judged on
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 
 import polars as pl
+from dateutil.relativedelta import relativedelta
 
 STEP_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 
 
 def add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+    """Calendar months from ``d``; a 31st clamps to the month's last day (31 Jan + 1 → 28 Feb)."""
+    return d + relativedelta(months=months)
 
 
 def period_starts(start: date, end: date, frequency: str) -> list[date]:

@@ -15,12 +15,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import polars as pl
 
-PENNY = Decimal("0.01")
-ZERO = Decimal("0.00")
-
-
-def money(d: Decimal) -> Decimal:
-    return d.quantize(PENNY, rounding=ROUND_HALF_EVEN)
+from schemas.money import MONEY_DTYPE, PENNY, ZERO, money
+from schemas.warehouse import budget_positions as budget_positions_table
 
 
 def weekly_payment(frequency: str, amount: Decimal) -> Decimal:
@@ -49,14 +45,14 @@ def balances_at(txns: pl.DataFrame, queries: pl.DataFrame, opening: dict[str, De
     q = queries.with_row_index("__q").sort("date")
     j = q.join_asof(daily.sort("date"), on="date", by="account_id", strategy="backward",
                     check_sortedness=False).sort("__q")
-    open_col = pl.Series([opening.get(a, ZERO) for a in j["account_id"].to_list()], dtype=pl.Decimal(18, 2))
-    return j.with_columns((pl.col("cum").fill_null(0).cast(pl.Decimal(18, 2)) + open_col).alias("balance_at")).drop("cum", "__q")
+    open_col = pl.Series([opening.get(a, ZERO) for a in j["account_id"].to_list()], dtype=MONEY_DTYPE)
+    return j.with_columns((pl.col("cum").fill_null(0).cast(MONEY_DTYPE) + open_col).alias("balance_at")).drop("cum", "__q")
 
 
 def owed_at(invoices: pl.DataFrame, matches: pl.DataFrame, txns: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
     """Per (budget, period): invoices issued by the period end, net of credits, less payments made by then."""
     if invoices.height == 0:
-        return periods.select("budget_id", "period_start", pl.lit(ZERO, pl.Decimal(18, 2)).alias("owed"))
+        return periods.select("budget_id", "period_start", pl.lit(ZERO, MONEY_DTYPE).alias("owed"))
     inv = invoices.filter(pl.col("kind") == "invoice").select(
         "invoice_id", "budget_id", "issue_date", "amount",
         pl.col("credited_amount").fill_null(0) if "credited_amount" in invoices.columns else pl.lit(ZERO).alias("credited_amount"))
@@ -70,7 +66,7 @@ def owed_at(invoices: pl.DataFrame, matches: pl.DataFrame, txns: pl.DataFrame, p
     grid = grid.join(paid, on=["invoice_id", "period_start"], how="left").with_columns(
         (pl.col("amount") - pl.col("credited_amount") - pl.col("paid").fill_null(0)).alias("left"))
     grid = grid.with_columns(pl.when(pl.col("left") > 0).then(pl.col("left")).otherwise(0).alias("left"))
-    return grid.group_by("budget_id", "period_start").agg(pl.col("left").sum().cast(pl.Decimal(18, 2)).alias("owed"))
+    return grid.group_by("budget_id", "period_start").agg(pl.col("left").sum().cast(MONEY_DTYPE).alias("owed"))
 
 
 def budget_positions(
@@ -111,11 +107,7 @@ def budget_positions(
             closing_balance=closing, owed=owed,
             weeks_held=((closing - owed) / weekly).quantize(PENNY, rounding=ROUND_HALF_EVEN) if weekly else None,
         ))
-    return pl.DataFrame(rows, schema={
-        "budget_id": pl.String, "period_start": pl.Date, "period_end": pl.Date,
-        **{k: pl.Decimal(18, 2) for k in ("opening_balance", "council_paid", "contributions_due",
-                                          "contributions_paid", "spent", "closing_balance", "owed")},
-        "weeks_held": pl.Decimal(18, 4)})
+    return pl.DataFrame(rows, schema=budget_positions_table.polars_schema())
 
 
 def line_positions(budgets: pl.DataFrame, periods: pl.DataFrame, plan_lines: pl.DataFrame, txns: pl.DataFrame) -> pl.DataFrame:
@@ -129,6 +121,6 @@ def line_positions(budgets: pl.DataFrame, periods: pl.DataFrame, plan_lines: pl.
     grid = grid.join(spent, on=["budget_id", "line_id", "period_start"], how="left")
     planned = [money(a * d / t) for a, d, t in grid.select("planned_amount", "days", "term_days").iter_rows()]
     return grid.with_columns(
-        pl.Series("planned", planned, dtype=pl.Decimal(18, 2)),
-        pl.col("spent").fill_null(0).cast(pl.Decimal(18, 2)),
+        pl.Series("planned", planned, dtype=MONEY_DTYPE),
+        pl.col("spent").fill_null(0).cast(MONEY_DTYPE),
     ).sort("budget_id", "line_id", "period_start")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.money import MONEY_DTYPE
+
 COVERAGE_SCHEMA = {"account_id": pl.String, "start_date": pl.Date, "end_date": pl.Date}
 
 
@@ -75,7 +77,7 @@ def balance_breaks(lines: pl.DataFrame, quarantined: pl.DataFrame | None = None)
     """
     has = lines.filter(pl.col("balance").is_not_null())
     if has.height == 0:
-        return pl.DataFrame(schema={"account_id": pl.String, "date": pl.Date, "difference": pl.Decimal(18, 2),
+        return pl.DataFrame(schema={"account_id": pl.String, "date": pl.Date, "difference": MONEY_DTYPE,
                                     "transaction_id": pl.String, "source_path": pl.String, "source_line": pl.Int64})
     # files may list newest first: put each file's lines in time order
     direction = has.group_by("file_id").agg(
@@ -95,4 +97,4 @@ def balance_breaks(lines: pl.DataFrame, quarantined: pl.DataFrame | None = None)
                      for f, a, b in found.select("file_id", "prev_line", "source_line").iter_rows()]
         found = found.filter(~pl.Series(explained, dtype=pl.Boolean))
     return found.select(
-        "account_id", "date", pl.col("difference").cast(pl.Decimal(18, 2)), "transaction_id", "source_path", "source_line")
+        "account_id", "date", pl.col("difference").cast(MONEY_DTYPE), "transaction_id", "source_path", "source_line")

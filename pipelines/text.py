@@ -20,8 +20,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from pipelines.timezones import london_date
+from schemas.money import PENNY
 
-PENNY = Decimal("0.01")
 # Only pounds are stripped: "$12.00" or "€5" is not read as pounds (pipelines.readers.currency).
 _MONEY_JUNK = re.compile(r"[£\s\u00a0,]|GBP", re.IGNORECASE)
 _MONEY_SHAPE = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")

@@ -20,6 +20,8 @@ from enum import StrEnum
 
 import polars as pl
 
+from schemas.money import MONEY_DTYPE, QUANTITY_DTYPE
+
 
 class Kind(StrEnum):
     TEXT = "text"
@@ -31,8 +33,7 @@ class Kind(StrEnum):
     BOOL = "bool"
 
 
-MONEY_DTYPE = pl.Decimal(18, 2)
-QUANTITY_DTYPE = pl.Decimal(18, 4)
+FILE_ID = "file_id"  # the lineage column naming the file a row came from
 
 _POLARS = {
     Kind.TEXT: pl.String,
@@ -131,11 +132,23 @@ class Table:
         schema["source_line"] = pl.Int64
         return schema
 
+    def key_constraint(self) -> str | None:
+        """The key as DuckDB enforces it: a PRIMARY KEY when every key column is
+        required, else UNIQUE (a missing optional part is then never a clash)."""
+        if not self.key:
+            return None
+        quoted = ", ".join(f'"{k}"' for k in self.key)
+        required = all(self.column(k).required for k in self.key)
+        return f"{'PRIMARY KEY' if required else 'UNIQUE'} ({quoted})"
+
     def duckdb_ddl(self, schema: str) -> str:
-        cols = ",\n  ".join(
+        parts = [
             f'"{c.name}" {c.duckdb_type}{"" if not c.required else " NOT NULL"}'
             for c in self.all_columns
-        )
+        ]
+        if self.key_constraint():
+            parts.append(self.key_constraint())
+        cols = ",\n  ".join(parts)
         return f"CREATE TABLE IF NOT EXISTS {schema}.{self.name} (\n  {cols}\n)"
 
     def empty(self) -> pl.DataFrame:
@@ -187,4 +200,15 @@ class Table:
                         "reason": f"{label} appears more than once in the file",
                     }
                 )
+        if self.key and not (len(self.key) == 1 and self.column(self.key[0]).unique):
+            # the key within one file (``file_id`` is the file a row came from):
+            # the same plan line twice in plan_lines.csv is two answers to one question
+            words = ", ".join(k.replace("_", " ") for k in self.key)
+            out.append(
+                {
+                    "type": "ExpectCompoundColumnsToBeUnique",
+                    "kwargs": {"column_list": [FILE_ID, *self.key], "ignore_row_if": "any_value_is_missing"},
+                    "reason": f"the same {words} appears more than once in the file",
+                }
+            )
         return out

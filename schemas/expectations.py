@@ -36,7 +36,7 @@ def build_suite(table: Table) -> tuple[Any, dict[str, str]]:
 
 
 def _key(expectation_type: str, kwargs: dict) -> str:
-    col = kwargs.get("column", "")
+    col = kwargs.get("column") or ",".join(kwargs.get("column_list") or [])
     return f"{expectation_type}:{col}"
 
 

@@ -26,8 +26,15 @@ LINEAGE_COLUMNS = (
 
 
 def landed(table: Table, *more: Column) -> Table:
-    """An input table as it sits in ``land``: typed, with lineage."""
+    """An input table with lineage, as the register sits in ``core`` (one row per key)."""
     return replace(table, extra=tuple(more) + LINEAGE_COLUMNS)
+
+
+def kept(table: Table, *more: Column) -> Table:
+    """An input table as it sits in ``land``: every version of every row, each with its
+    file and line, so the input's key is not the table's key there (a budget resent
+    in next month's budgets.csv is a second row)."""
+    return replace(landed(table, *more), key=(), grain=f"{table.grain}, as one file gave it")
 
 
 ingest_log = Table(
@@ -395,18 +402,18 @@ CORE = {
 }
 
 LAND = {
-    "budgets": landed(inputs.budgets),
-    "plan_lines": landed(inputs.plan_lines),
-    "providers": landed(inputs.providers),
-    "statement_lines": landed(inputs.statement_lines, Column("seq", Kind.INT)),
-    "statement_balances": landed(inputs.statement_balances),
-    "invoice_lines": landed(
+    "budgets": kept(inputs.budgets),
+    "plan_lines": kept(inputs.plan_lines),
+    "providers": kept(inputs.providers),
+    "statement_lines": kept(inputs.statement_lines, Column("seq", Kind.INT)),
+    "statement_balances": kept(inputs.statement_balances),
+    "invoice_lines": kept(
         inputs.invoice_lines,
         Column("content_hash"),
         Column("version", Kind.INT),
         Column("seq", Kind.INT),
     ),
-    "evidence_items": landed(inputs.evidence_items, Column("return_dir")),
+    "evidence_items": kept(inputs.evidence_items, Column("return_dir")),
     "ingest_log": ingest_log,
     "quarantine": quarantine,
     "register_held": register_held,
@@ -416,41 +423,20 @@ LAND = {
 
 # ---- audit: the contract's views --------------------------------------------
 
+def audit_view(table: Table, schema: str, hidden: tuple[str, ...] = ()) -> str:
+    """The auditors' view of a table: every declared column but the internal ones, so a
+    column added to the table reaches the auditors and view and table cannot drift."""
+    return f"SELECT {', '.join(c for c in table.names if c not in hidden)} FROM {schema}.{table.name}"  # noqa: S608 - names come from the declarations
+
+
 AUDIT_VIEWS = {
-    "ingest_log": "SELECT file_id, path, sha256, format, status, reason, rows_loaded, "
-    "rows_quarantined, run_id, seen_at, kind, rows_new, notes FROM land.ingest_log",
-    "quarantine": "SELECT file_id, path, line, reason, raw, run_id FROM land.quarantine",
-    "transactions": "SELECT transaction_id, account_id, budget_id, date, amount, payee, memo, "
-    "trntype, mcc, category, plan_line_id, provider_id, invoice_id, needs_evidence, "
-    "source_path, source_line, txn_class, evidence_ref FROM core.transactions",
-    "invoices": "SELECT invoice_id, provider_id, budget_id, issue_date, due_date, period_start, "
-    "period_end, category, units, unit_rate, amount, kind, paid_amount, payment_status, "
-    "source_path, source_line, version, billing_reference, credited_amount FROM core.invoices",
-    "matches": "SELECT transaction_id, invoice_id, amount, method, confidence, account_id "
-    "FROM core.matches",
-    "budget_positions": "SELECT * FROM core.budget_positions",
-    "line_positions": "SELECT * FROM core.line_positions",
-    "exceptions": "SELECT exception_id, rule_code, severity, budget_id, period_start, period_end, "
-    "amount, explanation, evidence, first_seen, last_seen, status, subject, at_stake FROM core.exceptions",
-    "exception_periods": "SELECT * FROM core.exception_periods",
-    "statement_gaps": "SELECT * FROM core.statement_gaps",
-    "reviews": "SELECT exception_id, reviewer, decided_at, decision, note, amount_recovered, amount_asked, "
-    "method FROM core.reviews",
-    "evidence_returns": "SELECT * FROM core.evidence_returns",
-    "budgets": "SELECT * FROM core.budgets",
-    "plan_lines": "SELECT * FROM core.plan_lines",
-    "providers": "SELECT * FROM core.providers",
-    "council": "SELECT name, team, address, phone, email, portal_url, details, source_path "
-    "FROM core.council",
-    "corrections": "SELECT account_id, transaction_id, changes, was_path, was_line, now_path, now_line "
-    "FROM core.corrections",
-    "runs": "SELECT run_id, as_of, started_at, finished_at, status, files_seen, exceptions_open "
-    "FROM land.runs",
-    "recoveries": "SELECT recovery_id, exception_id, budget_id, amount, notified_on, due_on, repaid, repaid_on, "
-    "status, method, decided_on, evidence FROM core.recoveries",
-    "audit_plan": "SELECT budget_id, risk_score, risk_reasons, last_audit, next_audit_due, review_due, tier, "
-    "first_audit_from, first_audit_by FROM core.audit_plan",
-    "audits": "SELECT budget_id, audited_on, reviewer, note, recorded_at FROM core.audits",
+    "ingest_log": audit_view(ingest_log, "land", hidden=("seq",)),  # seq: load order, internal
+    "quarantine": audit_view(quarantine, "land"),
+    **{name: audit_view(CORE[name], "core") for name in (
+        "transactions", "invoices", "matches", "budget_positions", "line_positions", "exceptions",
+        "exception_periods", "statement_gaps", "reviews", "evidence_returns", "budgets", "plan_lines", "providers", "council", "corrections",
+        "recoveries", "audit_plan", "audits")},
+    "runs": audit_view(runs, "land"),
 }
 
 

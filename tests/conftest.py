@@ -7,6 +7,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests assert what is true, never how fast: on a shared, loaded
+# machine Hypothesis' default 200 ms deadline per example fails correct code.
+settings.register_profile("dprecon", deadline=None)
+settings.load_profile("dprecon")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

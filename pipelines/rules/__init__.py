@@ -11,7 +11,6 @@ same problem keeps the same id from one night to the next.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,8 +18,12 @@ from functools import cached_property
 
 import polars as pl
 
+from pipelines.payees import normalise_payee, payee_expr
 from pipelines.rules.registry import severity_of
+from schemas.money import gbp
 from schemas.policy import Policy
+
+__all__ = ["Books", "day", "evidenced", "exception_id", "flag", "gbp", "normalise_payee", "payee_expr", "span"]
 
 
 @dataclass(frozen=True)
@@ -114,34 +117,9 @@ def flag(rule: str, budget_id: str | None, period_start: date | None, period_end
     )
 
 
-def gbp(amount: Decimal | None) -> str:
-    if amount is None:
-        return "£0.00"
-    sign = "-" if amount < 0 else ""
-    return f"{sign}£{abs(amount):,.2f}"
-
-
 def day(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
 def span(first: date, last: date) -> str:
     return f"on {day(first)}" if first == last else f"between {day(first)} and {day(last)}"
-
-
-_PAYEE_JUNK = re.compile(r"[^A-Z ]+")
-
-
-def normalise_payee(text: str | None) -> str:
-    """Upper case; references (any token with a digit) dropped; punctuation removed.
-
-    ``"WILLOWS SHORT BREAKS WIL-00341-013"`` and ``"Willows Short Breaks"`` are
-    the same payee; so are ``"M MILLER 0423"`` and ``"M MILLER"``.
-    """
-    words = [w for w in (text or "").upper().split() if not any(c.isdigit() for c in w)]
-    return " ".join(_PAYEE_JUNK.sub(" ", " ".join(words)).split())
-
-
-def payee_expr() -> pl.Expr:
-    return (pl.col("payee").fill_null(pl.col("memo")).fill_null("")
-            .map_elements(normalise_payee, return_dtype=pl.String))

@@ -3,19 +3,29 @@
 Example (SURPLUS_BALANCE): weekly payment £300.00, policy 8 weeks, no
 contingency. The quarter closes at £4,150.00 with £250.00 of invoices owed:
 4,150.00 − 250.00 − 8 × 300.00 = £1,500.00 to recover.
+
+Example (OVERSPEND): £15,600.00 agreed for 1 April 2026 – 31 March 2027 (365
+days). By 30 June (91 days) the pro-rata budget is 15,600.00 × 91 / 365 =
+£3,889.32; with the 10% tolerance up to £4,278.25 may be spent, so £4,300.00
+spent is £410.68 ahead.
+
+Example (CONTRIBUTION_MISSING): £25.00 a week assessed; over the 91-day
+first quarter £325.00 was due and £200.00 paid in: £125.00 behind, more than
+4 weeks (£100.00).
+
+Example (UNDERSPEND_LINE): plan line L1 plans £7,800.00 over the term,
+£1,944.66 pro rata for the first quarter; £900.00 spent on it is under half:
+£1,044.66 short.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import polars as pl
 
-from pipelines.positions import money, weekly_payment
+from pipelines.positions import weekly_payment
 from pipelines.rules import Books, day, flag, gbp
 from pipelines.rules.registry import rule
-
-ZERO = Decimal("0.00")
+from schemas.money import money
 
 
 def _closed_positions(books: Books) -> pl.DataFrame:

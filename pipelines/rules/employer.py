@@ -32,11 +32,11 @@ from decimal import Decimal
 
 import polars as pl
 
-from pipelines.classify import text_expr
-from pipelines.patterns import matches_any
-from pipelines.positions import money
+from pipelines.payees import matches_any
+from pipelines.payees import search_text as text_expr
 from pipelines.rules import Books, day, flag, gbp, period_at
 from pipelines.rules.registry import rule
+from schemas.money import money
 
 QUARTER_STARTS = ((4, 6), (7, 6), (10, 6), (1, 6))
 

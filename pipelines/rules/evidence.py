@@ -34,13 +34,12 @@ import polars as pl
 
 from pipelines.rules import Books, day, evidenced, flag, gbp
 from pipelines.rules.registry import rule
+from schemas.money import MONEY_DTYPE
+from schemas.warehouse import evidence_returns as evidence_returns_table
 
-RETURN_SCHEMA = {
-    "budget_id": pl.String, "period_start": pl.Date, "period_end": pl.Date, "due_date": pl.Date,
-    "received_at": pl.Date, "items_evidenced": pl.Int64, "items_outstanding": pl.Int64,
-    "eligibility_status": pl.String, "needs_total": pl.Decimal(18, 2), "unevidenced_total": pl.Decimal(18, 2),
-    "unevidenced_ids": pl.List(pl.String),
-}
+# core.evidence_returns, plus the money the period's outstanding items stand for
+RETURN_SCHEMA = evidence_returns_table.polars_schema() | {
+    "needs_total": MONEY_DTYPE, "unevidenced_total": MONEY_DTYPE, "unevidenced_ids": pl.List(pl.String)}
 
 
 def evidence_returns(books: Books) -> pl.DataFrame:
@@ -51,13 +50,13 @@ def evidence_returns(books: Books) -> pl.DataFrame:
     counts = needs.group_by("budget_id", "period_start").agg(
         pl.col("evidenced").sum().cast(pl.Int64).alias("items_evidenced"),
         (~pl.col("evidenced")).sum().cast(pl.Int64).alias("items_outstanding"),
-        (-pl.col("amount")).sum().cast(pl.Decimal(18, 2)).alias("needs_total"),
-        (-pl.col("amount").filter(~pl.col("evidenced"))).sum().cast(pl.Decimal(18, 2)).alias("unevidenced_total"),
+        (-pl.col("amount")).sum().cast(MONEY_DTYPE).alias("needs_total"),
+        (-pl.col("amount").filter(~pl.col("evidenced"))).sum().cast(MONEY_DTYPE).alias("unevidenced_total"),
         pl.col("transaction_id").filter(~pl.col("evidenced")).alias("unevidenced_ids"))
     # an item naming no transaction (a bank that prints no ids) evidences the money it states
     described = (books.evidence.filter(pl.col("transaction_ref").is_null())
                  .group_by("budget_id", pl.col("period").alias("period_start"))
-                 .agg(pl.col("amount").sum().cast(pl.Decimal(18, 2)).alias("described")))
+                 .agg(pl.col("amount").sum().cast(MONEY_DTYPE).alias("described")))
     due = (books.periods.filter(pl.col("closed")).select("budget_id", "period_no", "period_start", "period_end", "due_date")
            .join(received, on=["budget_id", "period_start"], how="left")
            .join(described, on=["budget_id", "period_start"], how="left")

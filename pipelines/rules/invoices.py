@@ -3,6 +3,12 @@
 Example (RATE_ABOVE_AGREED): Sunny Days invoices 4 nights at £110.00; the
 plan line naming Sunny Days agreed £100.00 a night, so 4 × £10.00 = £40.00
 more than agreed.
+
+Example (INVOICE_UNPAID): invoice PA-7 for £200.00 due 1 May, £50.00 paid;
+on 16 May, past the 14 days' grace, £150.00 is unpaid.
+
+Example (DUPLICATE_PAYMENT, one invoice): invoice PA-0001 for £200.00 paid
+by reference on 1 May and again on 20 May: £200.00 more than it was for.
 """
 
 from __future__ import annotations

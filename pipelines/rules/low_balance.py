@@ -34,9 +34,10 @@ from decimal import Decimal
 
 import polars as pl
 
-from pipelines.positions import money, weekly_payment
+from pipelines.positions import weekly_payment
 from pipelines.rules import Books, day, flag, gbp
 from pipelines.rules.registry import rule
+from schemas.money import money
 
 ZERO = Decimal("0.00")
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.classify import text_expr
-from pipelines.patterns import matches_any
+from pipelines.payees import matches_any
+from pipelines.payees import search_text as text_expr
 from pipelines.rules import Books, flag, gbp, normalise_payee, payee_expr, span
 from pipelines.rules.registry import rule
 

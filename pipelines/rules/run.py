@@ -17,6 +17,7 @@ from datetime import date
 
 import polars as pl
 
+from pipelines.decisions import apply_decisions
 from pipelines.rules import Books
 from pipelines.rules.episodes import merge_episodes
 from pipelines.rules.gaps import unknown_periods, withhold
@@ -75,9 +76,4 @@ def settle(raised: pl.DataFrame, history: pl.DataFrame, reviews: pl.DataFrame, a
     gone = prior.join(raised.select("exception_id"), on="exception_id", how="anti").with_columns(
         pl.lit("resolved").alias("status"))
     merged = pl.concat([now.select(list(schema)).cast(schema), gone.select(list(schema)).cast(schema)])
-    if reviews.height:
-        latest = reviews.sort("decided_at").unique("exception_id", keep="last").select(
-            "exception_id", pl.col("decision"))
-        merged = merged.join(latest, on="exception_id", how="left").with_columns(
-            pl.coalesce("decision", "status").alias("status")).drop("decision")
-    return merged.sort("exception_id")
+    return apply_decisions(merged, reviews).sort("exception_id")

@@ -4,6 +4,19 @@ Example (UNAPPROVED_PAYEE): £415.00 paid by transfer to "M MILLER" on
 15 June, 15 July and 15 August. No provider's payee pattern matches M MILLER,
 so £1,245.00 was paid to someone neither in the support plan nor on the
 approved register.
+
+Example (INELIGIBLE_SPEND): £25.00 at a betting merchant (MCC 7995) and
+£40.00 to "WILLIAM HILL 0421" in one quarter: £65.00 of ineligible spending.
+
+Example (CASH_WITHDRAWAL): £50.00 and £30.00 taken out in cash; receipts
+came for the £30.00 only and the return is past due: £50.00 beyond the £0.00
+allowance.
+
+Example (OUTSIDE_TERM): £60.00 and £35.00 spent on 20 and 25 March, before
+the budget started on 1 April: £95.00 outside the term.
+
+Example (DUPLICATE_PAYMENT, same payee): £85.00 to ACME GARDENS on 4 May
+and again on 6 May, fewer than 3 days apart: £85.00 paid twice.
 """
 
 from __future__ import annotations
@@ -13,10 +26,10 @@ from decimal import Decimal
 
 import polars as pl
 
-from pipelines.classify import text_expr
-from pipelines.patterns import matches_any
-from pipelines.rules import Books, day, evidenced, flag, gbp, payee_expr, span
+from pipelines.payees import matches_any, payee_expr, search_text
+from pipelines.rules import Books, day, evidenced, flag, gbp, span
 from pipelines.rules.registry import rule
+from schemas.money import ZERO
 
 
 def _out(books: Books) -> pl.DataFrame:
@@ -38,7 +51,7 @@ def _total(rows: pl.DataFrame) -> Decimal:
 def ineligible_spend(books: Books) -> list[dict]:
     pol = books.policy
     out_txns = _out(books)
-    named = matches_any(out_txns.select(text_expr()).to_series(), pol.ineligible_payee_patterns)
+    named = matches_any(out_txns.select(search_text()).to_series(), pol.ineligible_payee_patterns)
     hits = _in_periods(books, out_txns.filter(pl.col("mcc").is_in(pol.ineligible_mccs) | named))
     out = []
     for (budget, start), g in hits.group_by("budget_id", "period_start", maintain_order=True):
@@ -62,7 +75,7 @@ def cash_withdrawal(books: Books) -> list[dict]:
         if not (g["due_date"][0] < books.as_of or (budget, start) in received):
             continue  # the family still has time to send receipts
         plain = g.filter(~pl.col("evidenced"))
-        excess = (_total(plain) if plain.height else Decimal("0.00")) - allowance
+        excess = (_total(plain) if plain.height else ZERO) - allowance
         if excess > 0:
             out.append(flag("CASH_WITHDRAWAL", budget, start, g["period_end"][0], excess,
                             f"{gbp(_total(plain))} was taken out in cash {span(plain['date'].min(), plain['date'].max())}"

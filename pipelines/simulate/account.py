@@ -12,7 +12,8 @@ import random
 
 from pipelines.simulate import problems
 from pipelines.simulate.evidence import build_returns
-from pipelines.simulate.ledger import Ledger, finalise
+from pipelines.simulate.ledger import Ledger
+from pipelines.simulate.posting import finalise
 from pipelines.simulate.problems import LOOKALIKE_RULES
 from pipelines.simulate.records import Account, Budget
 from pipelines.simulate.recoveries import RecoveryPlan

@@ -13,9 +13,13 @@ docs/rules.md asks: ``rhe(2500 * 3, 7)`` (£25 a week for three days) is
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import SU, relativedelta
+
+from schemas import money
 
 _ISO: dict[int, str] = {}
 
@@ -37,9 +41,7 @@ def pounds(pence: int) -> str:
 
 def gbp(pence: int) -> str:
     """As UK banks print it: ``£1,234.50``, ``-£12.00``."""
-    sign = "-" if pence < 0 else ""
-    p = -pence if pence < 0 else pence
-    return f"{sign}£{p // 100:,}.{p % 100:02d}"
+    return money.gbp(Decimal(pence).scaleb(-2))
 
 
 def iso(day: int) -> str:
@@ -63,11 +65,8 @@ def ordinal(value: date) -> int:
 
 
 def add_months(value: date, months: int) -> date:
-    """Calendar months; a 31st clamps to the month's last day."""
-    m = value.month - 1 + months
-    y, m = value.year + m // 12, m % 12 + 1
-    last = calendar.monthrange(y, m)[1]
-    return date(y, m, min(value.day, last))
+    """Calendar months; a 31st clamps to the month's last day (31 Jan + 1 → 28 Feb)."""
+    return value + relativedelta(months=months)
 
 
 def add_months_ord(day: int, months: int) -> int:
@@ -80,8 +79,7 @@ def month_start(day: int) -> int:
 
 
 def month_end(day: int) -> int:
-    x = date.fromordinal(day)
-    return date(x.year, x.month, calendar.monthrange(x.year, x.month)[1]).toordinal()
+    return (date.fromordinal(month_start(day)) + relativedelta(months=1, days=-1)).toordinal()
 
 
 def month_key(day: int) -> str:
@@ -134,8 +132,7 @@ def csv_line(values: list[str]) -> str:
 
 
 def last_sunday(year: int, month: int) -> int:
-    last = date(year, month, calendar.monthrange(year, month)[1]).toordinal()
-    return last - (weekday(last) - 6) % 7
+    return (date(year, month, 1) + relativedelta(day=31, weekday=SU(-1))).toordinal()
 
 
 def is_bst_midnight(day: int) -> bool:

@@ -36,7 +36,6 @@ from pipelines.simulate.common import (
     month_start,
     rhe,
     weekday,
-    ymd,
 )
 from pipelines.simulate.records import Account, Budget, Invoice, PlanLine, Provider, Txn
 from pipelines.simulate.world import World, payment_schedule
@@ -443,23 +442,3 @@ def _item(provider: Provider) -> str:
         "day_activity": "Day centre sessions",
         "short_break": "Short break nights" if provider.unit == "night" else "Short break sessions",
     }.get(provider.category, "Support")
-
-
-def finalise(acct: Account) -> None:
-    """Order the day's money as a bank posts it (credits first) and give each an id."""
-    acct.txns.sort(key=lambda t: (t.day, t.amount < 0, t.seq))
-    if acct.channel in ("ofx1", "ofx2"):
-        for t in acct.txns:  # OFX's NAME holds 32 characters; banks cut the rest
-            t.payee = t.payee[:32].rstrip()
-    i = acct.index
-    if acct.channel == "prepaid":
-        for n, t in enumerate(acct.txns, 1):
-            t.tid = f"4{i:06d}{n:05d}"
-    else:
-        prefix = "BK" if acct.channel == "bankcsv" else ""
-        last = 0
-        n = 0
-        for t in acct.txns:
-            n = n + 1 if t.day == last else 1
-            last = t.day
-            t.tid = f"{prefix}{ymd(t.day)}{n:04d}"

@@ -30,6 +30,8 @@ from fractions import Fraction
 from pipelines.simulate.common import add_months_ord, rhe
 from pipelines.simulate.records import Account, Budget, Txn
 
+NEVER = 10**9  # a day ordinal beyond any date: an uncovered run with no end (integers, never floats)
+
 
 @dataclass
 class Seen:
@@ -65,21 +67,21 @@ class Known:
     """Which days the statements let the rules judge."""
 
     def __init__(self, spans: list[tuple[int, int]], limit: int, as_of: int) -> None:
-        self.long: list[tuple[float, float]] = []  # uncovered runs longer than the limit
+        self.long: list[tuple[int, int]] = []  # uncovered runs longer than the limit
         if not spans:
             self.first = None
             return
         self.first = min(s for s, _ in spans)
-        self.long.append((float("-inf"), self.first - 1))
+        self.long.append((-NEVER, self.first - 1))
         reach = self.first - 1
         for s, e in sorted(spans):
             if s > reach + 1 and s - 1 - reach > limit:
                 self.long.append((reach + 1, s - 1))
             reach = max(reach, e)
         if as_of - 1 - reach > limit:  # after the last statement, up to the day before the run date
-            self.long.append((reach + 1, float("inf")))
+            self.long.append((reach + 1, NEVER))
         starts = [lo for lo, _ in self.long if lo > self.first]
-        self.known_until = (min(starts) - 1) if starts else float("inf")
+        self.known_until = (min(starts) - 1) if starts else NEVER
 
     def unknown(self, first: int, last: int) -> bool:
         if last < first:

@@ -23,7 +23,6 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from pipelines.positions import money
 from pipelines.rules.registry import rank_of
 from reports import queries
 from reports.council import council_of
@@ -31,6 +30,8 @@ from reports.exceptions.followup import followup
 from reports.exceptions.workbook import write_workbook
 from reports.safety import defuse_row
 from schemas.council import DEFAULT_NAME
+from schemas.money import gbp as money_text
+from schemas.money import money
 
 HERE = Path(__file__).parent
 COLUMNS = ["exception_id", "rule_code", "severity", "status", "budget_id", "holder_name", "period_start",
@@ -38,10 +39,7 @@ COLUMNS = ["exception_id", "rule_code", "severity", "status", "budget_id", "hold
 
 
 def gbp(v: object) -> str:
-    if v is None:
-        return ""
-    d = Decimal(str(v)) if not isinstance(v, Decimal) else v
-    return f"-£{abs(d):,.2f}" if d < 0 else f"£{d:,.2f}"
+    return money_text(v, none="")  # an empty cell, not £0.00, where an exception has no amount
 
 
 def environment() -> Environment:

@@ -26,8 +26,9 @@ from datetime import date
 from decimal import Decimal
 
 from schemas.council import Council
+from schemas.money import ZERO, gbp
 
-ZERO = Decimal("0.00")
+__all__ = ["gbp"]  # the portal's templates format money with the letters' filter
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -97,11 +98,6 @@ def long_date(d: date) -> str:
 
 def short_date(d: date) -> str:
     return f"{d.day} {MONTHS[d.month - 1][:3]} {d.year}"
-
-
-def gbp(v: Decimal | None) -> str:
-    d = v if v is not None else ZERO
-    return f"-£{abs(d):,.2f}" if d < 0 else f"£{d:,.2f}"
 
 
 def outcome_words(domain: str | None) -> str:

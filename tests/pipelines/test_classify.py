@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.classify import payee_providers
+from pipelines.payees import payee_providers
 
 
 def test_every_matching_provider_is_kept_and_word_bounds_hold():

@@ -41,8 +41,10 @@ while not os.path.exists(stop):
     try:
         with duckdb.connect(path, read_only=True) as con:
             snap = json.dumps(con.execute(sql).fetchall()[0])
+        if snap not in seen:  # tell the test each night as it is first seen
+            with open(ready, "a") as f:
+                f.write(snap + "\\n")
         seen[snap] = seen.get(snap, 0) + 1
-        open(ready, "w").close()
     except Exception as e:
         failures.append(f"{type(e).__name__}: {e}")
 json.dump({"seen": seen, "failures": failures[:20], "failed": len(failures)}, open(out, "w"))
@@ -52,6 +54,14 @@ json.dump({"seen": seen, "failures": failures[:20], "failed": len(failures)}, op
 def snapshot(path: Path) -> str:
     with duckdb.connect(str(path), read_only=True) as con:
         return json.dumps(con.execute(SNAPSHOT).fetchall()[0])
+
+
+def wait_until(condition, what: str, proc: subprocess.Popen, seconds: float = 120) -> None:
+    """Wait for a condition (never for a length of time): the readers have seen a night."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert proc.poll() is None and time.monotonic() < deadline, what
+        time.sleep(0.05)
 
 
 def later_statement(inbox: Path, night: int) -> None:
@@ -83,17 +93,18 @@ def test_auditors_reading_throughout_runs_never_fail_and_see_whole_nights(tmp_pa
     reader = threading.Thread(target=read_in_a_thread)
     reader.start()
     try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert auditor.poll() is None and time.monotonic() < deadline, "the auditor never read"
-            time.sleep(0.05)
+        def both_have_seen(night: str):
+            return lambda: (night in seen_in_thread and ready.exists()
+                            and night in ready.read_text().splitlines())
+
+        wait_until(both_have_seen(snapshot(published[0])), "the auditors never read night 0", auditor)
         for night in range(1, 4):
             later_statement(inbox, night)
             result = run(inbox, wh)
             assert result["ingest"]["accepted"] == 1
             published.append(tmp_path / f"published-{night}.duckdb")
             shutil.copyfile(wh, published[-1])
-            time.sleep(0.3)  # let the auditors read this night too
+            wait_until(both_have_seen(snapshot(published[-1])), f"the auditors never read night {night}", auditor)
     finally:
         stop.touch()
         reader.join(timeout=60)
@@ -105,7 +116,7 @@ def test_auditors_reading_throughout_runs_never_fail_and_see_whole_nights(tmp_pa
     assert report["failed"] == 0, report["failures"]
     assert thread_failures == []
     assert set(report["seen"]) <= nights and set(seen_in_thread) <= nights
-    assert len(report["seen"]) >= 3, "the auditor should have read across the nights"
+    assert len(report["seen"]) == len(seen_in_thread) == 4, "the auditors read every night"
     assert sum(report["seen"].values()) > 20 and sum(seen_in_thread.values()) > 20
 
 

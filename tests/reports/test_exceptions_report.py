@@ -145,11 +145,12 @@ def test_the_headline_is_the_distinct_money_at_stake(sim_council):
     own: list[tuple] = []
     evidence: list[tuple] = []
     for rule, budget, start, end, amount in live:
-        if amount is None or rule in ("UNDERSPEND_LINE",):
+        if amount is None or rule in ("UNDERSPEND_LINE", "RELATED_PAYEE", "EMPLOYER_DUTIES", "LOW_BALANCE",
+                                      "UNEXPECTED_INCOME", "REVIEW_OVERDUE"):
             continue
         if rule in ("SURPLUS_BALANCE", "OVERSPEND"):
             position[budget] = max(position[budget], abs(amount))
-        elif rule == "EVIDENCE_OVERDUE":
+        elif rule in ("EVIDENCE_OVERDUE", "EVIDENCE_INCOMPLETE"):
             evidence.append((budget, start, end, abs(amount)))
         else:
             own.append((budget, start, end, abs(amount)))

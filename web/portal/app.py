@@ -39,8 +39,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
-from flows.settings import today_london
 from reports.returns.letter import gbp, long_date, short_date
+from schemas.calendar import today_london
 from schemas.council import Council
 from stores.codes import aware, utcnow
 from stores.state import ensure, secret_key, state_dir_for
