@@ -43,7 +43,7 @@ def office(
     from web.office.app import OfficeConfig, create_app
 
     s = Settings()
-    config = OfficeConfig(warehouse=warehouse or s.warehouse, inbox=inbox or s.inbox,
+    config = OfficeConfig(on_decision=publish_decisions, warehouse=warehouse or s.warehouse, inbox=inbox or s.inbox,
                           council=council_at(warehouse or s.warehouse, s.council_name).name,
                           trusted_proxies=tuple(trusted_proxy), user_header=user_header)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -51,6 +51,18 @@ def office(
     # record addresses and query strings, so it is off
     uvicorn.run(create_app(config), host=host, port=port, access_log=False, proxy_headers=False,
                 server_header=False, timeout_keep_alive=5, limit_concurrency=100, log_level="info")
+
+
+def publish_decisions(warehouse: Path) -> bool:
+    """The workspace's hook: publish the decisions store now, as ``dprecon review decide`` does."""
+    from flows.job import refresh_reviews
+    from flows.warehouse import WarehouseBusy
+
+    try:
+        refresh_reviews(warehouse)
+        return True
+    except WarehouseBusy:
+        return False
 
 
 @officers_app.command("add")

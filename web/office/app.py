@@ -52,6 +52,9 @@ class OfficeConfig:
     user_header: str | None = None  # e.g. "X-Remote-User", set by the council's SSO proxy
     secure_cookies: bool | None = None
     now: Callable[[], datetime] = officers.utcnow
+    # publishes the decisions store into the warehouse now; True when done, False when a run holds it.
+    # ``dprecon office`` passes the batch's own (the web never imports the batch)
+    on_decision: Callable[[Path], bool] | None = None
     state: Path = field(init=False)
 
     def __post_init__(self) -> None:

@@ -145,17 +145,14 @@ async def decide(request: Request, exception_id: str) -> Response:
     except ValueError as err:
         return await run_in_threadpool(_exception_page, request, s, exception_id,
                                        [{"text": str(err), "href": "#decision"}], values)
-    done = await run_in_threadpool(publish_decisions, o.config.warehouse)
+    done = await run_in_threadpool(publish_decision, o.config)
     return await run_in_threadpool(_exception_page, request, s, exception_id, None, None, done)
 
 
-def publish_decisions(warehouse) -> str:
-    """Put the decision into the published warehouse now, as ``dprecon review decide`` does."""
-    from flows.job import refresh_reviews
-    from flows.warehouse import WarehouseBusy
-
-    try:
-        refresh_reviews(warehouse)
-        return "Decision recorded."
-    except WarehouseBusy:
-        return "Decision recorded. A run is under way: the queue shows it after that run."
+def publish_decision(config) -> str:
+    """Put the decision into the published warehouse now, through the hook ``dprecon office`` gives
+    (the same publish ``dprecon review decide`` does); without one it shows after the next run."""
+    if config.on_decision is None:
+        return "Decision recorded. It shows in the warehouse after the next run."
+    return "Decision recorded." if config.on_decision(config.warehouse) else (
+        "Decision recorded. A run is under way: the queue shows it after that run.")

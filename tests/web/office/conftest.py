@@ -52,6 +52,9 @@ def make_office(folder: Path, warehouse: Path, inbox: Path | None = None, **kw) 
     folder.mkdir(parents=True, exist_ok=True)
     wh = folder / "warehouse.duckdb"
     shutil.copy(warehouse, wh)
+    from flows.cli.office import publish_decisions
+
+    kw.setdefault("on_decision", publish_decisions)  # as `dprecon office` wires it
     config = OfficeConfig(warehouse=wh, inbox=inbox, council="Northshire County Council", **kw)
     officers.add(config.state, "jsmith", "officer", PASSWORD)
     officers.add(config.state, "aauditor", "auditor", PASSWORD)
