@@ -98,8 +98,7 @@ def test_period_close_prints_the_warehouses_council_and_judges_on_its_run(sim_co
     with duckdb.connect(str(wh)) as con:
         record_council(con, Council(name="Northshire County Council", phone="01234 567890",
                                     portal_url="https://evidence.northshire.example.gov.uk"), tmp_path)
-        due_on_run_day = con.execute("SELECT budget_id, period_start, due_date FROM audit.evidence_returns "
-                                     "WHERE received_at IS NULL AND due_date >= ? LIMIT 1", [run_day]).fetchone()
+        due_on_run_day = not_yet_due(con, run_day)
     issued_on = due_on_run_day[2] + timedelta(days=1)  # past due by the calendar, not by the run's figures
     result = issue_returns(wh, tmp_path / "reports", issued_on, council="Fallback Council",
                            portal_address="https://fallback.example")
@@ -110,3 +109,19 @@ def test_period_close_prints_the_warehouses_council_and_judges_on_its_run(sim_co
     assert '<dd id="portal-address">https://evidence.northshire.example.gov.uk</dd>' in page
     assert f"<dt>Date of this letter</dt><dd>{issued_on.day} " in page
     assert "this date has passed" not in page  # not yet due on the run's day, whatever the day of issue
+
+
+def not_yet_due(con, run_day):
+    """A return not received and not yet due on the run's day: the simulated council's own if it has
+    one, else its first unreceived return made due ten days after the run (the simulator's timing
+    changes with its problems; this test is about judging from the run's date)."""
+    found = con.execute("SELECT budget_id, period_start, due_date FROM audit.evidence_returns "
+                        "WHERE received_at IS NULL AND due_date >= ? ORDER BY 1, 2 LIMIT 1", [run_day]).fetchone()
+    if found:
+        return found
+    budget, period = con.execute("SELECT budget_id, period_start FROM core.evidence_returns "
+                                 "WHERE received_at IS NULL ORDER BY 1, 2 LIMIT 1").fetchone()
+    due = run_day + timedelta(days=10)
+    con.execute("UPDATE core.evidence_returns SET due_date = ?, eligibility_status = 'ok' "
+                "WHERE budget_id = ? AND period_start = ?", [due, budget, period])
+    return budget, period, due

@@ -63,7 +63,7 @@ def test_audit_views_are_the_same_through_the_tree_and_through_the_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox = tmp_path / "inbox"
-    summary = write_simulation(inbox, SimParams(accounts=40, months=12, seed=20))
+    summary = write_simulation(inbox, SimParams(accounts=40, months=12, seed=21))  # a seed with both OFX versions
     assert any(inbox.rglob("*.ofx")) and summary["channels"].get("ofx1") and summary["channels"].get("ofx2")
     as_of = date.fromisoformat(str(summary["as_of"]))
     (tmp_path / "new").mkdir()
