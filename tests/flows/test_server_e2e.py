@@ -100,9 +100,12 @@ def test_deploy_all_and_two_workers_share_a_multi_council_night(server, tmp_path
     from pipelines.simulate import SimParams
 
     as_of = None
-    for cid, seed in (("northshire", 3), ("eastmoor", 4)):
-        summary = write_simulation(tmp_path / "councils" / cid / "inbox", SimParams(accounts=6, months=6, seed=seed))
+    for cid, seed, name in (("northshire", 3, "Northshire County Council"), ("eastmoor", 4, "Eastmoor Borough Council")):
+        inbox = tmp_path / "councils" / cid / "inbox"
+        summary = write_simulation(inbox, SimParams(accounts=6, months=6, seed=seed))
         as_of = str(summary["as_of"])
+        # each council's own register/council.yaml names it (the councils file's name is only a fallback)
+        (inbox / "register" / "council.yaml").write_text(f"name: {name}\n", encoding="utf-8")
     config = tmp_path / "councils.yaml"
     config.write_text("councils:\n  - id: northshire\n    name: Northshire County Council\n"
                       "    inbox: councils/northshire/inbox\n    warehouse: councils/northshire/warehouse.duckdb\n"

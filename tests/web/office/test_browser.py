@@ -87,7 +87,7 @@ def test_an_officer_works_the_queue_by_keyboard_and_axe_finds_nothing_serious(si
             # decide: space on a radio, type a note, Enter on the button
             page.get_by_role("radio", name="Confirmed", exact=True).focus()
             page.keyboard.press("Space")
-            page.get_by_label("Note").focus()
+            page.get_by_label("Note", exact=True).focus()
             page.keyboard.type("Spoke to the family; agreed to recover next month.")
             page.get_by_role("button", name="Record decision").focus()
             page.keyboard.press("Enter")
