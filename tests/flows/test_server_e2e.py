@@ -137,7 +137,13 @@ def test_deploy_all_and_two_workers_share_a_multi_council_night(server, tmp_path
         assert seen == len(scan(home / "inbox"))
         assert name in (home / "reports" / as_of / "exceptions.html").read_text()
     # both workers took runs (parent + two councils, at most two at a time each)
-    submitted = {log.stem: re.findall(r"submitting flow run '([0-9a-f-]{36})'", log.read_text()) for log in logs}
+    # (a worker's log reaches its file when the worker flushes it: wait for that, not for a length of time)
+    deadline = time.monotonic() + 60
+    while True:
+        submitted = {log.stem: re.findall(r"submitting flow run '([0-9a-f-]{36})'", log.read_text()) for log in logs}
+        if len({run for runs in submitted.values() for run in runs}) >= 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert all(submitted.values()), submitted
     assert len({run for runs in submitted.values() for run in runs}) == 3
     # the nightly runs published their artifacts
