@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import yaml
 from pydantic import ValidationError
 
+from flows.register_yaml import read_mapping
 from flows.warehouse import replace_table
 from schemas.config import ConfigError, describe
 from schemas.council import Council, council_from_mapping
@@ -21,15 +21,9 @@ SOURCE = "register/council.yaml"
 def load_council(inbox: Path, default: Council | None = None) -> Council:
     """The council's details; ``default`` (else the defaults) when the file is absent. A file
     that cannot be used is a :class:`ConfigError` naming the key."""
-    path = inbox / "register" / "council.yaml"
-    if not path.is_file():
+    data = read_mapping(inbox, "council.yaml")
+    if data is None:
         return default or Council()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{SOURCE} is not readable YAML: {str(e).splitlines()[0]}") from e
-    if data is not None and not isinstance(data, dict):
-        raise ConfigError(f"{SOURCE} must be a mapping of keys to values, not {type(data).__name__}")
     try:
         return council_from_mapping(data)
     except ValidationError as e:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
+from flows.register_yaml import read_mapping
 from schemas.config import ConfigError, describe
 from schemas.policy import Policy, policy_from_mapping
 
@@ -22,19 +22,9 @@ SOURCE = "register/policy.yaml"
 
 def load_policy(inbox: Path) -> Policy:
     """The council's policy over the defaults; :class:`ConfigError` when it cannot be used."""
-    path = inbox / "register" / "policy.yaml"
-    if not path.exists():
+    data = read_mapping(inbox, "policy.yaml")
+    if data is None:
         return Policy()
-    if not path.is_file():  # a folder or a FIFO by that name is not the defaults either
-        raise ConfigError(f"{SOURCE} is not a regular file; put the council's policy file there or remove it")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{SOURCE} is not readable YAML: {str(e).splitlines()[0]}") from e
-    except OSError as e:
-        raise ConfigError(f"{SOURCE} could not be read ({e.strerror})") from e
-    if data is not None and not isinstance(data, dict):
-        raise ConfigError(f"{SOURCE} must be a mapping of keys to values, not {type(data).__name__}")
     try:
         return policy_from_mapping(data)
     except ValidationError as e:

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from stores.state import ensure
+from stores.state import ensure, transaction
 
 Role = Literal["officer", "auditor"]
 ROLES: tuple[str, ...] = ("officer", "auditor")
@@ -88,19 +88,8 @@ def utcnow() -> datetime:
 def database(state_dir: Path) -> Iterator[sqlite3.Connection]:
     """One short write transaction (BEGIN IMMEDIATE): checking and recording an attempt cannot interleave."""
     ensure(state_dir)
-    con = sqlite3.connect(state_dir / "office.sqlite3", timeout=15, isolation_level=None)
-    try:
-        con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(SCHEMA)
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            yield con
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-    finally:
-        con.close()
+    with transaction(state_dir / "office.sqlite3", SCHEMA) as con:
+        yield con
 
 
 def valid_name(name: str) -> str:

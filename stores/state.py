@@ -54,10 +54,19 @@ def ensure(state_dir: Path) -> Path:
 def database(state_dir: Path) -> Iterator[sqlite3.Connection]:
     """One short transaction on the state database (BEGIN IMMEDIATE: writers queue, never interleave)."""
     ensure(state_dir)
-    con = sqlite3.connect(state_dir / "portal.sqlite3", timeout=15, isolation_level=None)
+    with transaction(state_dir / "portal.sqlite3", SCHEMA) as con:
+        yield con
+
+
+@contextmanager
+def transaction(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
+    """One short write transaction on a SQLite store beside the warehouse (the portal's, the
+    workspace's), its tables made if new: ``BEGIN IMMEDIATE``, so a check and the record it
+    leads to can never interleave with another writer's; rolled back on any error."""
+    con = sqlite3.connect(path, timeout=15, isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(SCHEMA)
+        con.executescript(schema)
         con.execute("BEGIN IMMEDIATE")
         try:
             yield con
