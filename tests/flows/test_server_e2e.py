@@ -59,6 +59,11 @@ def server(tmp_path):
            "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "2",
            "PREFECT_LOGGING_LEVEL": "INFO", "GX_ANALYTICS_ENABLED": "false", "DPRECON_WORKERS": "1"}
     env.pop("PREFECT_PROFILES_PATH", None)
+    # an in-process `dprecon` call earlier in the session quiets Prefect's console for itself
+    # (flows/cli/errors.py); the workers here must log which runs they submit, so they start without that
+    for quiet in ("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL",
+                  "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL"):
+        env.pop(quiet, None)
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
