@@ -21,6 +21,17 @@ def _state(warehouse: Path | None) -> Path:
     return office_dir_for(warehouse or Settings().warehouse)
 
 
+def _account(change: str, warehouse: Path | None, *args):
+    """``stores.officers.<change>`` on this workspace's accounts; a refusal is a plain message and exit 2."""
+    from stores import officers
+
+    try:
+        return getattr(officers, change)(_state(warehouse), *args)
+    except ValueError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
+
+
 @app.command()
 def office(
     host: str = typer.Option("127.0.0.1", help="the address to listen on"),
@@ -75,13 +86,7 @@ def officers_add(
 
     Example: dprecon officers add jsmith --role officer
     """
-    from stores import officers
-
-    try:
-        password = officers.add(_state(warehouse), name, role)
-    except ValueError as e:
-        console.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from e
+    password = _account("add", warehouse, name, role)
     typer.echo(f"{name.lower()} ({role}) can sign in with this password, shown only now: {password}")
 
 
@@ -94,13 +99,7 @@ def officers_reset(
 
     Example: dprecon officers reset jsmith
     """
-    from stores import officers
-
-    try:
-        password = officers.reset(_state(warehouse), name)
-    except ValueError as e:
-        console.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from e
+    password = _account("reset", warehouse, name)
     typer.echo(f"New password for {name.lower()}, shown only now: {password}")
 
 
@@ -113,13 +112,7 @@ def officers_disable(
 
     Example: dprecon officers disable jsmith
     """
-    from stores import officers
-
-    try:
-        officers.disable(_state(warehouse), name)
-    except ValueError as e:
-        console.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from e
+    _account("disable", warehouse, name)
     typer.echo(f"{name.lower()} can no longer sign in.")
 
 

@@ -12,26 +12,12 @@ import pytest
 
 from tests.conftest import SAMPLE_INBOX
 from tests.flows.helpers import copy_inbox, query, run
+from tests.pipelines.readers.test_bank_layouts import CARD_PLATFORM
 
 pytestmark = pytest.mark.timeout(180)
 
-CARD = """
-name = "westshire_card"
-bank = "Westshire card platform"
-header = ["Posted", "Details", "Value", "Sign", "Ccy"]
-date_formats = ["%Y%m%d"]
-[columns]
-date = "Posted"
-payee = "Details"
-amount = "Value"
-direction = "Sign"
-currency = "Ccy"
-[amount]
-in_markers = ["+"]
-out_markers = ["-"]
-[account]
-value = "PC0000000001"
-"""
+# the card layout the bank-layout tests read, with this council's own card account
+CARD = CARD_PLATFORM.replace('value = "WCARD-0001"', 'value = "PC0000000001"')
 FEED = "Posted,Details,Value,Sign,Ccy\n20250601,GARDEN CENTRE,12.00,-,GBP\n20250602,COUNCIL DP,300.00,+,GBP\n"
 
 
