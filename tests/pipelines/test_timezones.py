@@ -122,3 +122,13 @@ def test_look_alikes_are_not_timestamps():
     for text in ("2026-06-30", "30/06/2026", "2026-06-30T", "2026-13-01T00:00:00Z", "20260630"):
         assert london_date(text) is None
     assert normalise_date("2026-06-30") == date(2026, 6, 30).isoformat()
+
+
+def test_a_remembered_date_is_read_again_with_the_formats_asked_for() -> None:
+    # normalise_date remembers its answers (issue 20); the same text read with a
+    # layout's own formats must not get the answer given for the default ones
+    assert normalise_date("01/02/2026") == "2026-02-01"
+    assert normalise_date("01/02/2026", ("%m/%d/%Y",)) == "2026-01-02"
+    assert normalise_date(" 01/02/2026 ") == "2026-02-01"
+    assert normalise_date("01/02/2026", ("%Y-%m-%d",)) is None
+    assert normalise_date("x" * 100_000 + " 2026-01-02") is None
