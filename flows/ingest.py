@@ -9,11 +9,15 @@ gets one line in ``land.quarantine``.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import multiprocessing
+import pickle
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -125,6 +129,32 @@ def parse_files(inbox: Path, files: list[InboxFile], workers: int,
         yield from pool.map(parse_chunk, [str(inbox)] * len(chunks), chunks, [profiles] * len(chunks))
 
 
+@contextmanager
+def validating_apart(validate: Callable, apart: bool) -> Iterator[Callable]:
+    """``validate``, run in a process of its own for a big load: Great Expectations and
+    pandas (some 240 MiB once imported) and each batch's pandas copy then never sit
+    in the run's process, which goes on to reconcile. The answers are the same; a
+    ``validate`` that cannot be sent to another process (a test's closure) runs here."""
+    try:
+        pickle.dumps(validate)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        apart = False
+    if not apart:
+        yield validate
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        yield lambda table, frame: pool.submit(validate, table, frame).result()
+
+
+def give_back_memory() -> None:
+    """Hand freed pages back to the system (glibc keeps them otherwise) before reconcile."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def ingest(
     con: duckdb.DuckDBPyConnection,
     inbox: Path,
@@ -224,29 +254,32 @@ def ingest(
     changed: defaultdict[str, list[str]] = defaultdict(list)  # per file: the corrections it brought
     valid_q: Counter[str] = Counter()
     new_rows: Counter[str] = Counter()
-    for name in sorted(batches):  # popped one table at a time
-        table = inputs.ALL_INPUTS[name]
-        batch = pl.concat(batches.pop(name), how="diagonal_relaxed")
-        for c in table.columns:
-            if c.name not in batch.columns:
-                batch = batch.with_columns(pl.lit(None, pl.String).alias(c.name))
-        batch = batch.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])
-        with clock.lap("validate"):
-            failures = merge_failures(table, validate(table, batch), register_failures(table, batch))
-        good, bad = split_failures(table, batch, failures)
-        typed, bad_cast = cast_batch(table, good)
-        for q in (bad, bad_cast):
-            if q.height:
-                quarantine_frames.append(q)
-                valid_q.update(q["file_id"].to_list())
-        held.append(held_keys(table, batch, pl.concat([bad, bad_cast])))
-        with clock.lap("load"):
-            fresh, notes = _load_table(con, name, typed, seq0 + len(log_rows))
-        for fid, note in notes.items():
-            changed[fid].append(note)
-        if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
-            loaded.update(typed["file_id"].to_list())
-            new_rows.update(fresh)
+    big = len(to_parse) >= PARALLEL_THRESHOLD and workers > 1
+    with validating_apart(validate, big) as check:
+        for name in sorted(batches):  # popped one table at a time
+            table = inputs.ALL_INPUTS[name]
+            batch = pl.concat(batches.pop(name), how="diagonal_relaxed")
+            for c in table.columns:
+                if c.name not in batch.columns:
+                    batch = batch.with_columns(pl.lit(None, pl.String).alias(c.name))
+            batch = batch.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])
+            with clock.lap("validate"):
+                failures = merge_failures(table, check(table, batch), register_failures(table, batch))
+            good, bad = split_failures(table, batch, failures)
+            typed, bad_cast = cast_batch(table, good)
+            for q in (bad, bad_cast):
+                if q.height:
+                    quarantine_frames.append(q)
+                    valid_q.update(q["file_id"].to_list())
+            held.append(held_keys(table, batch, pl.concat([bad, bad_cast])))
+            with clock.lap("load"):
+                fresh, notes = _load_table(con, name, typed, seq0 + len(log_rows))
+            for fid, note in notes.items():
+                changed[fid].append(note)
+            if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
+                loaded.update(typed["file_id"].to_list())
+                new_rows.update(fresh)
+    give_back_memory()
 
     with clock.lap("load"):
         for fid, note in _correction_notes(con, [file_id_for(f.relpath, f.sha256) for f in to_parse
