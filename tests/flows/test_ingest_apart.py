@@ -1,0 +1,75 @@
+"""A big load is parsed over worker processes and validated in a process of its own
+(issue 20: Great Expectations and pandas stay out of the run's process). The
+auditors' views are the same as when everything runs in one process, and every
+row handed back by a worker still names the file it came from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from flows import ingest as ingest_mod
+from flows.inbox import parse_one, scan
+from flows.job import run_job
+from flows.simulate import write_simulation
+from flows.validation import validate_batch
+from pipelines.ingest import file_id_for
+from pipelines.simulate import SimParams
+from tests.flows.test_ofx_path_audit_views import audit_views
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date]:
+    out = tmp_path_factory.mktemp("apart") / "inbox"
+    summary = write_simulation(out, SimParams(accounts=30, months=6, seed=5))
+    return out, date.fromisoformat(str(summary["as_of"]))
+
+
+def test_each_row_handed_back_names_its_file(inbox: tuple[Path, date]) -> None:
+    root, _ = inbox
+    files = [f for f in scan(root) if f.kind and f.problem is None][:300]
+    assert {f.kind for f in files} >= {"evidence_manifest", "invoice_ubl", "statement_ofx"}
+    _outcomes, tables = ingest_mod.parse_chunk(str(root), files)
+    for f in files:
+        _, parsed = parse_one(str(root), f)
+        for name, frame in parsed.tables.items():
+            got = tables[name].filter(pl.col("source_path") == f.relpath)
+            assert got["file_id"].unique().to_list() in ([file_id_for(f.relpath, f.sha256)], [])
+            if name == "evidence_items":
+                assert set(got["return_dir"]) <= {Path(f.relpath).parent.as_posix()}
+            assert_frame_equal(got.select(frame.columns), frame)
+
+
+def test_audit_views_are_the_same_validated_apart_and_in_process(
+    inbox: tuple[Path, date], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, as_of = inbox
+    apart: list[bool] = []
+    real = ingest_mod.validating_apart
+
+    def spy(validate, big):  # type: ignore[no-untyped-def]
+        apart.append(big)
+        return real(validate, big)
+
+    monkeypatch.setattr(ingest_mod, "validating_apart", spy)
+    views = {}
+    for workers in (1, 2):
+        work = tmp_path / str(workers)
+        run_job(root, work / "w.duckdb", work / "reports", as_of, validate=validate_batch, workers=workers)
+        views[workers] = audit_views(work / "w.duckdb")
+    assert apart == [False, True]
+    assert len(views[1]["transactions"]) > 1000 and views[1]["quarantine"]
+    for view in views[1]:
+        assert views[1][view] == views[2][view], view
+
+
+def test_a_validate_that_cannot_be_sent_runs_in_process() -> None:
+    seen = []
+    with ingest_mod.validating_apart(lambda table, frame: seen.append(frame.height) or {}, True) as check:
+        assert check(None, pl.DataFrame({"a": [1, 2]})) == {}
+    assert seen == [2]
