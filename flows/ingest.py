@@ -50,6 +50,7 @@ from pipelines.register import (
     unreadable_rows,
 )
 from schemas import inputs
+from schemas.core import Table
 from schemas.profiles import ProfileBook
 from schemas.warehouse import LAND
 
@@ -142,8 +143,22 @@ def validating_apart(validate: Callable, apart: bool) -> Iterator[Callable]:
     if not apart:
         yield validate
         return
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        yield lambda table, frame: pool.submit(validate, table, frame).result()
+    with (tempfile.TemporaryDirectory(prefix="dprecon-validate-") as work,
+          ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver")) as pool):
+        def check(table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
+            # handed over as a file: pickling the frame would hold two more copies of it here
+            path = Path(work) / f"{table.name}.arrow"
+            frame.write_ipc(path)
+            try:
+                return pool.submit(_validate_file, validate, table, str(path)).result()
+            finally:
+                path.unlink()
+
+        yield check
+
+
+def _validate_file(validate: Callable, table: Table, path: str) -> dict[int, list[str]]:
+    return validate(table, pl.read_ipc(path))
 
 
 def give_back_memory() -> None:

@@ -137,6 +137,9 @@ def publish(con: duckdb.DuckDBPyConnection, nxt: Path, warehouse: Path) -> None:
         os.close(dir_fd)
 
 
+APPEND_ROWS = 100_000
+
+
 def append(con: duckdb.DuckDBPyConnection, schema: str, table: Table, frame: pl.DataFrame) -> None:
     """Insert a frame into a declared table, columns in declared order."""
     if frame.height == 0:
@@ -146,12 +149,14 @@ def append(con: duckdb.DuckDBPyConnection, schema: str, table: Table, frame: pl.
     if missing:
         frame = frame.with_columns([pl.lit(None).alias(c) for c in missing])
     frame = frame.select(cols).cast(table.polars_schema())
-    con.register("__incoming", frame.to_arrow())
-    try:
-        quoted = ", ".join(f'"{c}"' for c in cols)
-        con.execute(f"INSERT INTO {schema}.{table.name} ({quoted}) SELECT {quoted} FROM __incoming")  # noqa: S608 - names come from schemas/
-    finally:
-        con.unregister("__incoming")
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    # in slices, in order: the Arrow copy DuckDB reads from is then one slice, not the table
+    for offset in range(0, frame.height, APPEND_ROWS):
+        con.register("__incoming", frame.slice(offset, APPEND_ROWS).to_arrow())
+        try:
+            con.execute(f"INSERT INTO {schema}.{table.name} ({quoted}) SELECT {quoted} FROM __incoming")  # noqa: S608 - names come from schemas/
+        finally:
+            con.unregister("__incoming")
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: Table, frame: pl.DataFrame) -> None:
