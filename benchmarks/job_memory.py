@@ -6,18 +6,22 @@ Runs the job (no Prefect start-up) on an existing inbox into a new warehouse, in
 child process, and prints for each step its wall and CPU seconds, the resident
 set when it ended and the process's peak so far, then the peak of the parse
 workers (``RUSAGE_CHILDREN``) and the whole child's peak and CPU seconds (its
-parse workers included) as ``/usr/bin/time -v`` reports them. With ``--floor``, the floor (benchmarks/floor.py) of the same inputs,
-measured afterwards in the same conditions. Results: benchmarks/README.md.
+parse workers included) as ``/usr/bin/time -v`` reports them, and the resident peak of
+the whole process tree (job, parse workers and validation process together, sampled).
+With ``--floor``, the floor (benchmarks/floor.py) of the same inputs, measured
+afterwards in the same conditions. Results: benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -33,12 +37,41 @@ def rss_mib() -> tuple[float, float]:
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
 
 
+def tree_rss_mib(root: int) -> float:
+    """Resident MiB of ``root`` and every process below it (parse workers, the validation process)."""
+    parent, rss = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            parent[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            rss[int(entry)] = int(stat.rsplit(")", 1)[1].split()[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        frontier = [pid for pid, pp in parent.items() if pp in frontier and pid not in tree]
+        tree.update(frontier)
+    return sum(rss.get(pid, 0.0) for pid in tree)
+
+
+def sample_tree(peak: list[float], every: float = 0.2) -> None:
+    """Keep ``peak[0]`` the largest resident size of the whole process tree seen so far."""
+    me = os.getpid()
+    while True:
+        peak[0] = max(peak[0], tree_rss_mib(me))
+        time.sleep(every)
+
+
 def child(inbox: str, as_of: str, workers: int) -> None:
     from flows.job import run_job
     from flows.validation import validate_batch
 
     work = Path(tempfile.mkdtemp(prefix="dprecon-mem-"))
     rows = []
+    tree_peak = [0.0]
+    threading.Thread(target=sample_tree, args=(tree_peak,), daemon=True).start()
 
     def step(name, fn, *args):
         w, c = time.perf_counter(), time.process_time()
@@ -61,7 +94,7 @@ def child(inbox: str, as_of: str, workers: int) -> None:
         pass
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps(dict(rows=rows, total=total, seconds=result["seconds"], peak=rss_mib()[1],
-                          workers_peak=kids.ru_maxrss / 1024, workers_cpu=kids.ru_utime + kids.ru_stime,
+                          workers_peak=kids.ru_maxrss / 1024, tree_peak=tree_peak[0], workers_cpu=kids.ru_utime + kids.ru_stime,
                           ingest=result["ingest"])))
 
 
@@ -85,7 +118,9 @@ def main() -> None:
     print(f"  job {out['total']:.1f} s; by step {out['seconds']}")
     print(f"  parent peak {out['peak']:.0f} MiB; parse workers peak {out['workers_peak']:.0f} MiB, "
           f"{out['workers_cpu']:.1f} s cpu; /usr/bin/time: {maxrss.strip()} (kB), {wall.strip()}")
-    print(f"  cpu of the whole job, parse workers included: {cpu:.1f} s")
+    print(f"  cpu of the whole job, parse workers included: {cpu:.1f} s; resident peak of the whole"
+          f" process tree (the job, its parse workers and validation process together, sampled every"
+          f" 0.2 s): {out['tree_peak']:.0f} MiB")
     print(f"  ingest: {out['ingest']}")
     if args.floor:
         sys.path.insert(0, str(Path(__file__).parent))
