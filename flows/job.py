@@ -117,16 +117,18 @@ def nothing_to_read(inbox: Path, warehouse: Path, reports: Path, as_of: date) ->
     Only a first look: :func:`quiet_night` still decides, after ingest, as on any night."""
     if not warehouse.is_file() or not (reports / as_of.isoformat() / "exceptions.html").is_file():
         raise SomethingNew
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        last = read(con, "SELECT as_of FROM land.runs WHERE status = 'completed' ORDER BY finished_at DESC LIMIT 1")
-        if last.height == 0 or last["as_of"][0] != as_of or decided_since_last_run(con):
-            raise SomethingNew
-        hashes = HashCache(hash_cache_path(warehouse))
-        files = scan(inbox, None, hashes)
-        hashes.save({f.relpath for f in files})
-        new, _ = plan_files([(f.relpath, f.sha256) for f in files],
-                            read(con, "SELECT path, sha256, status FROM land.ingest_log"))
-    if new:
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            last = read(con, "SELECT as_of FROM land.runs WHERE status = 'completed' ORDER BY finished_at DESC LIMIT 1")
+            if last.height == 0 or last["as_of"][0] != as_of or decided_since_last_run(con):
+                raise SomethingNew
+            known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
+    except duckdb.Error as e:  # e.g. a warehouse written before a table existed: the full run brings it up to date
+        raise SomethingNew from e
+    hashes = HashCache(hash_cache_path(warehouse))
+    files = scan(inbox, None, hashes)
+    hashes.save({f.relpath for f in files})
+    if plan_files([(f.relpath, f.sha256) for f in files], known)[0]:
         raise SomethingNew
     return files
 

@@ -120,3 +120,13 @@ def test_a_quiet_night_still_waits_for_the_warehouse(night, flow_runs):
         result = dprecon_run(night)
     assert result.exit_code == 3 and "another dprecon run is using" in " ".join(result.output.split())
     assert flow_runs == [] and query(night / "w.duckdb", "SELECT count(*) FROM audit.runs") == [(1,)]
+
+
+def test_a_warehouse_the_first_look_cannot_read_runs_the_flow(night, flow_runs):
+    import duckdb
+
+    with duckdb.connect(str(night / "w.duckdb")) as con:  # as if written before officers' decisions were kept
+        con.execute("ALTER TABLE core.reviews RENAME TO reviews_then")
+    result = dprecon_run(night)
+    assert result.exit_code == 0, result.output
+    assert flow_runs == [DAY]
