@@ -35,7 +35,6 @@ from schemas.warehouse import LAND
 from stores import reviews as reviews_mod
 
 Step = Callable[..., Any]
-__all__ = ["SomethingNew", "hash_cache_path", "run_job"]
 
 
 class SomethingNew(Exception):
