@@ -1,7 +1,7 @@
 """The daytime costs at council scale: the evidence intake, period close, and a night
 with nothing new, each timed and profiled (cProfile) on one simulated council.
 
-    uv run python benchmarks/daytime.py data/sim/inbox 2026-04-01 [--letters 1000] [--cli]
+    uv run python benchmarks/daytime.py data/sim/inbox 2026-04-01 [--letters 1000] [--unanswered N] [--cli]
 
 On a copy of the inbox: one family's return (the last evidence folder) is held back,
 the job builds the warehouse, then
@@ -9,7 +9,11 @@ the job builds the warehouse, then
 * **intake**: a no-op intake (nothing new) twice, then the held-back return taken in;
   the cost that counts is the return's intake less the no-op one;
 * **period close**: ``issue_returns`` for the returns due (at most ``--letters``: the
-  rest are marked as issued first, so exactly that many letters are written);
+  rest are marked as issued first, so exactly that many letters are written). A simulated
+  council's families answer most returns (106 are due on c2000 at 2026-04-01), so
+  ``--unanswered N`` leaves the first N evidence folders out of the copy: their returns are
+  due too, and ``--unanswered 1000`` gives 1,000 letters. ``--plain`` times it without
+  cProfile (its CPU is this process's: the threads hashing codes included);
 * **nothing-new night** (``--cli``): ``dprecon run`` through Prefect twice in a fresh
   ``PREFECT_HOME``; the second run has nothing new.
 
@@ -24,6 +28,7 @@ import cProfile
 import io
 import os
 import pstats
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,10 +53,18 @@ def profiled(label: str, fn, *args, top: int = 25, **kwargs):
         print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(label: str, fn, *args, **kwargs):
-    w, c = time.perf_counter(), time.process_time()
+    w, c, k = time.perf_counter(), time.process_time(), children_cpu()
     result = fn(*args, **kwargs)
-    print(f"== {label}: {time.perf_counter() - w:.2f} s wall, {time.process_time() - c:.2f} s cpu")
+    kids = children_cpu() - k
+    print(f"== {label}: {time.perf_counter() - w:.2f} s wall, {time.process_time() - c:.2f} s cpu"
+          + (f" (+ {kids:.2f} s in child processes)" if kids >= 0.01 else "")
+          + f"; load average {os.getloadavg()[0]:.1f}")
     return result
 
 
@@ -60,6 +73,8 @@ def main() -> None:
     ap.add_argument("inbox")
     ap.add_argument("as_of")
     ap.add_argument("--letters", type=int, default=1000)
+    ap.add_argument("--unanswered", type=int, default=0, help="evidence folders left out of the inbox copy")
+    ap.add_argument("--plain", action="store_true", help="time period close without cProfile")
     ap.add_argument("--cli", action="store_true")
     args = ap.parse_args()
     as_of = date.fromisoformat(args.as_of)
@@ -73,6 +88,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="dprecon-daytime-"))
     inbox = work / "inbox"
     shutil.copytree(args.inbox, inbox)
+    for folder in sorted((inbox / "evidence").iterdir())[:args.unanswered]:  # these families never answered
+        shutil.rmtree(folder)
     held_from = sorted((inbox / "evidence").iterdir())[-1]
     held = work / "held" / held_from.name
     held.parent.mkdir()
@@ -102,8 +119,8 @@ def main() -> None:
         append_record(ledger_path(warehouse), {"budget_id": budget_id, "period_start": period_start.isoformat(),
                                                "issued_at": "2026-01-01T00:00:00", "folder": "", "with_code": False})
     print(f"\n{len(due)} returns due; issuing {min(len(due), args.letters)}")
-    result = profiled("period close", issue_returns, warehouse, reports, as_of, "Benchmark Council",
-                      portal_address="https://portal.example")
+    result = (timed if args.plain else profiled)("period close", issue_returns, warehouse, reports, as_of,
+                                                 "Benchmark Council", portal_address="https://portal.example")
     print(f"   {result}")
 
     if args.cli:
