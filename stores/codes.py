@@ -186,20 +186,28 @@ def draft_codes(state_dir: Path, returns: list[tuple[str, date]], now: datetime 
 
 @contextmanager
 def hashing(drafts: list[Draft], workers: int | None = None) -> Iterator[Callable[[], list[NewCode]]]:
-    """Hash the drafts' codes on ``workers`` threads (default: one a core) while the caller does other
-    work; the function yielded waits for them and gives the :class:`NewCode` s, in the drafts' order.
+    """Hash the drafts' codes on ``workers`` threads (default: one fewer than the cores) while the caller
+    does other work, such as rendering the letters; the function yielded gives the :class:`NewCode` s,
+    in the drafts' order, the caller's thread hashing what no thread has begun.
 
     ``hashlib.scrypt`` lets go of the GIL while OpenSSL works (CPython's ``_hashopenssl.c``), so the
-    threads hash on every core, and beside the thread that renders the letters. Leaving the block
-    early drops the hashes not yet begun."""
+    threads hash on the other cores, beside the caller's. Leaving the block early drops the hashes not
+    yet begun."""
     if not drafts:
         yield list
         return
-    pool = ThreadPoolExecutor(max_workers=min(len(drafts), workers or os.cpu_count() or 2),
+    pool = ThreadPoolExecutor(max_workers=min(len(drafts), workers or max(1, (os.cpu_count() or 2) - 1)),
                               thread_name_prefix="scrypt")
+
+    def made() -> list[NewCode]:
+        out = []
+        for d, f in reversed(list(zip(drafts, futures, strict=True))):  # from the end: the threads work from the start
+            out.append(d.hashed(digest(d.code, d.salt, d.cost) if f.cancel() else f.result()))
+        return out[::-1]
+
     try:
         futures = [pool.submit(digest, d.code, d.salt, d.cost) for d in drafts]
-        yield lambda: [d.hashed(f.result()) for d, f in zip(drafts, futures, strict=True)]
+        yield made
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

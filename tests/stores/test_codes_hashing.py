@@ -40,9 +40,11 @@ def test_hashes_are_made_on_several_threads_while_the_caller_works(tmp_path, mon
     monkeypatch.setattr(codes, "digest", recording)
     drafts = draft_codes(tmp_path, RETURNS, NOW)
     with hashing(drafts, workers=2) as hashed:
-        made = hashed()
-    assert len(made) == len(RETURNS) and len(threads) == 2
-    assert all(name.startswith("scrypt") for name in threads)  # not the caller's thread
+        time.sleep(0.3)  # the caller at work: the threads hash meanwhile
+        made = hashed()  # then the caller hashes what they have not begun
+    assert [(m.budget_id, m.period_start) for m in made] == RETURNS
+    assert all(m.digest == digest(m.code, m.salt, m.cost) for m in made)
+    assert {"scrypt_0", "scrypt_1"} <= threads <= {"scrypt_0", "scrypt_1", threading.current_thread().name}
 
 
 def test_leaving_early_drops_the_hashes_not_begun(tmp_path, monkeypatch):
