@@ -15,7 +15,8 @@ issues nothing for it again.
 Codes, letters and ledger change together, as one step:
 
 1. the codes are made in memory and the letters written, with them, into a
-   hidden folder beside the post room's (``issued/.<as-of>.partial-…``);
+   hidden folder beside the post room's (``issued/.<as-of>.partial-…``),
+   while other threads hash the codes (scrypt, a core's worth of work each);
    nothing anyone uses has changed yet;
 2. a journal, ``returns_issued.pending.json`` beside the ledger, is written
    atomically: the hidden folder, the codes' hashes (never the codes) and the
@@ -48,7 +49,7 @@ from pathlib import Path
 import duckdb
 
 from flows.warehouse import RunFailed, WarehouseBusy, _cannot_write, _os_error
-from stores.codes import prepare_codes, store_codes
+from stores.codes import draft_codes, hashing, store_codes
 from stores.reviews import append_record, read_records
 from stores.state import fsync_dir, write_atomic
 
@@ -89,10 +90,16 @@ def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str | No
                 log(f"period close: nothing to issue ({len(open_returns)} open return(s) already issued)")
                 return {"issued": 0, "already_issued": len(open_returns)}
             # replace: a return not in the ledger never had a letter, and this letter's code must work
-            made = prepare_codes(warehouse, due, datetime.now(), replace=True)
+            drafts = draft_codes(warehouse, due, datetime.now(), replace=True)
             final = reports / "issued" / as_of.isoformat()
-            staged, written = stage_letters(con, final, as_of, council, portal_address, due,
-                                            {(m.budget_id, m.period_start): m.code for m in made})
+            with hashing(drafts) as hashed:  # the codes' hashes are made on other threads while the letters render
+                staged, written = stage_letters(con, final, as_of, council, portal_address, due,
+                                                {(d.budget_id, d.period_start): d.code for d in drafts})
+                try:
+                    made = hashed()
+                except BaseException:
+                    shutil.rmtree(staged, ignore_errors=True)
+                    raise
         stamp = datetime.now().isoformat(timespec="seconds")
         journal = {"staged": str(staged.resolve()), "final": str(final.resolve()), "codes": [m.stored() for m in made],
                    "ledger": [{"budget_id": b, "period_start": p.isoformat(), "issued_at": stamp,
