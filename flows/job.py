@@ -53,14 +53,20 @@ def report_stage(con, reports: Path, as_of: date, council: Council, warnings: tu
 
     Written into a hidden folder beside it, which takes the folder's place when
     the warehouse is published: a full disk or a killed run never leaves a
-    half-written folder, nor reports of a warehouse that was not published."""
+    half-written folder, nor reports of a warehouse that was not published.
+    A family's letter whose content has not changed since an earlier run's is
+    copied from that run's folder (reports/returns/reuse.py), not drawn again."""
     from flows.warehouse import staged_folder
     from reports.exceptions.render import render
     from reports.returns.render import render_returns
+    from reports.returns.reuse import Drawn, earlier_folder
 
     out = reports / as_of.isoformat()
+    drawn = Drawn(earlier_folder(reports, as_of))  # a letter nothing has changed is copied, not drawn again
     with staged_folder(out, f"the reports for {as_of.isoformat()}", publish_with=con) as work:
-        written = render(con, work, as_of, council.name, warnings) + render_returns(con, work, as_of, council)
+        written = render(con, work, as_of, council.name, warnings) + render_returns(con, work, as_of, council,
+                                                                                     drawn=drawn)
+        drawn.save(work)
     return [str(out / p.relative_to(work)) for p in written]
 
 
