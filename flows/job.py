@@ -27,6 +27,7 @@ from flows.policy import load_policy
 from flows.timing import Stopwatch
 from flows.warehouse import RunFailed, append, exclusive, open_working_copy, publish, read
 from pipelines.inbox_health import emptied_inbox_warning
+from reports.returns.reuse import Drawn
 from schemas.council import Council
 from schemas.warehouse import LAND
 from stores import reviews as reviews_mod
@@ -47,26 +48,24 @@ def pause_point(name: str) -> None:
         time.sleep(int(os.environ.get("DPRECON_PAUSE_SECONDS", "600")))
 
 
-def report_stage(con, reports: Path, as_of: date, council: Council, warnings: tuple[str, ...] = ()) -> list[str]:
+def report_stage(con, reports: Path, as_of: date, council: Council, warnings: tuple[str, ...] = (),
+                 drawn: Drawn | None = None) -> list[str]:
     """Officers' exception report (HTML, CSV, XLSX) and the families' evidence returns
     (PDF and HTML, one per return not yet received) under REPORTS/<as-of>/.
 
     Written into a hidden folder beside it, which takes the folder's place when
     the warehouse is published: a full disk or a killed run never leaves a
     half-written folder, nor reports of a warehouse that was not published.
-    A family's letter whose content has not changed since an earlier run's is
-    copied from that run's folder (reports/returns/reuse.py), not drawn again."""
+    ``drawn``: a family's letter whose content has not changed since the last
+    run's is copied from that run's folder, not drawn again (reports/returns/reuse.py)."""
     from flows.warehouse import staged_folder
     from reports.exceptions.render import render
     from reports.returns.render import render_returns
-    from reports.returns.reuse import Drawn, earlier_folder
 
     out = reports / as_of.isoformat()
-    drawn = Drawn(earlier_folder(reports, as_of))  # a letter nothing has changed is copied, not drawn again
     with staged_folder(out, f"the reports for {as_of.isoformat()}", publish_with=con) as work:
         written = render(con, work, as_of, council.name, warnings) + render_returns(con, work, as_of, council,
                                                                                      drawn=drawn)
-        drawn.save(work)
     return [str(out / p.relative_to(work)) for p in written]
 
 
@@ -93,6 +92,10 @@ def files_last_run(con) -> int | None:
 
 def hash_cache_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".hashes.json")
+
+
+def letters_record_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".letters.json")
 
 
 def quiet_night(con, ingested: dict, as_of: date, reviews: pl.DataFrame) -> bool:
@@ -173,13 +176,15 @@ def run_job(
                 log(f"warning: {w}")
             pause_point("reconcile")
             reviews = reviews_mod.load(warehouse)
+            drawn = Drawn(letters_record_path(warehouse), reports)
             if quiet_night(con, ingested, as_of, reviews):
                 reconciled, flagged = standing_books(con)
                 log("nothing new since the last run for this day: the books stand as they are "
                     f"({reconciled}; open exceptions {flagged})")
                 # the report stands unless an officer has decided something since it was written
                 done = (reports / as_of.isoformat() / "exceptions.html").exists() and not decided_since_last_run(con)
-                written = [] if done else step("report", report_stage, con, reports, as_of, details, warnings)
+                written = [] if done else step("report", report_stage, con, reports, as_of, details, warnings,
+                                               drawn)
             else:
                 books = step("reconcile", partial(reconcile_mod.rebuild_core, clock=clock), con, as_of, policy)
                 reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
@@ -191,7 +196,7 @@ def run_job(
                 log("audit plan and recoveries: {}".format(
                     step("follow up", followup_mod.derive, con, warehouse, as_of, policy)))
                 with clock.lap("reports"):
-                    written = step("report", report_stage, con, reports, as_of, details, warnings)
+                    written = step("report", report_stage, con, reports, as_of, details, warnings, drawn)
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])
             append(con, "land", LAND["runs"], pl.DataFrame([dict(
                 run_id=run_id, as_of=as_of, started_at=started, finished_at=datetime.now(),
@@ -203,6 +208,8 @@ def run_job(
             raise
         with clock.lap("publish"):
             publish(con, nxt, warehouse)
+        if written:
+            drawn.save(as_of)
     log(f"seconds by step: {clock.rounded()}")
     return {"run_id": run_id, "as_of": as_of.isoformat(), "ingest": ingested, "seconds": clock.rounded(),
             "reconcile": reconciled, "exceptions": flagged, "reports": written,

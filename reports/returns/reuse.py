@@ -10,11 +10,13 @@ files move the figures of three of them, so three letters are drawn and 103 are
 copied from the reports already written for 1 April. A letter is dated and
 judged on the run's day, so on a new day every letter is drawn again.
 
-Each reports folder keeps ``.letters.json`` beside its letters: for each letter,
-its fingerprint and the SHA-256 of the two files. A letter is copied only when
-its fingerprint is recorded there and the files still hash to what was recorded
-(a file edited or damaged since is drawn again). The record is written into the
-staged folder with the letters, so it is published with them or not at all.
+The nightly run keeps a record beside the warehouse (``<warehouse>.letters.json``,
+a cache like the inbox's hashes): the reports folder it last wrote and, for each
+letter in it, its fingerprint and the SHA-256 of the two files. A letter is copied
+only when its fingerprint is recorded and the files in that folder still hash to
+what was recorded, so the record needs no other trust: a file edited, damaged or
+replaced since (a later run for that day, a run that failed before publishing)
+is drawn again, and a record lost or unreadable means every letter is drawn.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 from datetime import date, datetime
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
@@ -30,7 +33,6 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-RECORD = ".letters.json"
 HERE = Path(__file__).parent
 # what draws a letter besides this folder's files (schemas.money formats the amounts)
 SOURCES = (HERE.parent.parent / "schemas" / "money.py", HERE.parent.parent / "schemas" / "council.py")
@@ -80,21 +82,25 @@ def sha(data: bytes) -> str:
 
 
 class Drawn:
-    """The letters of an earlier reports folder, by fingerprint, and the record of tonight's."""
+    """The letters of the reports folder a run last wrote, by fingerprint, and the record of tonight's."""
 
-    def __init__(self, earlier: Path | None) -> None:
-        self.earlier = earlier
+    def __init__(self, record: Path | None = None, reports: Path | None = None) -> None:
+        self.path = record
+        self.earlier: Path | None = None
         self.known: dict[str, dict] = {}
         self.record: dict[str, dict] = {}
-        if earlier is not None:
-            try:
-                kept = json.loads((earlier / RECORD).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                kept = {}
-            letters = kept.get("letters") if isinstance(kept, dict) else None
-            if isinstance(letters, dict):
-                self.known = {v["fingerprint"]: dict(v, stem=stem) for stem, v in letters.items()
-                              if isinstance(v, dict) and isinstance(v.get("fingerprint"), str)}
+        if record is None or reports is None:
+            return
+        try:
+            kept = json.loads(record.read_text(encoding="utf-8"))
+            day = date.fromisoformat(kept["day"]).isoformat()
+            letters = kept["letters"]
+        except (OSError, ValueError, TypeError, KeyError):
+            return
+        if isinstance(letters, dict):
+            self.earlier = reports / day
+            self.known = {v["fingerprint"]: dict(v, stem=stem) for stem, v in letters.items()
+                          if isinstance(v, dict) and isinstance(v.get("fingerprint"), str)}
 
     def copy(self, print_: str) -> tuple[bytes, bytes] | None:
         """The earlier PDF and HTML with this fingerprint, when both still hash as recorded."""
@@ -104,26 +110,18 @@ class Drawn:
         try:
             pdf = (self.earlier / "returns" / f"{seen['stem']}.pdf").read_bytes()
             html = (self.earlier / "returns" / f"{seen['stem']}.html").read_bytes()
-        except OSError:
+        except (OSError, ValueError):
             return None
         return (pdf, html) if sha(pdf) == seen.get("pdf") and sha(html) == seen.get("html") else None
 
     def note(self, stem: str, print_: str, pdf: bytes, html: bytes) -> None:
         self.record[stem] = {"fingerprint": print_, "pdf": sha(pdf), "html": sha(html)}
 
-    def save(self, out_dir: Path) -> None:
-        (out_dir / RECORD).write_text(json.dumps({"letters": self.record}, indent=0, sort_keys=True),
-                                      encoding="utf-8")
-
-
-def earlier_folder(reports: Path, as_of: date) -> Path | None:
-    """The reports folder to copy letters from: the day's own, else the latest before it with a record."""
-    days = []
-    for p in reports.iterdir() if reports.is_dir() else ():
-        try:
-            day = date.fromisoformat(p.name)
-        except ValueError:
-            continue
-        if day <= as_of and (p / RECORD).is_file():
-            days.append(day)
-    return reports / max(days).isoformat() if days else None
+    def save(self, day: date) -> None:
+        """Keep tonight's record (once its folder is published: until then the last one stands)."""
+        if self.path is None:
+            return
+        part = self.path.with_name(self.path.name + ".part")
+        part.write_text(json.dumps({"day": day.isoformat(), "letters": self.record}, sort_keys=True),
+                        encoding="utf-8")
+        os.replace(part, self.path)
