@@ -30,6 +30,7 @@ from flows.timing import Stopwatch
 from flows.warehouse import RunFailed, append, exclusive, open_working_copy, publish, read
 from pipelines.inbox_health import emptied_inbox_warning
 from pipelines.ingest import plan_files
+from reports.returns.reuse import Drawn
 from schemas.council import Council
 from schemas.warehouse import LAND
 from stores import reviews as reviews_mod
@@ -54,20 +55,24 @@ def pause_point(name: str) -> None:
         time.sleep(int(os.environ.get("DPRECON_PAUSE_SECONDS", "600")))
 
 
-def report_stage(con, reports: Path, as_of: date, council: Council, warnings: tuple[str, ...] = ()) -> list[str]:
+def report_stage(con, reports: Path, as_of: date, council: Council, warnings: tuple[str, ...] = (),
+                 drawn: Drawn | None = None) -> list[str]:
     """Officers' exception report (HTML, CSV, XLSX) and the families' evidence returns
     (PDF and HTML, one per return not yet received) under REPORTS/<as-of>/.
 
     Written into a hidden folder beside it, which takes the folder's place when
     the warehouse is published: a full disk or a killed run never leaves a
-    half-written folder, nor reports of a warehouse that was not published."""
+    half-written folder, nor reports of a warehouse that was not published.
+    ``drawn``: a family's letter whose content has not changed since the last
+    run's is copied from that run's folder, not drawn again (reports/returns/reuse.py)."""
     from flows.warehouse import staged_folder
     from reports.exceptions.render import render
     from reports.returns.render import render_returns
 
     out = reports / as_of.isoformat()
     with staged_folder(out, f"the reports for {as_of.isoformat()}", publish_with=con) as work:
-        written = render(con, work, as_of, council.name, warnings) + render_returns(con, work, as_of, council)
+        written = render(con, work, as_of, council.name, warnings) + render_returns(con, work, as_of, council,
+                                                                                     drawn=drawn)
     return [str(out / p.relative_to(work)) for p in written]
 
 
@@ -90,6 +95,10 @@ def decided_since_last_run(con) -> bool:
 def files_last_run(con) -> int | None:
     last = read(con, "SELECT files_seen FROM land.runs WHERE status = 'completed' ORDER BY finished_at DESC LIMIT 1")
     return int(last["files_seen"][0]) if last.height else None
+
+
+def letters_record_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".letters.json")
 
 
 def quiet_night(con, ingested: dict, as_of: date, reviews: pl.DataFrame) -> bool:
@@ -207,6 +216,7 @@ def run_job(
                 log(f"warning: {w}")
             pause_point("reconcile")
             reviews = reviews_mod.load(warehouse)
+            drawn = Drawn(letters_record_path(warehouse), reports)
             if quiet_night(con, ingested, as_of, reviews):
                 reconciled, flagged = standing_books(con)
                 log("nothing new since the last run for this day: the books stand as they are "
@@ -215,7 +225,8 @@ def run_job(
                 done = (reports / as_of.isoformat() / "exceptions.html").exists() and not decided_since_last_run(con)
                 if quiet_only and not done:
                     raise SomethingNew
-                written = [] if done else step("report", report_stage, con, reports, as_of, details, warnings)
+                written = [] if done else step("report", report_stage, con, reports, as_of, details, warnings,
+                                               drawn)
             elif quiet_only:
                 raise SomethingNew
             else:
@@ -229,7 +240,7 @@ def run_job(
                 log("audit plan and recoveries: {}".format(
                     step("follow up", followup_mod.derive, con, warehouse, as_of, policy)))
                 with clock.lap("reports"):
-                    written = step("report", report_stage, con, reports, as_of, details, warnings)
+                    written = step("report", report_stage, con, reports, as_of, details, warnings, drawn)
             open_count = int(read(con, "SELECT count(*) AS n FROM core.exceptions WHERE status = 'open'")["n"][0])
             append(con, "land", LAND["runs"], pl.DataFrame([dict(
                 run_id=run_id, as_of=as_of, started_at=started, finished_at=datetime.now(),
@@ -241,6 +252,8 @@ def run_job(
             raise
         with clock.lap("publish"):
             publish(con, nxt, warehouse)
+        if written:
+            drawn.save(as_of)
     log(f"seconds by step: {clock.rounded()}")
     return {"run_id": run_id, "as_of": as_of.isoformat(), "ingest": ingested, "seconds": clock.rounded(),
             "reconcile": reconciled, "exceptions": flagged, "reports": written,
