@@ -103,6 +103,11 @@ def examine(full: str, base_real: str) -> tuple[str | None, str | None, str]:
     return None, None, target
 
 
+def hash_cache_path(warehouse: Path) -> Path:
+    """Where the inbox's hashes are remembered: beside the warehouse whose runs read them."""
+    return warehouse.with_name(warehouse.name + ".hashes.json")
+
+
 class HashCache:
     """Each inbox file's sha256, remembered against its (size, mtime, ctime, inode).
 
@@ -132,10 +137,13 @@ class HashCache:
         self.entries[rel] = [*key, sha]
         return sha
 
-    def save(self, seen: set[str]) -> None:
+    def save(self, seen: set[str], under: str | None = None) -> None:
+        """Keep the entries of the files ``seen``; after a scan of one folder (``under``),
+        the entries outside it too, as the last whole scan left them."""
         if self.path is None:
             return
-        keep = {k: v for k, v in self.entries.items() if k in seen}
+        prefix = f"{under.strip('/')}/" if under else None
+        keep = {k: v for k, v in self.entries.items() if k in seen or (prefix and not k.startswith(prefix))}
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(keep), encoding="utf-8")
         os.replace(tmp, self.path)

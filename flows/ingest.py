@@ -180,17 +180,20 @@ def ingest(
     under: str | None = None,
     clock: Stopwatch | None = None,
     hash_cache: Path | None = None,
+    files: list[InboxFile] | None = None,
 ) -> IngestSummary:
     """``validate(table, text_frame) -> {row: [reasons]}`` is injected (GX in production).
-    ``under`` limits the run to one inbox folder (the evidence intake reads ``evidence``)."""
+    ``under`` limits the run to one inbox folder (the evidence intake reads ``evidence``).
+    ``files``: the inbox (or ``under``) as the caller has just scanned it, not scanned again."""
     now = now or datetime.now()
     clock = clock or Stopwatch()
     summary = IngestSummary()
     with clock.lap("scan"):
-        hashes = HashCache(hash_cache)
-        files = scan(inbox, under, hashes)
-        if under is None:
-            hashes.save({f.relpath for f in files})
+        if files is None:
+            hashes = HashCache(hash_cache)
+            files = scan(inbox, under, hashes)
+            if under is None:
+                hashes.save({f.relpath for f in files})
     summary.files_seen = len(files)
     known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
     new, dups = plan_files([(f.relpath, f.sha256) for f in files], known)

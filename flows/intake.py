@@ -1,9 +1,10 @@
 """The evidence intake: new evidence returns into the warehouse between nightly runs.
 
 Families (and the portal) drop returns into ``INBOX/evidence/``. Every 15
-minutes the intake looks there only: if nothing is new it stops after one
-read-only query; otherwise it ingests just those folders (validated and
-quarantined exactly as at night), recomputes ``audit.evidence_returns`` and
+minutes the intake looks there only (one scan, hashing only files the night's
+hash cache does not know): if nothing is new it stops after one read-only
+query; otherwise it ingests just those folders, from that same scan (validated
+and quarantined exactly as at night), recomputes ``audit.evidence_returns`` and
 EVIDENCE_OVERDUE from the books the last night published, and publishes. It
 takes the same lock as the nightly run, so the two never write at once.
 """
@@ -19,7 +20,7 @@ import duckdb
 
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
-from flows.inbox import scan
+from flows.inbox import HashCache, InboxFile, hash_cache_path, scan
 from flows.policy import load_policy
 from flows.warehouse import exclusive, open_working_copy, publish, read
 from pipelines.ingest import plan_files
@@ -28,9 +29,10 @@ from stores import reviews as reviews_mod
 EVIDENCE = "evidence"
 
 
-def new_evidence(inbox: Path, warehouse: Path) -> list[str]:
-    """Evidence files not yet in the published warehouse's ingest log (read-only look)."""
-    files = scan(inbox, EVIDENCE)
+def new_evidence(inbox: Path, warehouse: Path, files: list[InboxFile] | None = None) -> list[str]:
+    """Evidence files not yet in the published warehouse's ingest log (read-only look);
+    ``files``: the evidence folders as just scanned [default: scanned here]."""
+    files = scan(inbox, EVIDENCE) if files is None else files
     if not files:
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -52,7 +54,9 @@ def run_intake(
     if not warehouse.exists():
         log("intake: no warehouse yet; the first nightly run creates it")
         return {"new_files": 0, "skipped": "no warehouse yet"}
-    pending = new_evidence(inbox, warehouse)
+    hashes = HashCache(hash_cache_path(warehouse))
+    files = scan(inbox, EVIDENCE, hashes)
+    pending = new_evidence(inbox, warehouse, files)
     if not pending:
         log("intake: no new evidence")
         return {"new_files": 0}
@@ -61,7 +65,8 @@ def run_intake(
     with exclusive(warehouse):
         con, nxt = open_working_copy(warehouse)
         try:
-            ingested = ingest_mod.ingest(con, inbox, run_id, validate, workers=1, under=EVIDENCE).as_dict()
+            ingested = ingest_mod.ingest(con, inbox, run_id, validate, workers=1, under=EVIDENCE,
+                                         files=files).as_dict()
             log("intake: {files_seen} evidence files seen, {accepted} accepted, {duplicate} duplicate, "
                 "{quarantined} quarantined; {rows_loaded} rows loaded, {rows_quarantined} set aside".format(**ingested))
             returns = reconcile_mod.refresh_evidence(con, as_of, policy, reviews_mod.load(warehouse))
@@ -70,5 +75,6 @@ def run_intake(
             con.close()
             raise
         publish(con, nxt, warehouse)
+        hashes.save({f.relpath for f in files}, under=EVIDENCE)  # under the lock: the night saves it too
     return {"run_id": run_id, "as_of": as_of.isoformat(), "new_files": len(pending),
             "ingest": ingested, "returns": returns}

@@ -25,18 +25,18 @@ the same day or any later day issues nothing for it.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 from flows.followup import policy_of, refresh
+from flows.issuing import one_at_a_time
 from flows.job import pause_point
 from flows.warehouse import WarehouseBusy
 from pipelines.recoveries import OPEN_STATUSES
@@ -47,6 +47,7 @@ from schemas.council import Council
 from stores import notices as ledger
 from stores.reviews import read_records
 from stores.reviews import store_path as reviews_path
+from stores.state import fsync_files
 
 STAGED_SUFFIX = ".staged"
 
@@ -82,22 +83,12 @@ def council_for(con: duckdb.DuckDBPyConnection, inbox: Path | None) -> Council:
     return council_of(con)
 
 
-@contextmanager
-def one_issuer(warehouse: Path) -> Iterator[None]:
+def one_issuer(warehouse: Path) -> AbstractContextManager[None]:
     """One issuer at a time (the period-close flow and an officer's command may meet): two would
     each find the same notices due and both send them."""
-    path = ledger.ledger_path(warehouse).with_suffix(".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            raise WarehouseBusy("recovery notices are being issued by another process right now; "
-                                "try again when it has finished") from e
-        yield
-    finally:
-        os.close(fd)
+    return one_at_a_time(ledger.ledger_path(warehouse).with_suffix(".lock"),
+                         "recovery notices are being issued by another process right now; "
+                         "try again when it has finished")
 
 
 def issue_notices(warehouse: Path, reports: Path, as_of: date, council: Council | None = None,
@@ -135,9 +126,7 @@ def _issue(warehouse: Path, reports: Path, as_of: date, council: Council | None,
     final, staged = (root / batch).resolve(), (root / f".{batch}{STAGED_SUFFIX}").resolve()
     root.mkdir(parents=True, exist_ok=True)
     written = render_notice_files(notices, staged)
-    for p in written:  # on disk before the ledger says they exist
-        with open(p, "rb") as fh:
-            os.fsync(fh.fileno())
+    fsync_files(written)  # on disk before the ledger says they exist
     pause_point("notices-staged")
     ledger.record_batch(warehouse, {
         "batch": batch, "issued_on": as_of.isoformat(), "issued_at": datetime.now().isoformat(timespec="seconds"),

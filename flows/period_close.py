@@ -15,7 +15,8 @@ issues nothing for it again.
 Codes, letters and ledger change together, as one step:
 
 1. the codes are made in memory and the letters written, with them, into a
-   hidden folder beside the post room's (``issued/.<as-of>.partial-…``);
+   hidden folder beside the post room's (``issued/.<as-of>.partial-…``),
+   while other threads hash the codes (scrypt, a core's worth of work each);
    nothing anyone uses has changed yet;
 2. a journal, ``returns_issued.pending.json`` beside the ledger, is written
    atomically: the hidden folder, the codes' hashes (never the codes) and the
@@ -35,22 +36,22 @@ leaves no cut-off letter. Two closes at once: the second is refused.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
-from flows.warehouse import RunFailed, WarehouseBusy, _cannot_write, _os_error
-from stores.codes import prepare_codes, store_codes
+from flows.issuing import one_at_a_time
+from flows.warehouse import RunFailed, _cannot_write, _os_error
+from stores.codes import draft_codes, hashing, store_codes
 from stores.reviews import append_record, read_records
-from stores.state import fsync_dir, write_atomic
+from stores.state import fsync_dir, fsync_files, write_atomic
 
 
 def ledger_path(warehouse: Path) -> Path:
@@ -89,10 +90,16 @@ def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str | No
                 log(f"period close: nothing to issue ({len(open_returns)} open return(s) already issued)")
                 return {"issued": 0, "already_issued": len(open_returns)}
             # replace: a return not in the ledger never had a letter, and this letter's code must work
-            made = prepare_codes(warehouse, due, datetime.now(), replace=True)
+            drafts = draft_codes(warehouse, due, datetime.now(), replace=True)
             final = reports / "issued" / as_of.isoformat()
-            staged, written = stage_letters(con, final, as_of, council, portal_address, due,
-                                            {(m.budget_id, m.period_start): m.code for m in made})
+            with hashing(drafts) as hashed:  # the codes' hashes are made on other threads while the letters render
+                staged, written = stage_letters(con, final, as_of, council, portal_address, due,
+                                                {(d.budget_id, d.period_start): d.code for d in drafts})
+                try:
+                    made = hashed()
+                except BaseException:
+                    shutil.rmtree(staged, ignore_errors=True)
+                    raise
         stamp = datetime.now().isoformat(timespec="seconds")
         journal = {"staged": str(staged.resolve()), "final": str(final.resolve()), "codes": [m.stored() for m in made],
                    "ledger": [{"budget_id": b, "period_start": p.isoformat(), "issued_at": stamp,
@@ -109,21 +116,10 @@ def issue_returns(warehouse: Path, reports: Path, as_of: date, council: str | No
             "files": len(written)}
 
 
-@contextmanager
-def closing(warehouse: Path) -> Iterator[None]:
+def closing(warehouse: Path) -> AbstractContextManager[None]:
     """One period close at a time (a lock file beside the ledger)."""
-    lock = warehouse.with_name("returns_issued.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            raise WarehouseBusy("another period close is issuing letters right now; "
-                                "try again when it has finished") from e
-        yield
-    finally:
-        os.close(fd)
+    return one_at_a_time(warehouse.with_name("returns_issued.lock"),
+                         "another period close is issuing letters right now; try again when it has finished")
 
 
 def stage_letters(con: duckdb.DuckDBPyConnection, final: Path, as_of: date, council: str | None, portal_address: str,
@@ -139,9 +135,7 @@ def stage_letters(con: duckdb.DuckDBPyConnection, final: Path, as_of: date, coun
         details = council_of(con, Council(name=council) if council else None)
         written = render_returns(con, staged, judged_on(con) or as_of, details, access_codes=codes,
                                  portal_address=details.portal_url or portal_address, only=set(due), dated=as_of)
-        for path in written:
-            with path.open("rb") as f:
-                os.fsync(f.fileno())
+        fsync_files(written)
         fsync_dir(staged / "returns")
     except Exception as e:
         shutil.rmtree(staged, ignore_errors=True)

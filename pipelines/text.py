@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
@@ -138,6 +139,18 @@ def content_id(*parts: object, occurrence: int = 1) -> str:
     """
     h = hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
     return f"C{h[:16]}-{occurrence}"
+
+
+def repeated_bank_ids(rows: list[dict], id_name: str) -> tuple[set[tuple], list[str]]:
+    """The ``(account_id, transaction_id)`` pairs a statement file gives more than one
+    transaction, and a note for each. A bank id is one transaction's: read as given, the
+    second row would look like a correction of the first and one payment would vanish,
+    so the readers give those rows ids made from their content instead."""
+    seen = Counter((r["account_id"], r["transaction_id"]) for r in rows if r["transaction_id"])
+    repeated = {key for key, k in seen.items() if k > 1}
+    notes = [f"the bank id ({id_name}) '{tid}' appears {seen[(acct, tid)]} times for account {acct}; "
+             "those transactions were given ids made from their content" for acct, tid in seen if (acct, tid) in repeated]
+    return repeated, notes
 
 
 def clean_cell(value: str | None) -> str | None:

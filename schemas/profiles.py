@@ -243,6 +243,9 @@ def _read_folder(folder: Path, label: str) -> tuple[list[Profile], list[ProfileP
     problems: list[ProfileProblem] = []
     for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
         source = f"{label}/{path.name}"
+        if not path.is_file():  # a FIFO would block the read, a device never end: not a profile
+            problems.append(ProfileProblem(source, f"{source}: is not a regular file, so it was not read"))
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

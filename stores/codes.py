@@ -32,7 +32,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -57,6 +61,23 @@ class SignIn:
     outcome: str
     budget_id: str | None = None
     period_start: date | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A code chosen for one return, its hash not yet made (:func:`hashing` makes it)."""
+
+    budget_id: str
+    period_start: date
+    code: str
+    salt: bytes
+    cost: int
+    issued_at: str
+    expires_at: str
+
+    def hashed(self, digest: bytes) -> NewCode:
+        return NewCode(self.budget_id, self.period_start, self.code, self.salt, digest, self.cost, self.issued_at,
+                       self.expires_at)
 
 
 @dataclass(frozen=True)
@@ -137,6 +158,14 @@ def issue_codes(state_dir: Path, returns: list[tuple[str, date]], now: datetime 
 def prepare_codes(state_dir: Path, returns: list[tuple[str, date]], now: datetime | None = None,
                   valid_days: int = VALID_DAYS, replace: bool = False) -> list[NewCode]:
     """New codes for the returns that need one, made but not stored (nothing changes yet)."""
+    drafts = draft_codes(state_dir, returns, now, valid_days, replace)
+    with hashing(drafts) as made:
+        return made()
+
+
+def draft_codes(state_dir: Path, returns: list[tuple[str, date]], now: datetime | None = None,
+                valid_days: int = VALID_DAYS, replace: bool = False) -> list[Draft]:
+    """The codes :func:`prepare_codes` would make, chosen but not yet hashed."""
     state_dir = state_folder(state_dir)
     now = aware(now)
     expires = (now + timedelta(days=valid_days)).isoformat()
@@ -145,16 +174,42 @@ def prepare_codes(state_dir: Path, returns: list[tuple[str, date]], now: datetim
             "SELECT budget_id, period_start FROM codes WHERE expires_at > ?", [now.isoformat()])}
         salts = {b: (bytes(salt), cost) for b, salt, cost in con.execute(
             "SELECT budget_id, salt, cost FROM codes ORDER BY issued_at")}  # the newest wins
-    out: list[NewCode] = []
+    out: list[Draft] = []
     for budget_id, period_start in dict.fromkeys(returns):
         budget = normalise_budget(budget_id)
         if (budget, period_start.isoformat()) in live and not replace:
             continue
         salt, cost = salts.setdefault(budget, (secrets.token_bytes(16), COST))
-        code = new_code()
-        out.append(NewCode(budget_id, period_start, code, salt, digest(code, salt, cost), cost, now.isoformat(),
-                           expires))
+        out.append(Draft(budget_id, period_start, new_code(), salt, cost, now.isoformat(), expires))
     return out
+
+
+@contextmanager
+def hashing(drafts: list[Draft], workers: int | None = None) -> Iterator[Callable[[], list[NewCode]]]:
+    """Hash the drafts' codes on ``workers`` threads (default: one fewer than the cores) while the caller
+    does other work, such as rendering the letters; the function yielded gives the :class:`NewCode` s,
+    in the drafts' order, the caller's thread hashing what no thread has begun.
+
+    ``hashlib.scrypt`` lets go of the GIL while OpenSSL works (CPython's ``_hashopenssl.c``), so the
+    threads hash on the other cores, beside the caller's. Leaving the block early drops the hashes not
+    yet begun."""
+    if not drafts:
+        yield list
+        return
+    pool = ThreadPoolExecutor(max_workers=min(len(drafts), workers or max(1, (os.cpu_count() or 2) - 1)),
+                              thread_name_prefix="scrypt")
+
+    def made() -> list[NewCode]:
+        out = []
+        for d, f in reversed(list(zip(drafts, futures, strict=True))):  # from the end: the threads work from the start
+            out.append(d.hashed(digest(d.code, d.salt, d.cost) if f.cancel() else f.result()))
+        return out[::-1]
+
+    try:
+        futures = [pool.submit(digest, d.code, d.salt, d.cost) for d in drafts]
+        yield made
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def store_codes(state_dir: Path, rows: list[dict]) -> None:

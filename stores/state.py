@@ -20,7 +20,7 @@ import os
 import secrets
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -92,6 +92,13 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def fsync_files(paths: Iterable[Path]) -> None:
+    """Each file's bytes on disk (before anything may say the files exist)."""
+    for path in paths:
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
 
 
 def fsync_dir(folder: Path) -> None:

@@ -92,7 +92,7 @@ from pipelines.readers.ofx_clean import (
 )
 from pipelines.readers.ofx_currency import currency_notes, line_not_pounds, statement_in_pounds
 from pipelines.readers.ofx_tree import read_accounts
-from pipelines.text import clean_cell, content_id
+from pipelines.text import clean_cell, content_id, repeated_bank_ids
 from pipelines.timezones import ofx_local_time
 from schemas.inputs import statement_balances, statement_lines
 
@@ -345,13 +345,7 @@ def _row(block: Block, account_id: str | None, txn: Any) -> dict[str, Any]:
 
 def _assign_ids(rows: list[dict[str, Any]]) -> list[str]:
     """Made-up ids where the bank's FITID is missing or not unique for the account."""
-    seen = Counter((r["account_id"], r["transaction_id"]) for r in rows if r["transaction_id"])
-    notes = [
-        f"the bank id (FITID) '{fitid}' appears {k} times for account {acct}; "
-        "those transactions were given ids made from their content"
-        for (acct, fitid), k in seen.items()
-        if k > 1
-    ]
+    repeated, notes = repeated_bank_ids(rows, "FITID")
     missing = sum(1 for r in rows if not r["transaction_id"])
     if missing:
         notes.append(
@@ -362,7 +356,7 @@ def _assign_ids(rows: list[dict[str, Any]]) -> list[str]:
     for r in rows:
         content = (r["account_id"], r["date"], r["amount"], r["payee"], r["memo"])
         occurrences[content] += 1
-        if not r["transaction_id"] or seen[(r["account_id"], r["transaction_id"])] > 1:
+        if not r["transaction_id"] or (r["account_id"], r["transaction_id"]) in repeated:
             r["transaction_id"] = content_id(*content, occurrence=occurrences[content])
             r["id_source"] = "content"
     return notes

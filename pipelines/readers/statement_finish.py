@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from pipelines.model import Parsed
 from pipelines.readers.contract_csv import rows_to_frame
-from pipelines.text import content_id
+from pipelines.text import content_id, repeated_bank_ids
 from schemas.core import TEXT_PATTERNS, Kind
 from schemas.inputs import statement_balances, statement_lines
 
@@ -50,7 +50,7 @@ def finish(parsed: Parsed, rows: list[Row], *, has_balance: bool, newest_first: 
             balances.append(cover)
     if reversed_any:
         parsed.notes.append("the file lists the newest transactions first; loaded oldest first")
-    _assign_ids(ordered)
+    parsed.notes.extend(_assign_ids(ordered))
     parsed.tables[statement_lines.name] = rows_to_frame(statement_lines, ordered)
     if balances:
         parsed.tables[statement_balances.name] = rows_to_frame(statement_balances, balances)
@@ -110,13 +110,18 @@ def _coverage(account: str | None, group: list[Row], has_balance: bool) -> Row |
     }
 
 
-def _assign_ids(rows: list[Row]) -> None:
+def _assign_ids(rows: list[Row]) -> list[str]:
+    """The bank's id where it gives one to one transaction; otherwise (none given, or one
+    given to several rows of an account) an id made from the content and its occurrence
+    among the rows so made."""
+    repeated, notes = repeated_bank_ids(rows, "transaction id")
     seen: Counter[tuple] = Counter()
     for row in rows:
-        if row["transaction_id"]:
+        if row["transaction_id"] and (row["account_id"], row["transaction_id"]) not in repeated:
             row["id_source"] = "bank"
             continue
         content = (row["account_id"], row["date"], row["amount"], row["payee"], row["memo"])
         seen[content] += 1
         row["transaction_id"] = content_id(*content, occurrence=seen[content])
         row["id_source"] = "content"
+    return notes

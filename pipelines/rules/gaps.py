@@ -8,7 +8,10 @@ of statements its finding rests on (``rests_on`` in the registry):
   return's money needing evidence);
 * ``to_date``: everything from the term's start to the period's end (the
   balance, spending to date, contributions in arrears);
-* ``to_run``: from the period's start up to the run date (an invoice never paid).
+* ``to_run``: from the period's start up to the run date (an invoice never paid);
+  a flag may reach further back with its own ``rests_from`` day (an unpaid
+  invoice rests on every statement since the provider's first bill, because a
+  payment naming only the provider pays the oldest bill first).
 
 A finding whose span a statement gap touches is withheld: the gap is raised
 instead (``STATEMENT_GAP``), and the finding comes back once the missing
@@ -56,8 +59,19 @@ def unknown_periods(gaps: pl.DataFrame, periods: pl.DataFrame, budgets: pl.DataF
     return pl.DataFrame(rows, schema=UNKNOWN_SCHEMA, orient="row") if rows else pl.DataFrame(schema=UNKNOWN_SCHEMA)
 
 
-def withhold(flags: pl.DataFrame, unknown: pl.DataFrame) -> pl.DataFrame:
-    """The flags whose finding does not rest on a span no statement covers."""
+def withhold(flags: pl.DataFrame, unknown: pl.DataFrame, gaps: pl.DataFrame | None = None,
+             as_of: date | None = None) -> pl.DataFrame:
+    """The flags whose finding does not rest on a span no statement covers, without
+    the ``rests_from`` column: a flag that names the day its finding rests on from
+    (earlier than its period, e.g. an unpaid invoice's provider's first bill) is
+    also withheld where a gap touches that day to the run date."""
+    if flags.height and "rests_from" in flags.columns and gaps is not None and gaps.height:
+        early = flags.filter(pl.col("rests_from").is_not_null()).select(
+            "exception_id", "budget_id", "rests_from", pl.max_horizontal("period_end", pl.lit(as_of)).alias("hi"))
+        touched = early.join(gaps.select("budget_id", "gap_start", "gap_end"), on="budget_id").filter(
+            (pl.col("gap_start") <= pl.col("hi")) & (pl.col("gap_end") >= pl.col("rests_from")))
+        flags = flags.join(touched.select("exception_id").unique(), on="exception_id", how="anti")
+    flags = flags.drop("rests_from", strict=False)
     if unknown.height == 0 or flags.height == 0:
         return flags
     return flags.join(unknown, on=["rule_code", "budget_id", "period_start"], how="anti")

@@ -62,12 +62,20 @@ def invoice_unpaid(books: Books) -> list[dict]:
     grace = books.policy.unpaid_grace_days
     inv = books.invoices.filter(pl.col("kind") == "invoice").with_columns(
         (pl.col("amount") - pl.col("credited_amount").fill_null(0) - pl.col("paid_amount").fill_null(0)).alias("left"))
-    inv = inv.filter((pl.col("left") > 0) & (pl.col("due_date") + timedelta(days=grace) < books.as_of))
+    # a payment naming only the provider pays its oldest bill first, so a payment on a missing
+    # statement for an earlier bill would make this one look unpaid: the finding rests on every
+    # statement since the provider's first bill to the budget (docs/rules.md §9)
+    first_bill = books.invoices.filter(pl.col("kind") == "invoice").group_by("budget_id", "provider_id").agg(
+        pl.col("issue_date").min().alias("first_bill"))
+    inv = inv.filter((pl.col("left") > 0) & (pl.col("due_date") + timedelta(days=grace) < books.as_of)).join(
+        first_bill, on=["budget_id", "provider_id"], how="left", nulls_equal=True)
     out = []
     for r in _with_period(books, inv, "due_date").iter_rows(named=True):
-        out.append(flag("INVOICE_UNPAID", r["budget_id"], r["period_start"], r["period_end"], r["left"],
-                        f"Invoice {r['invoice_id']} for {gbp(r['amount'])} was due on {day(r['due_date'])};"
-                        f" {gbp(r['left'])} of it has not been paid.", [r["invoice_id"]], subject=r["invoice_id"]))
+        out.append(dict(flag("INVOICE_UNPAID", r["budget_id"], r["period_start"], r["period_end"], r["left"],
+                             f"Invoice {r['invoice_id']} for {gbp(r['amount'])} was due on {day(r['due_date'])};"
+                             f" {gbp(r['left'])} of it has not been paid.", [r["invoice_id"]],
+                             subject=r["invoice_id"]),
+                        rests_from=min(d for d in (r["first_bill"], r["period_start"]) if d is not None)))
     return out
 
 

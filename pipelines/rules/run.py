@@ -28,6 +28,8 @@ from schemas.warehouse import exception_history as exceptions_table
 RAISED = {k: v for k, v in exceptions_table.polars_schema().items()
           if k not in ("first_seen", "last_seen", "status")}
 FLAGS = {**RAISED, "episode": pl.String}
+# a finding may rest on statements from before its period (``rests_from``: pipelines/rules/gaps.py)
+RAISING = {**FLAGS, "rests_from": pl.Date}
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ def judge(books: Books, rules, gaps: pl.DataFrame | None = None) -> Judged:
     gaps = gap_spans(books) if gaps is None else gaps
     flags = raise_rules(books, rules)
     unknown = unknown_periods(gaps, books.periods, books.budgets, books.as_of, tuple(rules))
-    exceptions, findings = merge_episodes(withhold(flags, unknown), books.periods, unknown, dict(RULES))
+    kept = withhold(flags, unknown, gaps, books.as_of)
+    exceptions, findings = merge_episodes(kept, books.periods, unknown, dict(RULES))
     return Judged(exceptions, findings, gaps)
 
 
@@ -60,7 +63,7 @@ def raise_rules(books: Books, rules) -> pl.DataFrame:
     rows: list[dict] = []
     for rule in rules:
         rows.extend(dict(r, episode=r.get("episode", r.get("subject"))) for r in rule.fn(books))
-    raised = pl.DataFrame(rows, schema=FLAGS, orient="row") if rows else pl.DataFrame(schema=FLAGS)
+    raised = pl.DataFrame(rows, schema=RAISING, orient="row") if rows else pl.DataFrame(schema=RAISING)
     # one row per id: the same subject raised twice in one night is one flag
     return raised.unique("exception_id", keep="first", maintain_order=True).sort("exception_id")
 

@@ -53,7 +53,7 @@ from pipelines.simulate.common import rhe
 from pipelines.simulate.judge import Expected, Judge, _groups, _norm, _period_of, _round
 from pipelines.simulate.records import Account, Budget, Provider, Txn
 from pipelines.simulate.truth_further import Seen, judge_further, shown_payee, surname
-from pipelines.simulate.truth_statements import coverage_spans
+from pipelines.simulate.truth_statements import coverage_spans, unpaid_rests_on_gap
 from pipelines.simulate.truth_statements import gaps as _gaps
 from pipelines.simulate.truth_statements import rests_on_gap as _rests_on_gap
 
@@ -262,6 +262,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             b = budget_at(later.day) or by_id.get(inv.budget_id)
             if b is not None:
                 flag(b, "DUPLICATE_PAYMENT", later.day, total - net, inv_id)
+    unpaid = []  # judged once the statement gaps are known
     for inv in invoices.values():
         b = by_id.get(inv.budget_id)
         if b is None or inv.kind != "invoice":
@@ -279,7 +280,7 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
             owed = inv.amount - sum(c.amount for c in credits.get(inv.invoice_id, []))
             owed -= sum(a for _, a in matched.get(inv.invoice_id, []))
             if owed > 0:
-                flag(b, "INVOICE_UNPAID", inv.due, owed, inv.invoice_id)
+                unpaid.append((b, inv, owed))
 
     # -- per budget and period
     period_ends: dict[tuple[str, int], tuple[int, int, int, int]] = {}
@@ -355,6 +356,9 @@ def evaluate(acct: Account, judge: Judge, invoices_visible, as_of: int) -> list[
                             flag(b, "UNDERSPEND_LINE", ps, planned - got_l, ln.line_id)
 
     missing = _gaps(files, budgets, judge, flag)
+    for b, inv, owed in unpaid:
+        if not unpaid_rests_on_gap(inv, invoices.values(), missing.get(b.budget_id, []), periods[b.budget_id], as_of):
+            flag(b, "INVOICE_UNPAID", inv.due, owed, inv.invoice_id)
     judge_further(Seen(acct, as_of, budgets, info, balance, coverage_spans(files), provider_of, period_ends, flag), pol)
     return [Expected(bid, rule, ps, amount, tuple(subjects))
             for (bid, rule, ps), (amount, subjects) in sorted(rows.items())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pipelines.simulate.judge import _period_of
 from pipelines.simulate.records import Budget, StatementFile
 
 if TYPE_CHECKING:
@@ -33,6 +34,19 @@ def rests_on_gap(rule: str, ps: int, gaps: list[tuple[int, int]], periods: list[
         return False
     pe = next(e for s, e in periods if s == ps)
     lo, hi = {"period": (ps, pe), "to_date": (term_start, pe), "to_run": (ps, max(pe, as_of))}[window]
+    return any(g0 <= hi and g1 >= lo for g0, g1 in gaps)
+
+
+def unpaid_rests_on_gap(inv, invoices, gaps: list[tuple[int, int]], periods: list[tuple[int, int]],
+                        as_of: int) -> bool:
+    """docs/rules.md §9: an unpaid invoice also rests on every statement since the first
+    bill its provider sent the budget (a payment naming only the provider pays the
+    oldest bill first, so one missing for an earlier bill would leave this one short)."""
+    first = min(i.issue for i in invoices
+                if i.kind == "invoice" and i.budget_id == inv.budget_id and i.provider_id == inv.provider_id)
+    ps = _period_of(periods, inv.due)
+    pe = next(e for s, e in periods if s == ps)
+    lo, hi = min(first, ps), max(pe, as_of)
     return any(g0 <= hi and g1 >= lo for g0, g1 in gaps)
 
 

@@ -1,6 +1,6 @@
 """The printed recovery notice: one :class:`Notice` as an A4 PDF, in the evidence letters' style.
 
-It reuses the evidence return's page machinery (``reports/returns/pdf.py``:
+It reuses the evidence return's page machinery (``reports/returns/page.py``:
 embedded Noto Sans so any name prints, text placed only as plain text, word wrap, tables
 that never split a row), with its own title and footer.
 """
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time
 from fpdf import FPDF
 
 from reports.notices.notice import Notice, gbp, short_date
-from reports.returns.pdf import (
+from reports.returns.page import (
     BLACK,
     BODY,
     GREY,

@@ -4,7 +4,7 @@
 ``out_dir/<recovery_id>.pdf`` and ``.html`` for the recoveries in ``only``
 (all when ``None``). Two set-based queries whatever the number of notices;
 the loop only renders. Bank and family text is escaped by Jinja's autoescape
-in HTML and printed as plain text in the PDF (``reports/returns/pdf.py``).
+in HTML and printed as plain text in the PDF (``reports/returns/page.py``).
 
 Example: recovery ``R1A2B3C4D5E6F`` issued on 3 March 2026 →
 ``R1A2B3C4D5E6F.pdf`` and ``R1A2B3C4D5E6F.html``, due 31 March 2026.

@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from reports.council import council_of
 from reports.returns.letter import Letter, build_letter, gbp, long_date, short_date
 from reports.returns.pdf import letter_pdf
+from reports.returns.reuse import Drawn, fingerprint
 from schemas.council import Council
 
 HERE = Path(__file__).parent
@@ -116,7 +117,7 @@ def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date,
                    council: Council | str | None = None,
                    access_codes: dict[tuple[str, date], str] | None = None,
                    portal_address: str = "", only: set[tuple[str, date]] | None = None,
-                   dated: date | None = None) -> list[Path]:
+                   dated: date | None = None, drawn: Drawn | None = None) -> list[Path]:
     """Write ``out_dir/returns/<budget_id>_<period_start>.pdf`` and ``.html`` for every unreceived return.
 
     Letters judge "due" and "overdue" on ``as_of`` and are dated ``dated`` (default ``as_of``);
@@ -126,6 +127,8 @@ def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date,
     ``portal_address`` (default: council.yaml's ``portal_url``). Codes are stored hashed, so a
     letter can print one only when it is issued.
     ``only``, when given, limits the letters to those ``(budget_id, period_start)`` returns.
+    ``drawn`` (the nightly run's): copy a letter an earlier run wrote when nothing in it has
+    changed, and record tonight's (:mod:`reports.returns.reuse`).
     """
     folder = out_dir / "returns"
     folder.mkdir(parents=True, exist_ok=True)
@@ -140,8 +143,13 @@ def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date,
         letter.dated = dated
         stem = safe_stem(letter.reference)
         pdf_path, html_path = folder / f"{stem}.pdf", folder / f"{stem}.html"
-        pdf_path.write_bytes(letter_pdf(letter))
-        html_path.write_text(template.render(letter=letter), encoding="utf-8")
+        print_ = fingerprint(letter) if drawn is not None else ""
+        earlier = drawn.copy(print_) if drawn is not None else None
+        pdf, html = earlier or (letter_pdf(letter), template.render(letter=letter).encode("utf-8"))
+        pdf_path.write_bytes(pdf)
+        html_path.write_bytes(html)
+        if drawn is not None:
+            drawn.note(stem, print_, pdf, html)
         written += [pdf_path, html_path]
     return written
 

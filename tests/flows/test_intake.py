@@ -123,3 +123,33 @@ def test_receipts_for_cash_settle_the_cash_flag_at_intake_as_the_night_would(cou
     after_intake = dump_views(wh)["exceptions"]
     run(inbox, wh, as_of)
     assert dump_views(wh)["exceptions"] == after_intake
+
+
+def test_the_intake_scans_once_and_hashes_only_what_the_nights_cache_does_not_know(council, monkeypatch):
+    import flows.inbox as inbox_mod
+    from flows import ingest as ingest_mod
+    from flows import intake as intake_mod
+    from flows.inbox import HashCache, hash_cache_path, scan
+
+    wh, inbox = council["warehouse"], council["inbox"]
+    night = HashCache(hash_cache_path(wh))  # what the night leaves beside the warehouse
+    night.save({f.relpath for f in scan(inbox, hashes=night)})
+    budget, period, _n, ref, _txn = overdue_return_with_items(wh)
+    folder = submit(inbox, "family-c", [f"{budget},{period},{ref},explanation,,,paid in cash"])
+
+    scans, hashed = [], []
+    real_scan, real_sha = inbox_mod.scan, inbox_mod.sha256_of
+    for module in (intake_mod, ingest_mod):
+        monkeypatch.setattr(module, "scan", lambda *a, **k: scans.append(a) or real_scan(*a, **k))
+    monkeypatch.setattr(inbox_mod, "sha256_of", lambda p: hashed.append(p) or real_sha(p))
+    result = run_intake(inbox, wh, council["as_of"], validate=validate_batch)
+    assert result["new_files"] == 1 and result["ingest"]["accepted"] == 1
+    assert len(scans) == 1 and hashed == [folder / "manifest.csv"]
+
+    kept = HashCache(hash_cache_path(wh)).entries
+    assert "evidence/family-c/manifest.csv" in kept and "register/budgets.csv" in kept  # the night's entries too
+    assert set(night.entries) <= set(kept)
+    scans.clear()
+    hashed.clear()
+    assert run_intake(inbox, wh, council["as_of"], validate=validate_batch) == {"new_files": 0}
+    assert len(scans) == 1 and hashed == []

@@ -86,5 +86,5 @@ def test_kill_anywhere_leaves_the_warehouse_and_reports_intact(earlier_night, tm
     assert result["ingest"]["accepted"] == (0 if point == "after-replace" else 1)
     assert query(wh, NEW)[0][0] > 0
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("w.duckdb")) == [
-        "w.duckdb", "w.duckdb.hashes.json", "w.duckdb.lock"]
+        "w.duckdb", "w.duckdb.hashes.json", "w.duckdb.letters.json", "w.duckdb.lock"]
     assert sorted(p.name for p in reports.iterdir()) == [DAY]  # no staging folder left behind

@@ -122,3 +122,18 @@ def test_a_journal_is_finished_whether_the_next_close_names_the_folders_the_same
     child.kill(proc)
     assert issue_returns(wh, council["reports"].resolve(), as_of, "Demo Council")["issued"] == 0
     assert_issued_once_with_working_codes(council)
+
+
+def test_a_second_close_at_the_same_time_is_refused_and_issues_nothing(council):
+    import fcntl
+
+    from flows.warehouse import WarehouseBusy
+
+    wh, reports, as_of = council["warehouse"], council["reports"], council["as_of"]
+    with open(wh.with_name("returns_issued.lock"), "w") as held:  # another close is issuing right now
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(WarehouseBusy, match="another period close"):
+            issue_returns(wh, reports, as_of, "Demo Council")
+    assert not ledger_path(wh).exists() and not journal_path(wh).exists() and not (reports / "issued").exists()
+    assert issue_returns(wh, reports, as_of, "Demo Council")["issued"] == len(council["due"])
+    assert_issued_once_with_working_codes(council)

@@ -3,6 +3,8 @@ profiles (register/profiles) replace shipped ones or are set aside loudly."""
 
 from __future__ import annotations
 
+import os
+import threading
 from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
@@ -183,6 +185,21 @@ def test_two_council_profiles_with_one_name(tmp_path):
     profiles, problems = load_profiles(BUNDLED_DIR, tmp_path)
     assert "westshire_card" not in {p.name for p in profiles}
     assert "name = 'westshire_card'" in str(problems[0]) and "a.toml" in str(problems[0])
+
+
+def test_a_fifo_among_the_council_profiles_is_named_not_opened(tmp_path):
+    """Opening a FIFO with no writer blocks for ever: the folder is read without opening it
+    (in a thread, so that a regression fails here instead of hanging the suite)."""
+    (tmp_path / "card.toml").write_text(CARD_PLATFORM)
+    os.mkfifo(tmp_path / "pipe.toml")
+    got: list = []
+    reader = threading.Thread(target=lambda: got.append(load_profiles(BUNDLED_DIR, tmp_path)), daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    assert got, "reading the council's profiles blocked on a FIFO"
+    profiles, problems = got[0]
+    assert "westshire_card" in {p.name for p in profiles}
+    assert [str(p) for p in problems] == ["register/profiles/pipe.toml: is not a regular file, so it was not read"]
 
 
 def test_profile_errors_are_config_errors():

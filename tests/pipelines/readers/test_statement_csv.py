@@ -135,6 +135,26 @@ def test_generic_with_mcc_and_bank_ids():
     )
 
 
+def test_a_bank_id_given_to_two_rows_of_one_file_keeps_both_payments():
+    """A careless export numbers two different payments T7: read as given, the second would
+    pass for a correction of the first and £30.00 would vanish. Both load, with ids made from
+    their content, and the file says why; T1, given once, stays the bank's. PC2's T7 is its own."""
+    p = read(GENERIC + "PC1,2025-04-01,PAY,100.00,100.00,T1,\nPC1,2025-04-02,ACME,-20.00,80.00,T7,\n"
+             "PC1,2025-04-02,ACME,-30.00,50.00,T7,\nPC2,2025-04-02,ACME,-30.00,,T7,\n")
+    rows = lines(p)
+    assert [(r["account_id"], r["amount"], r["id_source"]) for r in rows] == [
+        ("PC1", "100.00", "bank"), ("PC1", "-20.00", "content"), ("PC1", "-30.00", "content"), ("PC2", "-30.00", "bank")]
+    assert len({(r["account_id"], r["transaction_id"]) for r in rows}) == 4
+    assert [r["transaction_id"] for r in rows][::3] == ["T1", "T7"]
+    assert p.notes == ["the bank id (transaction id) 'T7' appears 2 times for account PC1; "
+                       "those transactions were given ids made from their content"]
+    assert [r["transaction_id"] for r in lines(read(GENERIC + "PC1,2025-04-01,PAY,100.00,100.00,T1,\n"
+                                                    "PC1,2025-04-02,ACME,-20.00,80.00,T7,\n"
+                                                    "PC1,2025-04-02,ACME,-30.00,50.00,T7,\n"
+                                                    "PC2,2025-04-02,ACME,-30.00,,T7,\n"))] == [
+        r["transaction_id"] for r in rows]  # the same file read again: the same ids
+
+
 def test_generic_without_optional_columns_gets_content_ids():
     p = read(
         "account_id,date,description,amount\nPC1,2025-04-02,TESCO,-1.00\nPC1,2025-04-02,TESCO,-1.00\n"

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pipelines.rules.invoices import duplicate_payment, invoice_unpaid, rate_above_agreed
+from pipelines.rules.registry import declared
+from pipelines.rules.run import judge
 from tests.pipelines.rules.books import invoice, make_books, plan_line, provider, txn
 
 AFTER_Q1 = "2026-07-10"
@@ -66,6 +68,48 @@ def test_invoice_unpaid_worked_example():
 def test_invoice_within_grace_or_paid_is_not_unpaid():
     assert invoice_unpaid(_unpaid("2026-05-15", None)) == []  # 1 May + 14 days is not yet past
     assert invoice_unpaid(_unpaid("2026-06-30", "200.00")) == []
+
+
+def _two_bills(coverage: list[tuple[str, str, str]], *, first_paid_on: str):
+    """C Taylor bills £200.00 due 24 June and again due 24 July; a payment naming only her is
+    made on 8 July, nearer June's due date than July's. June's own payment, on
+    ``first_paid_on``, is on whichever statement ``coverage`` holds: where none covers it,
+    the 8 July payment pays June's bill, the one owing exactly it with the nearest due date."""
+    paid = [txn(first_paid_on, "-200.00", "C TAYLOR"), txn("2026-07-08", "-200.00", "C TAYLOR")]
+    seen = [t for t in paid if any(s <= str(t["date"]) <= e for _, s, e in coverage)]
+    return make_books("2026-08-20", txns=seen, coverage=coverage, invoices=[
+        invoice("PA-6", "200.00", issue="2026-06-10", due="2026-06-24"),
+        invoice("PA-7", "200.00", issue="2026-07-10", due="2026-07-24")])
+
+
+def _judged(books) -> list[tuple[str, str | None]]:
+    return sorted((r, s) for r, s in judge(books, declared()).exceptions.select("rule_code", "subject").iter_rows()
+                  if r in ("INVOICE_UNPAID", "STATEMENT_GAP"))
+
+
+def test_an_unpaid_bill_rests_on_every_statement_since_the_providers_first_bill():
+    """No statement covers 15–30 June, when June's bill was paid: the 8 July payment pays
+    June's bill, so July's looks unpaid. That rests on the missing statement,
+    though it lies in an earlier quarter than July's bill: withheld, the gap raised instead."""
+    books = _two_bills([("ACC1", "2026-04-01", "2026-06-14"), ("ACC1", "2026-07-01", "2026-08-20")],
+                       first_paid_on="2026-06-20")
+    assert [f["subject"] for f in invoice_unpaid(books)] == ["PA-7"]  # what the rule alone would say
+    assert _judged(books) == [("STATEMENT_GAP", "gap|2026-06-15")]
+
+
+def test_a_gap_before_the_providers_first_bill_withholds_nothing():
+    """Look-alike: the gap (1–31 May) ends before C Taylor's first bill; June's payment is seen,
+    July's bill is truly unpaid."""
+    books = make_books("2026-08-20", txns=[txn("2026-06-20", "-200.00", "C TAYLOR")], coverage=[
+        ("ACC1", "2026-04-01", "2026-04-30"), ("ACC1", "2026-06-01", "2026-08-20")], invoices=[
+        invoice("PA-6", "200.00", issue="2026-06-10", due="2026-06-24"),
+        invoice("PA-7", "200.00", issue="2026-07-10", due="2026-07-24")])
+    assert _judged(books) == [("INVOICE_UNPAID", "PA-7"), ("STATEMENT_GAP", "gap|2026-05-01")]
+
+
+def test_with_every_statement_both_bills_are_paid():
+    books = _two_bills([("ACC1", "2026-04-01", "2026-08-20")], first_paid_on="2026-06-20")
+    assert _judged(books) == []
 
 
 # ---- DUPLICATE_PAYMENT --------------------------------------------------------------
