@@ -46,6 +46,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from stores.state import fsync_dir
+
 LONDON = ZoneInfo("Europe/London")
 NIGHT = re.compile(r"_(\d{4}-\d{2}-\d{2})\.duckdb$")
 
@@ -96,7 +98,7 @@ def keep(warehouse: Path, nights: int | None = None) -> Path | None:
             os.replace(tmp, kept)
         for old in sorted(_files(warehouse), reverse=True)[nights:]:
             old[1].unlink(missing_ok=True)
-        _fsync_dir(kept.parent)
+        fsync_dir(kept.parent)
     except OSError:
         with contextlib.suppress(NameError, OSError):
             tmp.unlink(missing_ok=True)
@@ -170,11 +172,3 @@ def restore(warehouse: Path, night: date, now: datetime | None = None) -> dict:
         publish(con, nxt, warehouse)
     return {"run_id": run_id, "night": night.isoformat(), "as_of": as_of.isoformat(), "from": str(source),
             "exceptions_open": open_count}
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

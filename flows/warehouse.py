@@ -41,6 +41,7 @@ import polars as pl
 from schemas.config import ConfigError
 from schemas.core import Table
 from schemas.warehouse import ddl
+from stores.state import fsync_dir, fsync_files
 
 
 class WarehouseBusy(RuntimeError):
@@ -111,11 +112,7 @@ def publish(con: duckdb.DuckDBPyConnection, nxt: Path, warehouse: Path) -> None:
         con.close()
     if nxt.with_name(nxt.name + ".wal").exists():  # changes not in the file: it must not go out
         raise RunFailed(f"the new warehouse {nxt} was not written out in full")
-    fd = os.open(nxt, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_files([nxt])
     # Reports first: killed between the two renames, the next run still finds
     # tonight's files unpublished and writes the reports again.
     pending = _PENDING.pop(_key(nxt), [])
@@ -130,11 +127,7 @@ def publish(con: duckdb.DuckDBPyConnection, nxt: Path, warehouse: Path) -> None:
 
     keep(warehouse)  # the outgoing file, as its night (a hard link: it is never written again)
     os.replace(nxt, warehouse)
-    dir_fd = os.open(warehouse.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_dir(warehouse.parent)
 
 
 APPEND_ROWS = 100_000
