@@ -72,13 +72,8 @@ def money_in(acct: Account, world, rng: random.Random, ledger) -> None:
         s, e = b.start, min(b.end, a - 1)
         if e - s > 20:
             payer = _pick(rng, list(PAYERS))
-            days = []
-            for _ in range(rng.randint(1, 2)):
-                t = ledger.add(rng.randint(s + 3, e), rng.randrange(5000, 40001, 10), payer, "", "CREDIT",
-                               kind="income")
-                if t:
-                    t.tag = "UNEXPECTED_INCOME"
-                    days.append(t.day)
+            days = _one_or_two(ledger, rng, "UNEXPECTED_INCOME", (s + 3, e), (5000, 40001, 10), payer, "CREDIT",
+                               "income")
             if days:
                 acct.plants.append(Plant("UNEXPECTED_INCOME", b.budget_id,
                                          f"money paid in by {payer} ({', '.join(map(iso, days))})", min(days)))
@@ -96,6 +91,20 @@ def money_in(acct: Account, world, rng: random.Random, ledger) -> None:
                                          f"joint funding from {payer}, an agreed funder", s + 10))
 
 
+def _one_or_two(ledger, rng: random.Random, code: str, between: tuple[int, int], pence: tuple[int, int, int],
+                payee: str, trntype: str, kind: str, *, out: bool = False) -> list[int]:
+    """One or two lines to or from ``payee`` on random days ``between`` and of random sizes
+    (``pence``: a ``randrange``'s arguments; money out when ``out``), tagged ``code``; their days."""
+    days = []
+    for _ in range(rng.randint(1, 2)):
+        t = ledger.add(rng.randint(*between), (-1 if out else 1) * rng.randrange(*pence), payee, "", trntype,
+                       kind=kind)
+        if t:
+            t.tag = code
+            days.append(t.day)
+    return days
+
+
 def related(acct: Account, rng: random.Random, ledger) -> None:
     if "RELATED_PAYEE" in acct.wants:
         b = _pick(rng, acct.budgets)
@@ -105,13 +114,8 @@ def related(acct: Account, rng: random.Random, ledger) -> None:
         letter = _pick(rng, [c for c in "ABDEGJKLMPRST" if c not in taken])
         if e - s > 20:
             payee = f"FP {letter} {surname}"
-            days = []
-            for _ in range(rng.randint(1, 2)):
-                t = ledger.add(rng.randint(s + 3, e), -rng.randrange(3000, 15001, 500), payee, "", "PAYMENT",
-                               kind="spend")
-                if t:
-                    t.tag = "RELATED_PAYEE"
-                    days.append(t.day)
+            days = _one_or_two(ledger, rng, "RELATED_PAYEE", (s + 3, e), (3000, 15001, 500), payee, "PAYMENT",
+                               "spend", out=True)
             if days:
                 acct.plants.append(Plant("RELATED_PAYEE", b.budget_id,
                                          f"transfers to {payee}, who shares the holder's surname", min(days)))
