@@ -7,14 +7,9 @@ that never split a row), with its own title and footer.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
-from fpdf import FPDF
-
 from reports.notices.notice import Notice, gbp, short_date
 from reports.returns.page import (
     BLACK,
-    BODY,
     GREY,
     LIGHT,
     MID,
@@ -30,24 +25,9 @@ from reports.returns.page import (
 
 class NoticePDF(ReturnPDF):
     def __init__(self, notice: Notice) -> None:  # noqa: D107 - the letter's set-up, with the notice's words
-        FPDF.__init__(self, format="A4", unit="mm")
         self.notice = notice
-        self.embed_fonts()  # the letters' fonts: any name prints
-        self.alias_nb_pages(None)
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(True, margin=22)
-        self.set_title(printable(f"{notice.title} ({notice.reference})"))
-        self.set_author(printable(notice.council.name))
-        self.set_lang("en-GB")
-        self.set_creation_date(datetime.combine(notice.as_of, time(), tzinfo=UTC))
-
-    def footer(self) -> None:
-        self.set_y(-16)
-        self.font(BODY, color=GREY)
-        saved, self.str_alias_nb_pages = self.str_alias_nb_pages, NB
-        self.cell(0, 6, printable(f"Recovery notice {self.notice.reference} - page {self.page_no()} of {NB}"),
-                  align="C")
-        self.str_alias_nb_pages = saved
+        self.set_up(f"{notice.title} ({notice.reference})", notice.council.name, notice.as_of,
+                    f"Recovery notice {notice.reference}")
 
 
 def notice_pdf(notice: Notice) -> bytes:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from fpdf import FPDF
 
@@ -63,16 +63,23 @@ class Column:
 
 class ReturnPDF(FPDF):
     def __init__(self, letter: Letter) -> None:
-        super().__init__(format="A4", unit="mm")
         self.letter = letter
+        self.set_up(f"Your direct payment: what we need from you ({letter.reference})", letter.council.name,
+                    letter.as_of, f"Evidence return {letter.reference}")
+
+    def set_up(self, title: str, author: str, as_of: date, footer_label: str) -> None:
+        """An A4 page in the letters' style (the recovery notices' too): fonts, margins, the
+        document's title, author and date, and the label its footer prints with the page number."""
+        FPDF.__init__(self, format="A4", unit="mm")
+        self.footer_label = footer_label
         self.embed_fonts()
         self.alias_nb_pages(None)  # only the footer uses it (see module docstring)
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=22)
-        self.set_title(printable(f"Your direct payment: what we need from you ({letter.reference})"))
-        self.set_author(printable(letter.council.name))
+        self.set_title(printable(title))
+        self.set_author(printable(author))
         self.set_lang("en-GB")
-        self.set_creation_date(datetime.combine(letter.as_of, time(), tzinfo=UTC))
+        self.set_creation_date(datetime.combine(as_of, time(), tzinfo=UTC))
 
     def embed_fonts(self) -> None:
         """Noto Sans, regular and bold (reports/returns/fonts.py), read once per process (embedded.py);
@@ -89,8 +96,7 @@ class ReturnPDF(FPDF):
         self.set_y(-16)
         self.font(BODY, color=GREY)
         saved, self.str_alias_nb_pages = self.str_alias_nb_pages, NB
-        self.cell(0, 6, printable(f"Evidence return {self.letter.reference} - page {self.page_no()} of {NB}"),
-                  align="C")
+        self.cell(0, 6, printable(f"{self.footer_label} - page {self.page_no()} of {NB}"), align="C")
         self.str_alias_nb_pages = saved
 
     def font(self, size: float = BODY, style: str = "", color: tuple = BLACK) -> None:
