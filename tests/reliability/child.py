@@ -133,18 +133,22 @@ def install_pauses(options: dict) -> None:
         return real_returns(*args, **kwargs)
 
     reports.returns.render.render_returns = returns
-    real_replace = os.replace
     warehouse = os.path.abspath(options["warehouse"])
+    os.replace = parked_around(options, os.replace, "replace", lambda dst: os.path.abspath(dst) == warehouse)
 
-    def replace(src, dst, **kwargs):
-        publishing = os.path.abspath(dst) == warehouse
-        if publishing:
-            park(options, "before-replace")
-        real_replace(src, dst, **kwargs)
-        if publishing:
-            park(options, "after-replace")
 
-    os.replace = replace
+def parked_around(options: dict, move, name: str, watched):
+    """``move`` (``os.replace``, ``os.rename``) parking the child at ``before-<name>`` and
+    ``after-<name>`` when it moves a file to a destination ``watched(dst)`` is true of."""
+    def wrapped(src, dst, **kwargs):
+        hit = watched(dst)
+        if hit:
+            park(options, f"before-{name}")
+        move(src, dst, **kwargs)
+        if hit:
+            park(options, f"after-{name}")
+
+    return wrapped
 
 
 def limit_file_size(size: int) -> None:

@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from tests.reliability.child import after_calls, park
+from tests.reliability.child import after_calls, parked_around
 
 POINTS = ("marked", "before-rename", "after-rename", "sent")
 
@@ -25,18 +25,9 @@ def install_pauses(options: dict) -> None:
 
     after_calls(options, drafts, "save", "marked", 1)
     after_calls(options, drafts, "save", "sent", 2)
-    real_rename = os.rename
     evidence = os.path.abspath(Path(options["inbox"]) / "evidence")
-
-    def rename(src, dst, **kwargs):
-        into_inbox = os.path.dirname(os.path.abspath(dst)) == evidence
-        if into_inbox:
-            park(options, "before-rename")
-        real_rename(src, dst, **kwargs)
-        if into_inbox:
-            park(options, "after-rename")
-
-    os.rename = rename
+    os.rename = parked_around(options, os.rename, "rename",
+                              lambda dst: os.path.dirname(os.path.abspath(dst)) == evidence)
 
 
 def main(options: dict) -> int:
