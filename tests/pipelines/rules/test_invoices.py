@@ -3,7 +3,10 @@ and DUPLICATE_PAYMENT, each worked example to the penny with its look-alikes."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+
+import polars as pl
 
 from pipelines.rules.invoices import duplicate_payment, invoice_unpaid, rate_above_agreed
 from pipelines.rules.registry import declared
@@ -105,6 +108,8 @@ def test_a_gap_before_the_providers_first_bill_withholds_nothing():
         invoice("PA-6", "200.00", issue="2026-06-10", due="2026-06-24"),
         invoice("PA-7", "200.00", issue="2026-07-10", due="2026-07-24")])
     assert _judged(books) == [("INVOICE_UNPAID", "PA-7"), ("STATEMENT_GAP", "gap|2026-05-01")]
+    unpaid = judge(books, declared()).exceptions.filter(pl.col("rule_code") == "INVOICE_UNPAID")
+    assert unpaid.select("period_start", "amount").rows() == [(date(2026, 7, 1), Decimal("200.00"))]
 
 
 def test_with_every_statement_both_bills_are_paid():
