@@ -58,11 +58,12 @@ def evidence_items(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, clock: Stopwatch | None = None) -> Books:
     clock = clock or Stopwatch()
+    accounts = new_statement_accounts(con, as_of)
     with clock.lap("ledger"):
-        reg, txns, lines = _ledger(con, policy)
+        reg, txns, lines = _ledger(con, policy, accounts)
     with clock.lap("match"):
         budgets, plan_lines, providers = reg["budgets"], reg["plan_lines"], reg["providers"]
-        result = _match(con, as_of, txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")),
+        result = _match(con, accounts, txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")),
                         providers, budgets)
         invoices = result.invoices
         txns = categorise(txns, result.matches, invoices, providers, plan_lines, policy)
@@ -92,11 +93,10 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
     )
 
 
-def _match(con: duckdb.DuckDBPyConnection, as_of: date, txns: pl.DataFrame, invoices: pl.DataFrame,
+def _match(con: duckdb.DuckDBPyConnection, accounts: set[str] | None, txns: pl.DataFrame, invoices: pl.DataFrame,
            providers: pl.DataFrame, budgets: pl.DataFrame) -> MatchResult:
     """Every account matched, or on a night that only brought statement files
-    (:func:`new_statement_accounts`), only the accounts they name (pipelines/incremental.py)."""
-    accounts = new_statement_accounts(con, as_of)
+    (``accounts``: :func:`new_statement_accounts`), only the accounts they name (pipelines/incremental.py)."""
     if accounts is not None:
         sub_txns, sub_invoices = incremental.scope(txns, invoices, budgets, accounts)
         fresh = match_within_accounts(sub_txns, sub_invoices, providers, budgets)
@@ -135,15 +135,23 @@ def new_statement_accounts(con: duckdb.DuckDBPyConnection, as_of: date) -> set[s
     return set(found["account_id"].to_list())
 
 
-def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
-    """The register as it stands, and every transaction once, classified, with its evidence reference."""
+def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy,
+            accounts: set[str] | None = None) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
+    """The register as it stands, and every transaction once, classified, with its evidence reference
+    (``accounts`` as in :func:`_match`: only theirs classified again)."""
     reg = load_register(con)
     lines = read(con, "SELECT * FROM land.statement_lines")
     dates = statement_dates(lines, read(con, "SELECT file_id, account_id, end_date FROM land.statement_balances"))
     current, corrected = settle_transactions(lines, dates)
     replace_table(con, "core", CORE["corrections"], conform(corrected, CORE["corrections"]))
-    txns = classify_transactions(attach_budgets(current, reg["budgets"]), policy)
-    return reg, with_evidence_refs(txns), lines
+    txns = attach_budgets(current, reg["budgets"])
+    if accounts is not None:
+        fresh = with_evidence_refs(classify_transactions(txns.filter(pl.col("account_id").is_in(list(accounts))),
+                                                         policy))
+        spliced = incremental.splice_classes(txns, fresh, read(con, "SELECT * FROM core.transactions"), accounts)
+        if spliced is not None:
+            return reg, spliced, lines
+    return reg, with_evidence_refs(classify_transactions(txns, policy)), lines
 
 
 def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.DataFrame) -> dict[str, int]:

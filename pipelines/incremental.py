@@ -61,3 +61,25 @@ def splice_invoices(invoices: pl.DataFrame, fresh: pl.DataFrame, standing: pl.Da
     parts = [frame.select(cols).cast(FIGURES) for frame in (kept, fresh) if frame.height]
     figures = pl.concat(parts) if parts else pl.DataFrame(schema={**invoices.select(DOCUMENT).schema, **FIGURES})
     return invoices.join(figures.cast(FIGURES), on=DOCUMENT, how="left", maintain_order="left", nulls_equal=True)
+
+
+
+TXN = ["account_id", "transaction_id"]
+CLASSIFIED = ("txn_class", "evidence_ref")  # what classify_transactions and with_evidence_refs add
+
+
+def splice_classes(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame,
+                   accounts: set[str]) -> pl.DataFrame | None:
+    """The whole night's transactions (``txns``: settled, with their budgets) with their class
+    and evidence reference: tonight's (``fresh``) for ``accounts``, last night's (``standing``,
+    core.transactions) for the others, whose payee, memo, MCC, amount and policy are unchanged.
+    In ``txns``' order, the columns added last as the full path adds them; None when last
+    night's books lack one of the others' transactions."""
+    others = txns.filter(~pl.col("account_id").is_in(list(accounts))).select(TXN)
+    kept = standing.join(others, on=TXN, how="semi")
+    if kept.height != others.height or kept.select(TXN).is_duplicated().any():
+        return None
+    schema = {c: pl.String for c in CLASSIFIED}
+    figures = pl.concat([kept.select(*TXN, *CLASSIFIED).cast(schema), fresh.select(*TXN, *CLASSIFIED).cast(schema)])
+    return txns.drop([c for c in CLASSIFIED if c in txns.columns]).join(
+        figures, on=TXN, how="left", maintain_order="left")
