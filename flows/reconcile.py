@@ -108,6 +108,12 @@ def _match(con: duckdb.DuckDBPyConnection, accounts: set[str] | None, txns: pl.D
     return match_within_accounts(txns, invoices, providers, budgets)
 
 
+# a file is new since the last completed run if it was seen after it finished, or loaded after
+# every file a completed run loaded (either alone would do; both guard against a clock put back)
+SINCE = """l.seen_at > ? OR l.seq > coalesce((SELECT max(seq) FROM land.ingest_log
+    WHERE run_id IN (SELECT run_id FROM land.runs WHERE status = 'completed')), -1)"""
+
+
 def new_statement_accounts(con: duckdb.DuckDBPyConnection, as_of: date) -> set[str] | None:
     """The accounts tonight's new files name, when all they are is statements: the last
     completed run judged ``as_of`` and left its books (core.matches, core.invoices), and every
@@ -117,20 +123,21 @@ def new_statement_accounts(con: duckdb.DuckDBPyConnection, as_of: date) -> set[s
                      "ORDER BY finished_at DESC LIMIT 1")
     if last.height == 0 or last["as_of"][0] != as_of:
         return None
-    since = read(con, """
+    since = read(con, f"""
         SELECT l.file_id, l.kind, l.status, EXISTS (SELECT 1 FROM land.statement_lines s
                                                     WHERE s.file_id = l.file_id) AS has_lines
-        FROM land.ingest_log l WHERE l.status <> 'duplicate' AND l.seen_at > ?""", [last["finished_at"][0]])
+        FROM land.ingest_log l WHERE l.status <> 'duplicate' AND ({SINCE})""",  # noqa: S608 (a constant)
+                 [last["finished_at"][0]])
     if since.height == 0 or not since.select(
             (pl.col("status") == "accepted") & pl.col("kind").str.starts_with("statement_") & pl.col("has_lines")
     ).to_series().all():
         return None
     tables = set(read(con, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core'")
                  ["table_name"].to_list())
-    if not {"matches", "invoices"} <= tables:
+    if not {"matches", "invoices", "transactions"} <= tables:
         return None
-    found = read(con, "SELECT DISTINCT account_id FROM land.statement_lines WHERE file_id IN "
-                      "(SELECT file_id FROM land.ingest_log WHERE status = 'accepted' AND seen_at > ?)",
+    found = read(con, f"""SELECT DISTINCT account_id FROM land.statement_lines WHERE file_id IN
+        (SELECT file_id FROM land.ingest_log l WHERE status = 'accepted' AND ({SINCE}))""",  # noqa: S608
                  [last["finished_at"][0]])
     return set(found["account_id"].to_list())
 
