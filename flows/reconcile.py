@@ -12,6 +12,7 @@ import polars as pl
 
 from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
+from pipelines import incremental
 from pipelines.classify import categorise, classify_transactions
 from pipelines.corrections import settle_transactions, statement_dates
 from pipelines.decisions import apply_decisions
@@ -20,7 +21,7 @@ from pipelines.ledger import (
     conform,
     current_invoices,
 )
-from pipelines.match import match_within_accounts
+from pipelines.match import MatchResult, match_within_accounts
 from pipelines.periods import assign_period, monitoring_periods
 from pipelines.positions import budget_positions, line_positions, opening_balances
 from pipelines.references import with_evidence_refs
@@ -57,12 +58,13 @@ def evidence_items(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, clock: Stopwatch | None = None) -> Books:
     clock = clock or Stopwatch()
+    accounts = new_statement_accounts(con, as_of)
     with clock.lap("ledger"):
-        reg, txns, lines = _ledger(con, policy)
+        reg, txns, lines = _ledger(con, policy, accounts)
     with clock.lap("match"):
         budgets, plan_lines, providers = reg["budgets"], reg["plan_lines"], reg["providers"]
-        result = match_within_accounts(txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")),
-                                       providers, budgets)
+        result = _match(con, accounts, txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")),
+                        providers, budgets)
         invoices = result.invoices
         txns = categorise(txns, result.matches, invoices, providers, plan_lines, policy)
     with clock.lap("positions"):
@@ -91,15 +93,72 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
     )
 
 
-def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
-    """The register as it stands, and every transaction once, classified, with its evidence reference."""
+def _match(con: duckdb.DuckDBPyConnection, accounts: set[str] | None, txns: pl.DataFrame, invoices: pl.DataFrame,
+           providers: pl.DataFrame, budgets: pl.DataFrame) -> MatchResult:
+    """Every account matched, or on a night that only brought statement files
+    (``accounts``: :func:`new_statement_accounts`), only the accounts they name (pipelines/incremental.py)."""
+    if accounts is not None:
+        sub_txns, sub_invoices = incremental.scope(txns, invoices, budgets, accounts)
+        fresh = match_within_accounts(sub_txns, sub_invoices, providers, budgets)
+        spliced = incremental.splice_invoices(invoices, fresh.invoices, read(con, "SELECT * FROM core.invoices"),
+                                              incremental.invoices_in_scope(invoices, budgets, accounts))
+        if spliced is not None:
+            matches = incremental.splice_matches(read(con, "SELECT * FROM core.matches"), fresh.matches, accounts)
+            return MatchResult(matches, spliced)
+    return match_within_accounts(txns, invoices, providers, budgets)
+
+
+# a file is new since the last completed run if it was seen after it finished, or loaded after
+# every file a completed run loaded (either alone would do; both guard against a clock put back)
+SINCE = """l.seen_at > ? OR l.seq > coalesce((SELECT max(seq) FROM land.ingest_log
+    WHERE run_id IN (SELECT run_id FROM land.runs WHERE status = 'completed')), -1)"""
+
+
+def new_statement_accounts(con: duckdb.DuckDBPyConnection, as_of: date) -> set[str] | None:
+    """The accounts tonight's new files name, when all they are is statements: the last
+    completed run judged ``as_of`` and left its books (core.matches, core.invoices), and every
+    file since (not a duplicate) is a statement accepted with lines. Anything else (a register,
+    an invoice, evidence, a policy, a quarantined file, a new date) → None: match every account."""
+    last = read(con, "SELECT as_of, finished_at FROM land.runs WHERE status = 'completed' "
+                     "ORDER BY finished_at DESC LIMIT 1")
+    if last.height == 0 or last["as_of"][0] != as_of:
+        return None
+    since = read(con, f"""
+        SELECT l.file_id, l.kind, l.status, EXISTS (SELECT 1 FROM land.statement_lines s
+                                                    WHERE s.file_id = l.file_id) AS has_lines
+        FROM land.ingest_log l WHERE l.status <> 'duplicate' AND ({SINCE})""",  # noqa: S608 (a constant)
+                 [last["finished_at"][0]])
+    if since.height == 0 or not since.select(
+            (pl.col("status") == "accepted") & pl.col("kind").str.starts_with("statement_") & pl.col("has_lines")
+    ).to_series().all():
+        return None
+    tables = set(read(con, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core'")
+                 ["table_name"].to_list())
+    if not {"matches", "invoices", "transactions"} <= tables:
+        return None
+    found = read(con, f"""SELECT DISTINCT account_id FROM land.statement_lines WHERE file_id IN
+        (SELECT file_id FROM land.ingest_log l WHERE status = 'accepted' AND ({SINCE}))""",  # noqa: S608
+                 [last["finished_at"][0]])
+    return set(found["account_id"].to_list())
+
+
+def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy,
+            accounts: set[str] | None = None) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
+    """The register as it stands, and every transaction once, classified, with its evidence reference
+    (``accounts`` as in :func:`_match`: only theirs classified again)."""
     reg = load_register(con)
     lines = read(con, "SELECT * FROM land.statement_lines")
     dates = statement_dates(lines, read(con, "SELECT file_id, account_id, end_date FROM land.statement_balances"))
     current, corrected = settle_transactions(lines, dates)
     replace_table(con, "core", CORE["corrections"], conform(corrected, CORE["corrections"]))
-    txns = classify_transactions(attach_budgets(current, reg["budgets"]), policy)
-    return reg, with_evidence_refs(txns), lines
+    txns = attach_budgets(current, reg["budgets"])
+    if accounts is not None:
+        fresh = with_evidence_refs(classify_transactions(txns.filter(pl.col("account_id").is_in(list(accounts))),
+                                                         policy))
+        spliced = incremental.splice_classes(txns, fresh, read(con, "SELECT * FROM core.transactions"), accounts)
+        if spliced is not None:
+            return reg, spliced, lines
+    return reg, with_evidence_refs(classify_transactions(txns, policy)), lines
 
 
 def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.DataFrame) -> dict[str, int]:

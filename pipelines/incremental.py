@@ -1,0 +1,85 @@
+"""A night that only brought statement files: match again only the accounts they touched.
+
+Matching never crosses accounts (:func:`pipelines.match.match_within_accounts`
+groups payments and invoices by the account their budget names; an invoice
+whose budget the register does not know is grouped under its budget id as
+written). So when the register, the invoices and the as-of date are those of
+the last completed run, and only statement files arrived, every other
+account's matches and invoice figures are the ones the last run wrote, and
+the accounts the new files name are matched again on their own: the same
+payments and invoices in the same relative order, so the same book.
+
+Example: last night matched accounts 40001234 and 40005678; tonight one OFX
+file of 40001234 arrives. Its payments and the invoices of its budgets (and
+any invoice filed under the bare id ``40001234``) are matched again; the
+matches of 40005678 and its invoices' paid amounts are read back as they stood.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.ledger import DOCUMENT
+from schemas.money import MONEY_DTYPE
+from schemas.warehouse import matches as matches_table
+
+FIGURES = {"credited_amount": MONEY_DTYPE, "paid_amount": MONEY_DTYPE, "payment_status": pl.String}
+MATCH_ORDER = ["transaction_id", "account_id", "invoice_id"]  # as pipelines.match_results.matches_frame sorts
+
+
+def invoices_in_scope(invoices: pl.DataFrame, budgets: pl.DataFrame, accounts: set[str]) -> pl.Series:
+    """Which invoices are matched with the payments of ``accounts``: those of the
+    accounts' budgets, and those filed under a budget id that is one of the accounts."""
+    scoped = budgets.filter(pl.col("account_id").is_in(list(accounts)))["budget_id"].to_list()
+    return invoices.select(pl.col("budget_id").is_in([*scoped, *accounts]).fill_null(False)).to_series()
+
+
+def scope(txns: pl.DataFrame, invoices: pl.DataFrame, budgets: pl.DataFrame,
+          accounts: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The accounts' transactions and invoices, each in the order the whole night has them."""
+    return (txns.filter(pl.col("account_id").is_in(list(accounts))),
+            invoices.filter(invoices_in_scope(invoices, budgets, accounts)))
+
+
+def splice_matches(standing: pl.DataFrame, fresh: pl.DataFrame, accounts: set[str]) -> pl.DataFrame:
+    """Last night's matches of the other accounts, and tonight's of ``accounts``, in matches_frame's order."""
+    schema = matches_table.polars_schema()
+    kept = standing.filter(~pl.col("account_id").is_in(list(accounts))).select(list(schema)).cast(schema)
+    return pl.concat([kept, fresh.select(list(schema)).cast(schema)]).sort(MATCH_ORDER, maintain_order=True)
+
+
+def splice_invoices(invoices: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame,
+                    in_scope: pl.Series) -> pl.DataFrame | None:
+    """Every current invoice with its figures (credited, paid, status): tonight's for those
+    in scope (``fresh``, the scoped match's invoices), last night's (``standing``, core.invoices)
+    for the others. None when last night's books lack one of the others (then match them all)."""
+    cols = [*DOCUMENT, *FIGURES]
+    out_of_scope = invoices.filter(~in_scope).select(DOCUMENT)
+    kept = standing.join(out_of_scope, on=DOCUMENT, how="semi", nulls_equal=True)
+    if kept.height != out_of_scope.height or kept.select(DOCUMENT).is_duplicated().any():
+        return None
+    parts = [frame.select(cols).cast(FIGURES) for frame in (kept, fresh) if frame.height]
+    figures = pl.concat(parts) if parts else pl.DataFrame(schema={**invoices.select(DOCUMENT).schema, **FIGURES})
+    return invoices.join(figures.cast(FIGURES), on=DOCUMENT, how="left", maintain_order="left", nulls_equal=True)
+
+
+
+TXN = ["account_id", "transaction_id"]
+CLASSIFIED = ("txn_class", "evidence_ref")  # what classify_transactions and with_evidence_refs add
+
+
+def splice_classes(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame,
+                   accounts: set[str]) -> pl.DataFrame | None:
+    """The whole night's transactions (``txns``: settled, with their budgets) with their class
+    and evidence reference: tonight's (``fresh``) for ``accounts``, last night's (``standing``,
+    core.transactions) for the others, whose payee, memo, MCC, amount and policy are unchanged.
+    In ``txns``' order, the columns added last as the full path adds them; None when last
+    night's books lack one of the others' transactions."""
+    others = txns.filter(~pl.col("account_id").is_in(list(accounts))).select(TXN)
+    kept = standing.join(others, on=TXN, how="semi")
+    if kept.height != others.height or kept.select(TXN).is_duplicated().any():
+        return None
+    schema = {c: pl.String for c in CLASSIFIED}
+    figures = pl.concat([kept.select(*TXN, *CLASSIFIED).cast(schema), fresh.select(*TXN, *CLASSIFIED).cast(schema)])
+    return txns.drop([c for c in CLASSIFIED if c in txns.columns]).join(
+        figures, on=TXN, how="left", maintain_order="left")

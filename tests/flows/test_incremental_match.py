@@ -1,0 +1,127 @@
+"""A night that only brings statement files at the same date matches again only the
+accounts they name (flows/reconcile._match, pipelines/incremental.py), and leaves
+every core table and audit view as a run from scratch over the same files would.
+Any other new file (here the register) makes the night match every account.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import reconcile as reconcile_mod
+from flows.job import run_job
+from flows.simulate import write_simulation
+from flows.validation import validate_batch
+from pipelines.simulate import SimParams
+from schemas.warehouse import CORE
+from tests.flows.test_ofx_path_audit_views import audit_views
+
+HELD = 6
+
+
+def night(inbox: Path, home: Path, as_of: date) -> dict:
+    return run_job(inbox, home / "w.duckdb", home / "reports", as_of, validate=validate_batch, workers=1)
+
+
+def core_tables(home: Path, ordered: bool = False) -> dict[str, list[tuple]]:
+    """Every core table's rows, in the order stored (``ordered``: sorted, for a warehouse
+    whose files arrived in another order, as a run from scratch's did)."""
+    with duckdb.connect(str(home / "w.duckdb"), read_only=True) as con:
+        rows = {name: con.execute(f"SELECT * FROM core.{name}").fetchall() for name in CORE}  # noqa: S608
+    return {name: sorted(r, key=repr) for name, r in rows.items()} if ordered else rows
+
+
+def views(home: Path) -> dict[str, list[tuple]]:
+    return {k: v for k, v in audit_views(home / "w.duckdb").items() if k != "runs"}
+
+
+@pytest.fixture(scope="module")
+def council(tmp_path_factory) -> dict:
+    work = tmp_path_factory.mktemp("incremental")
+    inbox, held = work / "inbox", work / "held"
+    summary = write_simulation(inbox, SimParams(accounts=40, months=12, seed=5))
+    as_of = date.fromisoformat(str(summary["as_of"]))
+    statements = sorted(p for p in (inbox / "statements" / "bank").rglob("statement_*") if p.is_file())
+    last = max(p.name[len("statement_"):][:7] for p in statements)
+    chosen = random.Random(4).sample([p for p in statements if p.name[len("statement_"):].startswith(last)], HELD)
+    for p in chosen:
+        (held / p.relative_to(inbox)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(p, held / p.relative_to(inbox))
+    year = work / "year"
+    night(inbox, year, as_of)
+    for p in held.rglob("*"):
+        if p.is_file():
+            shutil.copy2(p, inbox / p.relative_to(held))
+    scratch = work / "scratch"
+    night(inbox, scratch, as_of)
+    return {"work": work, "inbox": inbox, "year": year, "scratch": scratch, "as_of": as_of}
+
+
+@pytest.fixture
+def matched(monkeypatch) -> list[tuple[int, int]]:
+    """(transactions, invoices) of each call of the matcher from now on."""
+    calls: list[tuple[int, int]] = []
+    real = reconcile_mod.match_within_accounts
+
+    def spy(txns, invoices, *args, **kw):
+        calls.append((txns.height, invoices.height))
+        return real(txns, invoices, *args, **kw)
+
+    monkeypatch.setattr(reconcile_mod, "match_within_accounts", spy)
+    return calls
+
+
+def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_leaves(council, matched,
+                                                                                        monkeypatch):
+    home, full = council["work"] / "statements-only", council["work"] / "statements-only-full"
+    shutil.copytree(council["year"], home)
+    shutil.copytree(council["year"], full)
+    assert night(council["inbox"], home, council["as_of"])["ingest"]["accepted"] == HELD
+    with monkeypatch.context() as m:  # the same night, every account matched
+        m.setattr(reconcile_mod, "new_statement_accounts", lambda con, as_of: None)
+        night(council["inbox"], full, council["as_of"])
+    scratch = council["scratch"]
+    with duckdb.connect(str(scratch / "w.duckdb"), read_only=True) as con:
+        every = con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
+        paid = con.execute("SELECT count(*) FROM core.matches").fetchall()[0][0]
+    assert 0 < matched[0][0] < every / 2  # only the named accounts matched again
+    assert matched[0][1] > 0 and paid > 0 and matched[1] == (every, matched[1][1])
+    assert core_tables(home) == core_tables(full)
+    assert views(home) == views(full)
+    # from scratch, in the order its files came; the exceptions' history is of one night there, of two
+    # here (an exception the year's night raised and tonight's files answer stays, answered)
+    assert ({k: v for k, v in core_tables(home, ordered=True).items() if k != "exceptions"}
+            == {k: v for k, v in core_tables(scratch, ordered=True).items() if k != "exceptions"})
+    assert ({k: v for k, v in views(home).items() if k != "exceptions"}
+            == {k: v for k, v in views(scratch).items() if k != "exceptions"})
+
+
+def test_a_new_register_matches_every_account(council, matched):
+    home = council["work"] / "new-register"
+    shutil.copytree(council["year"], home)
+    inbox = council["work"] / "inbox-new-register"
+    shutil.copytree(council["inbox"], inbox)
+    budgets = inbox / "register" / "budgets.csv"
+    budgets.write_text(budgets.read_text() + "\n")  # the same rows, a new file
+    night(inbox, home, council["as_of"])
+    with duckdb.connect(str(home / "w.duckdb"), read_only=True) as con:
+        every = con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
+    assert matched == [(every, matched[0][1])]
+    assert (core_tables(home, ordered=True)["matches"], core_tables(home, ordered=True)["invoices"]) == (
+        core_tables(council["scratch"], ordered=True)["matches"], core_tables(council["scratch"], ordered=True)["invoices"])
+
+
+def test_statements_on_a_new_day_match_every_account(council, matched):
+    home = council["work"] / "new-day"
+    shutil.copytree(council["year"], home)
+    night(council["inbox"], home, council["as_of"] + timedelta(days=1))
+    with duckdb.connect(str(home / "w.duckdb"), read_only=True) as con:
+        every = con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
+        assert reconcile_mod.new_statement_accounts(con, council["as_of"] + timedelta(days=1)) is None
+    assert matched[0][0] == every
