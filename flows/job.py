@@ -23,6 +23,7 @@ import polars as pl
 from flows import followup as followup_mod
 from flows import ingest as ingest_mod
 from flows import reconcile as reconcile_mod
+from flows import version
 from flows.council import load_council, record_council
 from flows.inbox import HashCache, InboxFile, hash_cache_path, scan
 from flows.policy import load_policy
@@ -95,6 +96,14 @@ def decided_since_last_run(con) -> bool:
 def files_last_run(con) -> int | None:
     last = read(con, "SELECT files_seen FROM land.runs WHERE status = 'completed' ORDER BY finished_at DESC LIMIT 1")
     return int(last["files_seen"][0]) if last.height else None
+
+
+def books_version(con) -> str | None:
+    """The code version that wrote the books as they stand: the last completed run's (a
+    quiet night keeps the books, so it records theirs, not its own)."""
+    last = read(con, "SELECT code_version FROM land.runs WHERE status = 'completed' "
+                     "ORDER BY finished_at DESC LIMIT 1")
+    return last["code_version"][0] if last.height else None
 
 
 def letters_record_path(warehouse: Path) -> Path:
@@ -219,6 +228,7 @@ def run_job(
             drawn = Drawn(letters_record_path(warehouse), reports)
             if quiet_night(con, ingested, as_of, reviews):
                 reconciled, flagged = standing_books(con)
+                code = books_version(con)
                 log("nothing new since the last run for this day: the books stand as they are "
                     f"({reconciled}; open exceptions {flagged})")
                 # the report stands unless an officer has decided something since it was written
@@ -230,6 +240,7 @@ def run_job(
             elif quiet_only:
                 raise SomethingNew
             else:
+                code = version.code_version()  # the books are rebuilt by this code from here on
                 books = step("reconcile", partial(reconcile_mod.rebuild_core, clock=clock), con, as_of, policy)
                 reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
                               "matches": books.matches.height, "budgets": books.budgets.height}
@@ -245,6 +256,7 @@ def run_job(
             append(con, "land", LAND["runs"], pl.DataFrame([dict(
                 run_id=run_id, as_of=as_of, started_at=started, finished_at=datetime.now(),
                 status="completed", files_seen=ingested["files_seen"], exceptions_open=open_count,
+                code_version=code,
             )]))
             pause_point("publish")
         except BaseException:

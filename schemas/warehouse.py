@@ -103,6 +103,8 @@ runs = Table(
         Column("status"),
         Column("files_seen", Kind.INT),
         Column("exceptions_open", Kind.INT),
+        Column("code_version", required=False,
+               doc="the code that wrote the books this run left (flows/version.py); empty before it was kept"),
     ),
 )
 
@@ -378,7 +380,7 @@ AUDIT_VIEWS = {
         "transactions", "invoices", "matches", "budget_positions", "line_positions", "exceptions",
         "exception_periods", "statement_gaps", "reviews", "evidence_returns", "budgets", "plan_lines", "providers", "council", "corrections",
         "recoveries", "audit_plan", "audits")},
-    "runs": audit_view(runs, "land"),
+    "runs": audit_view(runs, "land", hidden=("code_version",)),  # internal: the contract's columns only
 }
 
 
@@ -387,8 +389,9 @@ def ddl() -> list[str]:
              "CREATE SCHEMA IF NOT EXISTS audit"]
     stmts += [t.duckdb_ddl("land") for t in LAND.values()]
     stmts += [t.duckdb_ddl("core") for t in CORE.values()]
-    # a warehouse published before a column was declared gains it (empty until the next run fills it)
-    stmts += [f'ALTER TABLE core.{t.name} ADD COLUMN IF NOT EXISTS "{c.name}" {c.duckdb_type}'
-              for t in CORE.values() for c in t.all_columns]
+    # a warehouse published before a column was declared gains it (empty until the next run fills it;
+    # in land, where rows are kept and appended to, empty in the rows written before)
+    stmts += [f'ALTER TABLE {schema}.{t.name} ADD COLUMN IF NOT EXISTS "{c.name}" {c.duckdb_type}'
+              for schema, tables in (("land", LAND), ("core", CORE)) for t in tables.values() for c in t.all_columns]
     stmts += [f"CREATE OR REPLACE VIEW audit.{name} AS {sql}" for name, sql in AUDIT_VIEWS.items()]
     return stmts
