@@ -10,6 +10,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from flows import version
 from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
 from pipelines import incremental
@@ -116,12 +117,17 @@ SINCE = """l.seen_at > ? OR l.seq > coalesce((SELECT max(seq) FROM land.ingest_l
 
 def new_statement_accounts(con: duckdb.DuckDBPyConnection, as_of: date) -> set[str] | None:
     """The accounts tonight's new files name, when all they are is statements: the last
-    completed run judged ``as_of`` and left its books (core.matches, core.invoices), and every
-    file since (not a duplicate) is a statement accepted with lines. Anything else (a register,
-    an invoice, evidence, a policy, a quarantined file, a new date) → None: match every account."""
-    last = read(con, "SELECT as_of, finished_at FROM land.runs WHERE status = 'completed' "
+    completed run judged ``as_of`` and left its books (core.matches, core.invoices), written
+    by this very code (its land.runs.code_version is :func:`flows.version.code_version`), and
+    every file since (not a duplicate) is a statement accepted with lines. Anything else (a
+    register, an invoice, evidence, a policy, a quarantined file, a new date, a release since
+    or a run that recorded no version) → None: match every account."""
+    last = read(con, "SELECT as_of, finished_at, code_version FROM land.runs WHERE status = 'completed' "
                      "ORDER BY finished_at DESC LIMIT 1")
     if last.height == 0 or last["as_of"][0] != as_of:
+        return None
+    ours = version.code_version()
+    if ours is None or last["code_version"][0] != ours:
         return None
     since = read(con, f"""
         SELECT l.file_id, l.kind, l.status, EXISTS (SELECT 1 FROM land.statement_lines s

@@ -1,7 +1,9 @@
 """A night that only brings statement files at the same date matches again only the
 accounts they name (flows/reconcile._match, pipelines/incremental.py), and leaves
 every core table and audit view as a run from scratch over the same files would.
-Any other new file (here the register) makes the night match every account.
+Any other new file (here the register) makes the night match every account, and
+so does a release since the books were written (land.runs.code_version,
+flows/version.py): another code version, or a warehouse from before it was kept.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import duckdb
 import pytest
 
 from flows import reconcile as reconcile_mod
+from flows import version
 from flows.job import run_job
 from flows.simulate import write_simulation
 from flows.validation import validate_batch
@@ -60,7 +63,7 @@ def council(tmp_path_factory) -> dict:
             shutil.copy2(p, inbox / p.relative_to(held))
     scratch = work / "scratch"
     night(inbox, scratch, as_of)
-    return {"work": work, "inbox": inbox, "year": year, "scratch": scratch, "as_of": as_of}
+    return {"work": work, "inbox": inbox, "held": held, "year": year, "scratch": scratch, "as_of": as_of}
 
 
 @pytest.fixture
@@ -125,3 +128,66 @@ def test_statements_on_a_new_day_match_every_account(council, matched):
         every = con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
         assert reconcile_mod.new_statement_accounts(con, council["as_of"] + timedelta(days=1)) is None
     assert matched[0][0] == every
+
+
+def recorded_versions(home: Path) -> list[str | None]:
+    with duckdb.connect(str(home / "w.duckdb"), read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT code_version FROM land.runs ORDER BY finished_at").fetchall()]
+
+
+def every_transaction(home: Path) -> int:
+    with duckdb.connect(str(home / "w.duckdb"), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
+
+
+def test_each_run_records_the_code_that_wrote_its_books(council):
+    assert recorded_versions(council["year"]) == [version.code_version()]
+    assert version.code_version() is not None and len(version.code_version()) == 64
+
+
+def test_a_release_since_the_last_run_matches_every_account(council, matched, monkeypatch):
+    home = council["work"] / "release"
+    shutil.copytree(council["year"], home)
+    monkeypatch.setattr(version, "code_version", lambda: "another release")
+    assert night(council["inbox"], home, council["as_of"])["ingest"]["accepted"] == HELD
+    assert matched == [(every_transaction(home), matched[0][1])]  # one matcher call, every account
+    assert recorded_versions(home) == [recorded_versions(council["year"])[0], "another release"]
+    assert ({k: v for k, v in core_tables(home, ordered=True).items() if k != "exceptions"}
+            == {k: v for k, v in core_tables(council["scratch"], ordered=True).items() if k != "exceptions"})
+
+
+def test_a_warehouse_from_before_the_version_was_kept_gains_the_column_and_matches_every_account(council, matched):
+    home = council["work"] / "old-warehouse"
+    shutil.copytree(council["year"], home)
+    with duckdb.connect(str(home / "w.duckdb")) as con:  # land.runs as an older release created it
+        con.execute("DROP VIEW audit.runs")
+        con.execute("ALTER TABLE land.runs DROP COLUMN code_version")
+    night(council["inbox"], home, council["as_of"])
+    assert matched == [(every_transaction(home), matched[0][1])]
+    assert recorded_versions(home) == [None, version.code_version()]  # the old row empty, tonight's kept
+    # and the next same-date night, with the version now recorded, is narrowed again
+    statement = next(p for p in council["held"].rglob("statement_*") if p.is_file())
+    again = council["work"] / "inbox-again"
+    shutil.copytree(council["inbox"], again)
+    extra = again / statement.relative_to(council["held"])
+    extra.write_bytes(extra.read_bytes() + b"\n")  # the same statement, a new file
+    night(again, home, council["as_of"])
+    assert len(matched) == 2 and matched[1][0] < every_transaction(home) / 2
+
+
+def test_a_quiet_night_records_the_version_of_the_books_it_keeps(council, matched, monkeypatch):
+    home = council["work"] / "quiet-then-release"
+    shutil.copytree(council["year"], home)
+    as_the_year = council["work"] / "inbox-as-the-year"  # the inbox the year's night read
+    shutil.copytree(council["inbox"], as_the_year)
+    for p in council["held"].rglob("*"):
+        if p.is_file():
+            (as_the_year / p.relative_to(council["held"])).unlink()
+    monkeypatch.setattr(version, "code_version", lambda: "another release")
+    night(as_the_year, home, council["as_of"])  # a quiet night under the new release: nothing recomputed
+    assert matched == []
+    first = recorded_versions(council["year"])[0]
+    assert recorded_versions(home) == [first, first]
+    night(council["inbox"], home, council["as_of"])  # the books are still the old release's
+    assert matched == [(every_transaction(home), matched[0][1])]
+    assert recorded_versions(home) == [first, first, "another release"]
