@@ -98,27 +98,20 @@ def files_last_run(con) -> int | None:
     return int(last["files_seen"][0]) if last.height else None
 
 
-def books_version(con) -> str | None:
-    """The code version that wrote the books as they stand: the last completed run's (a
-    quiet night keeps the books, so it records theirs, not its own)."""
-    last = read(con, "SELECT code_version FROM land.runs WHERE status = 'completed' "
-                     "ORDER BY finished_at DESC LIMIT 1")
-    return last["code_version"][0] if last.height else None
-
-
 def letters_record_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".letters.json")
 
 
 def quiet_night(con, ingested: dict, as_of: date, reviews: pl.DataFrame) -> bool:
     """Nothing to recompute: no new file content since the last completed run (tonight's
-    or the evidence intake's), that run judged the same day, and no officer decision
-    since. A new policy.yaml is a new file, so not quiet."""
+    or the evidence intake's), that run judged the same day with this code (a release
+    since rebuilds the books: land.runs.code_version), and no officer decision since.
+    A new policy.yaml is a new file, so not quiet."""
     if ingested["accepted"] or ingested["quarantined"]:
         return False
-    last = read(con, "SELECT as_of, finished_at FROM land.runs WHERE status = 'completed' "
+    last = read(con, "SELECT as_of, finished_at, code_version FROM land.runs WHERE status = 'completed' "
                      "ORDER BY finished_at DESC LIMIT 1")
-    if last.height == 0 or last["as_of"][0] != as_of:
+    if last.height == 0 or last["as_of"][0] != as_of or last["code_version"][0] != version.code_version():
         return False
     since = read(con, "SELECT count(*) AS n FROM land.ingest_log WHERE status <> 'duplicate' AND seen_at > ?",
                  [last["finished_at"][0]])  # e.g. evidence taken in by the intake since
@@ -130,14 +123,17 @@ def quiet_night(con, ingested: dict, as_of: date, reviews: pl.DataFrame) -> bool
 def nothing_to_read(inbox: Path, warehouse: Path, reports: Path, as_of: date) -> list[InboxFile]:
     """A first look at the published warehouse, read-only, with its lock held: the inbox as
     scanned now (hash cache saved), if it holds no new content and the last completed run
-    judged ``as_of``, wrote its reports and had no decision since; else :class:`SomethingNew`.
+    judged ``as_of`` with this code, wrote its reports and had no decision since; else
+    :class:`SomethingNew`.
     Only a first look: :func:`quiet_night` still decides, after ingest, as on any night."""
     if not warehouse.is_file() or not (reports / as_of.isoformat() / "exceptions.html").is_file():
         raise SomethingNew
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            last = read(con, "SELECT as_of FROM land.runs WHERE status = 'completed' ORDER BY finished_at DESC LIMIT 1")
-            if last.height == 0 or last["as_of"][0] != as_of or decided_since_last_run(con):
+            last = read(con, "SELECT as_of, code_version FROM land.runs WHERE status = 'completed' "
+                             "ORDER BY finished_at DESC LIMIT 1")
+            if (last.height == 0 or last["as_of"][0] != as_of or last["code_version"][0] != version.code_version()
+                    or decided_since_last_run(con)):
                 raise SomethingNew
             known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
     except duckdb.Error as e:  # e.g. a warehouse written before a table existed: the full run brings it up to date
@@ -228,7 +224,6 @@ def run_job(
             drawn = Drawn(letters_record_path(warehouse), reports)
             if quiet_night(con, ingested, as_of, reviews):
                 reconciled, flagged = standing_books(con)
-                code = books_version(con)
                 log("nothing new since the last run for this day: the books stand as they are "
                     f"({reconciled}; open exceptions {flagged})")
                 # the report stands unless an officer has decided something since it was written
@@ -240,7 +235,6 @@ def run_job(
             elif quiet_only:
                 raise SomethingNew
             else:
-                code = version.code_version()  # the books are rebuilt by this code from here on
                 books = step("reconcile", partial(reconcile_mod.rebuild_core, clock=clock), con, as_of, policy)
                 reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
                               "matches": books.matches.height, "budgets": books.budgets.height}
@@ -256,7 +250,7 @@ def run_job(
             append(con, "land", LAND["runs"], pl.DataFrame([dict(
                 run_id=run_id, as_of=as_of, started_at=started, finished_at=datetime.now(),
                 status="completed", files_seen=ingested["files_seen"], exceptions_open=open_count,
-                code_version=code,
+                code_version=version.code_version(),  # a quiet night's books are this code's too
             )]))
             pause_point("publish")
         except BaseException:

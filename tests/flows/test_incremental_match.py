@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows import job as job_mod
 from flows import reconcile as reconcile_mod
 from flows import version
 from flows.job import run_job
@@ -175,7 +176,7 @@ def test_a_warehouse_from_before_the_version_was_kept_gains_the_column_and_match
     assert len(matched) == 2 and matched[1][0] < every_transaction(home) / 2
 
 
-def test_a_quiet_night_records_the_version_of_the_books_it_keeps(council, matched, monkeypatch):
+def test_a_release_since_the_last_run_makes_a_night_with_nothing_new_rebuild_the_books(council, matched, monkeypatch):
     home = council["work"] / "quiet-then-release"
     shutil.copytree(council["year"], home)
     as_the_year = council["work"] / "inbox-as-the-year"  # the inbox the year's night read
@@ -183,11 +184,16 @@ def test_a_quiet_night_records_the_version_of_the_books_it_keeps(council, matche
     for p in council["held"].rglob("*"):
         if p.is_file():
             (as_the_year / p.relative_to(council["held"])).unlink()
-    monkeypatch.setattr(version, "code_version", lambda: "another release")
-    night(as_the_year, home, council["as_of"])  # a quiet night under the new release: nothing recomputed
-    assert matched == []
     first = recorded_versions(council["year"])[0]
+    night(as_the_year, home, council["as_of"])  # the same release, nothing new: quiet, nothing recomputed
+    assert matched == []
     assert recorded_versions(home) == [first, first]
-    night(council["inbox"], home, council["as_of"])  # the books are still the old release's
+    monkeypatch.setattr(version, "code_version", lambda: "another release")
+    night(as_the_year, home, council["as_of"])  # nothing new, but the books were written by the old release
     assert matched == [(every_transaction(home), matched[0][1])]
     assert recorded_versions(home) == [first, first, "another release"]
+    look = (as_the_year, home / "w.duckdb", home / "reports", council["as_of"])
+    assert job_mod.nothing_to_read(*look)  # the quiet night's first look: nothing new for this release
+    monkeypatch.setattr(version, "code_version", lambda: "a third release")
+    with pytest.raises(job_mod.SomethingNew):  # but for another, the books must be rebuilt
+        job_mod.nothing_to_read(*look)
