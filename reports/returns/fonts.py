@@ -124,8 +124,7 @@ def fallback_face(index: int) -> Face:
 
 def covered(text: str) -> bool:
     """Every character of ``text`` is in the main font (the fast path: no fallback, no shaping)."""
-    cmap = main_faces()[""].cmap
-    return all(ord(ch) in cmap for ch in text)
+    return main_faces()[""].cmap.issuperset(map(ord, text))  # all(ord(ch) in cmap ...), in C
 
 
 def fallbacks_for(text: str) -> list[Face]:
