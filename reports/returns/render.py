@@ -35,6 +35,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from reports.council import council_of
+from reports.returns import fonts
 from reports.returns.letter import Letter, build_letter, gbp, long_date, short_date
 from reports.returns.pdf import letter_pdf
 from reports.returns.reuse import Drawn, fingerprint
@@ -189,7 +190,9 @@ def draw_letters(letters: list[Letter]) -> Iterator[tuple[bytes, bytes]]:
         for letter in letters:
             yield letter_pdf(letter), template.render(letter=letter).encode("utf-8")
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    # the static fonts made here first: the workers read them and write nothing outside the letters' folder
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=fonts.use_fonts_of, initargs=(fonts.fonts_folder(),))
     try:
         # small chunks keep both workers busy to the end; each chunk's Letters are pickled together
         yield from pool.map(draw_here, letters, chunksize=max(1, min(8, len(letters) // (workers * 8))))
