@@ -22,6 +22,13 @@ reading fonts. Here instead:
   checks it, letter by letter, against fpdf2's own ``add_font``), in under
   half the time.
 
+Saving a letter's subset recompiles every glyph it keeps (fontTools unpacks each
+outline to recompute its bounds and packs it again: a third of the fonts' time).
+A simple glyph's compiled bytes depend on its stored bytes alone, so a core
+glyph's are kept per process (:class:`_Remembered`) and given again, unchanged.
+Composite glyphs (an accented letter: its parts are named by their place in the
+subset) are compiled each time.
+
 Fallback fonts (Arabic, Chinese) are rare and still go through ``add_font``.
 """
 
@@ -34,6 +41,7 @@ from pathlib import Path
 
 from fontTools import subset as ftsubset
 from fontTools.ttLib import TTFont
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
@@ -115,3 +123,30 @@ def ready_for_output(pdf: FPDF) -> None:
             core, names = _core(font.ttffile)
             used = set(font.subset.get_all_glyph_names())
             font.ttfont = _open(core if used <= names else _whole(font.ttffile))
+            if used <= names:
+                for glyph in font.ttfont["glyf"].glyphs.values():
+                    if type(glyph) is Glyph:
+                        glyph.__class__ = _Remembered
+
+
+_COMPILED: dict[bytes, bytes] = {}  # a simple glyph's stored bytes (from the core) -> its compiled bytes
+
+
+class _Remembered(Glyph):
+    """A core glyph whose compiled bytes, when it is a simple one, are remembered by its stored bytes.
+
+    ``Glyph.compile`` with bounds recalculated unpacks the outline, recomputes its bounds from its
+    points and packs the points again: for a simple glyph (one or more contours, no components) all
+    of that follows from the stored bytes alone. Tables saved after ``glyf`` that read the glyph
+    unpack it from the same stored bytes."""
+
+    def compile(self, glyfTable, recalcBBoxes=True, *, boundsDone=None, optimizeSize=True):  # noqa: ANN001, ANN201, N803 - fontTools'
+        data = self.__dict__.get("data")
+        simple = recalcBBoxes and data is not None and len(data) >= 2 and int.from_bytes(data[:2], "big", signed=True) > 0
+        data = bytes(data) if simple else data
+        if simple and (known := _COMPILED.get(data)) is not None:
+            return known
+        compiled = super().compile(glyfTable, recalcBBoxes, boundsDone=boundsDone, optimizeSize=optimizeSize)
+        if simple:
+            _COMPILED[data] = compiled
+        return compiled

@@ -59,8 +59,25 @@ class Face:
         return ord(ch) in self.cmap
 
 
+GIVEN: list[Path] = []  # the folder of another process's font files (a letter worker's: its parent's)
+
+
+def use_fonts_of(folder: Path) -> None:
+    """Take the static font files from ``folder`` (:func:`fonts_folder` of the process that made them):
+    a letter worker then neither probes the cache folder nor makes a folder of its own."""
+    GIVEN[:] = [folder]
+
+
+def fonts_folder() -> Path:
+    """Where this process keeps its static fonts, once the main faces are made."""
+    main_faces()
+    return _workdir()
+
+
 @functools.cache
 def _workdir() -> Path:
+    if GIVEN:
+        return GIVEN[0]
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dprecon" / "fonts"
     try:
         base.mkdir(parents=True, exist_ok=True)
@@ -124,8 +141,7 @@ def fallback_face(index: int) -> Face:
 
 def covered(text: str) -> bool:
     """Every character of ``text`` is in the main font (the fast path: no fallback, no shaping)."""
-    cmap = main_faces()[""].cmap
-    return all(ord(ch) in cmap for ch in text)
+    return main_faces()[""].cmap.issuperset(map(ord, text))  # all(ord(ch) in cmap ...), in C
 
 
 def fallbacks_for(text: str) -> list[Face]:
