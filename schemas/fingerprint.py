@@ -3,8 +3,8 @@
 Two results made from the same inputs by code with the same fingerprint are the
 same, so a run may keep what an earlier run wrote instead of making it again,
 once it knows the earlier run's code had this fingerprint. The family letters
-use it for the code that draws a letter (reports/returns/reuse.drawing hashes
-exactly this way), the nightly run for the code that writes the books
+use it for the code that draws a letter (reports/returns/reuse.drawing), the
+nightly run for the code that writes the books
 (flows/version.py, kept in land.runs.code_version).
 
 Example: ``code_fingerprint([Path("pipelines/match.py")], ["polars"])`` hashes

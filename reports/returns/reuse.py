@@ -28,10 +28,11 @@ import json
 import os
 from datetime import date, datetime
 from decimal import Decimal
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pydantic import BaseModel
+
+from schemas.fingerprint import code_fingerprint
 
 HERE = Path(__file__).parent
 # what draws a letter besides this folder's files (schemas.money formats the amounts)
@@ -44,15 +45,8 @@ LIBRARIES = ("fpdf2", "fonttools", "jinja2", "markupsafe", "uharfbuzz", "fontpkg
 def drawing() -> str:
     """A hash of everything that turns a Letter into bytes: this folder's code, template and
     queries, the money and council schemas, and the drawing libraries' versions."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in HERE.iterdir() if p.suffix in (".py", ".j2", ".sql")) + list(SOURCES):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for name in LIBRARIES:
-        try:
-            h.update(f"{name}={version(name)}\0".encode())
-        except PackageNotFoundError:
-            h.update(f"{name}=none\0".encode())
-    return h.hexdigest()
+    return code_fingerprint(sorted(p for p in HERE.iterdir() if p.suffix in (".py", ".j2", ".sql")) + list(SOURCES),
+                            LIBRARIES)
 
 
 def content(value: object) -> object:

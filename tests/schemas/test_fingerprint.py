@@ -8,14 +8,8 @@ from pathlib import Path
 import duckdb
 
 from flows import version
-from reports.returns import reuse
 from schemas.fingerprint import code_fingerprint
 from schemas.warehouse import ddl
-
-
-def test_the_letters_fingerprint_is_this_machinery():
-    files = sorted(p for p in reuse.HERE.iterdir() if p.suffix in (".py", ".j2", ".sql")) + list(reuse.SOURCES)
-    assert code_fingerprint(files, reuse.LIBRARIES) == reuse.drawing()
 
 
 def test_a_byte_a_moved_file_or_a_library_changes_the_code_version(tmp_path):
