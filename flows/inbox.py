@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import stat
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,20 +39,32 @@ class NotRegularFile(OSError):
     """What was opened is not a regular file (it changed since the listing)."""
 
 
-def _open_regular(path: str | Path) -> int:
-    """A read-only descriptor on a regular file: never blocks, never follows a last-part link."""
+def _open_checked(path: str | Path) -> tuple[int, os.stat_result]:
+    """A read-only descriptor on a regular file, and its stat: never blocks, never
+    follows a last-part link."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise NotRegularFile(f"{path} is not a regular file")
-    return fd
+    return fd, st
+
+
+def _open_regular(path: str | Path) -> int:
+    return _open_checked(path)[0]
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with os.fdopen(_open_regular(path), "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
+    """The content's sha256, read straight from the descriptor (no buffered file object:
+    the inbox is tens of thousands of small files), in reads of the file's size."""
+    fd, st = _open_checked(path)
+    try:
+        h = hashlib.sha256()
+        size = min(st.st_size + 1, 1 << 20)  # one read for a small file, then the empty read at its end
+        while chunk := os.read(fd, size):
             h.update(chunk)
+    finally:
+        os.close(fd)
     return h.hexdigest()
 
 
@@ -87,20 +100,27 @@ def examine(full: str, base_real: str) -> tuple[str | None, str | None, str]:
     ``marker`` and ``problem`` are None for a regular file (or a link to one
     inside the inbox); ``readable path`` is where its bytes are.
     """
+    marker, problem, readable, _st = _examine(full, base_real)
+    return marker, problem, readable
+
+
+def _examine(full: str, base_real: str) -> tuple[str | None, str | None, str, os.stat_result]:
+    """:func:`examine`, and the stat of what would be read (of the entry itself when
+    it is not read): the hash cache's key, without asking the file system twice."""
     st = os.lstat(full)
     target = full
     if stat.S_ISLNK(st.st_mode):
         target = os.path.realpath(full)
         if not _inside(base_real, target):
-            return "(link out)", "this is a link to somewhere outside the inbox; it was not followed." + NOT_READ, full
+            return "(link out)", "this is a link to somewhere outside the inbox; it was not followed." + NOT_READ, full, st
         try:
             st = os.stat(target)
         except OSError:
-            return "(broken link)", "this is a link to a file that is not there." + NOT_READ, full
+            return "(broken link)", "this is a link to a file that is not there." + NOT_READ, full, st
     odd = _not_regular(st.st_mode)
     if odd is not None:
-        return odd[0], odd[1] + NOT_READ, full
-    return None, None, target
+        return odd[0], odd[1] + NOT_READ, full, st
+    return None, None, target, st
 
 
 def hash_cache_path(warehouse: Path) -> Path:
@@ -129,13 +149,21 @@ class HashCache:
 
     def sha256(self, full: str | Path, rel: str) -> str:
         st = os.stat(full)
-        key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-        hit = self.entries.get(rel)
-        if hit is not None and hit[:4] == key:
-            return hit[4]
-        sha = sha256_of(Path(full))
-        self.entries[rel] = [*key, sha]
+        sha = self.known(rel, st)
+        if sha is None:
+            sha = sha256_of(Path(full))
+            self.remember(rel, st, sha)
         return sha
+
+    def known(self, rel: str, st: os.stat_result) -> str | None:
+        """The remembered sha256 of ``rel`` if its stat is unchanged."""
+        hit = self.entries.get(rel)
+        if hit is not None and hit[:4] == [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]:
+            return hit[4]
+        return None
+
+    def remember(self, rel: str, st: os.stat_result, sha: str) -> None:
+        self.entries[rel] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha]
 
     def save(self, seen: set[str], under: str | None = None) -> None:
         """Keep the entries of the files ``seen``; after a scan of one folder (``under``),
@@ -152,6 +180,21 @@ class HashCache:
 EMPTY = "this file is empty (0 bytes): there is nothing in it to read."
 
 
+HASH_THREADS = 4  # reading and hashing release the GIL: the next files are read while one is hashed
+HASH_BATCH = 64  # files hashed by one task
+
+
+def _hash_batch(paths: list[str]) -> list[str | None]:
+    """Each file's sha256 (in a thread), None for one that is no longer a regular file."""
+    out: list[str | None] = []
+    for path in paths:
+        try:
+            out.append(sha256_of(Path(path)))
+        except NotRegularFile:  # swapped for something else since it was examined
+            out.append(None)
+    return out
+
+
 def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None) -> list[InboxFile]:
     """Every file dprecon should account for, sorted by path (only those below
     ``inbox/under`` when given, e.g. ``evidence`` for the intake).
@@ -160,48 +203,71 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
     files and temporary upload files (``.*``, ``*.part``) are not ours yet.
     Entries that are not read (see the module's docstring) and empty files
     come back with ``problem`` set, to be logged, never opened.
+
+    Files the hash cache does not know are hashed on a few threads while the
+    walk goes on, a batch at a time; the list is put together in walk order.
     """
-    out: list[InboxFile] = []
     top = inbox / under if under else inbox
     if not top.is_dir():
-        return out
+        return []
+    # per entry: a finished InboxFile, or (rel, kind, siblings, stat) waiting for its hash
+    found: list[InboxFile | tuple[str, str | None, frozenset[str], os.stat_result]] = []
+    waiting: list[int] = []  # indexes in ``found``, in the order they were sent to be hashed
+    batches: list[Future[list[str | None]]] = []
+    batch: list[str] = []
     base = str(inbox)
     base_real = os.path.realpath(base)
-    for root, dirs, files in os.walk(top):
-        # plain strings, not Path objects: a council's inbox holds tens of thousands of files
-        rel_root = os.path.relpath(root, base).replace(os.sep, "/")
-        rel_root = "" if rel_root == "." else rel_root
-        walk_into = []
-        for d in sorted(d for d in dirs if not d.startswith(".")):
-            if os.path.islink(os.path.join(root, d)):  # os.walk lists a link to a folder but never enters it
-                rel = f"{rel_root}/{d}" if rel_root else d
-                out.append(InboxFile(rel, "(link to a folder)", classify(rel), problem=(
-                    "this is a link to a folder; it was not followed. Put the files themselves in the inbox.")))
-            else:
-                walk_into.append(d)
-        dirs[:] = walk_into
-        names = sorted(f for f in files if not f.startswith(".") and not f.endswith(".part"))
-        for name in names:
-            rel = f"{rel_root}/{name}" if rel_root else name
-            if rel_root and is_evidence_attachment(rel):
-                continue
-            kind = classify(rel)
-            siblings = frozenset(n for n in names if n.lower() != "manifest.csv") if kind == "evidence_manifest" else frozenset()
-            full = os.path.join(root, name)
-            try:
-                marker, problem, readable = examine(full, base_real)
-            except FileNotFoundError:  # gone since the listing: not there tonight
-                continue
-            if problem is not None:
-                out.append(InboxFile(rel, marker or "(special)", kind, siblings, problem))
-                continue
-            try:
-                sha = hashes.sha256(readable, rel) if hashes else sha256_of(Path(readable))
-            except NotRegularFile:  # swapped for something else since it was examined
-                out.append(InboxFile(rel, "(special)", kind, siblings, "this is not a regular file." + NOT_READ))
-                continue
-            out.append(InboxFile(rel, sha, kind, siblings, EMPTY if sha == EMPTY_SHA256 else None))
-    return out
+    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="dprecon-hash") as pool:
+        for root, dirs, files in os.walk(top):
+            # plain strings, not Path objects: a council's inbox holds tens of thousands of files
+            rel_root = os.path.relpath(root, base).replace(os.sep, "/")
+            rel_root = "" if rel_root == "." else rel_root
+            walk_into = []
+            for d in sorted(d for d in dirs if not d.startswith(".")):
+                if os.path.islink(os.path.join(root, d)):  # os.walk lists a link to a folder but never enters it
+                    rel = f"{rel_root}/{d}" if rel_root else d
+                    found.append(InboxFile(rel, "(link to a folder)", classify(rel), problem=(
+                        "this is a link to a folder; it was not followed. Put the files themselves in the inbox.")))
+                else:
+                    walk_into.append(d)
+            dirs[:] = walk_into
+            names = sorted(f for f in files if not f.startswith(".") and not f.endswith(".part"))
+            for name in names:
+                rel = f"{rel_root}/{name}" if rel_root else name
+                if rel_root and is_evidence_attachment(rel):
+                    continue
+                kind = classify(rel)
+                siblings = (frozenset(n for n in names if n.lower() != "manifest.csv")
+                            if kind == "evidence_manifest" else frozenset())
+                try:
+                    marker, problem, readable, st = _examine(os.path.join(root, name), base_real)
+                except FileNotFoundError:  # gone since the listing: not there tonight
+                    continue
+                if problem is not None:
+                    found.append(InboxFile(rel, marker or "(special)", kind, siblings, problem))
+                    continue
+                sha = hashes.known(rel, st) if hashes else None
+                if sha is not None:
+                    found.append(InboxFile(rel, sha, kind, siblings, EMPTY if sha == EMPTY_SHA256 else None))
+                    continue
+                waiting.append(len(found))
+                found.append((rel, kind, siblings, st))
+                batch.append(readable)
+                if len(batch) >= HASH_BATCH:
+                    batches.append(pool.submit(_hash_batch, batch))
+                    batch = []
+        if batch:
+            batches.append(pool.submit(_hash_batch, batch))
+        shas = [sha for b in batches for sha in b.result()]
+    for i, sha in zip(waiting, shas, strict=True):
+        rel, kind, siblings, st = found[i]  # type: ignore[misc]
+        if sha is None:
+            found[i] = InboxFile(rel, "(special)", kind, siblings, "this is not a regular file." + NOT_READ)
+            continue
+        if hashes:
+            hashes.remember(rel, st, sha)
+        found[i] = InboxFile(rel, sha, kind, siblings, EMPTY if sha == EMPTY_SHA256 else None)
+    return found  # type: ignore[return-value]
 
 
 def council_profiles(inbox: Path, work: Path) -> ProfileBook:
