@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,19 +181,63 @@ class HashCache:
 EMPTY = "this file is empty (0 bytes): there is nothing in it to read."
 
 
-HASH_THREADS = 4  # reading and hashing release the GIL: the next files are read while one is hashed
-HASH_BATCH = 64  # files hashed by one task
+HASH_THREADS = 4  # looking at a file and reading it release the GIL: several files are in hand at once
+HASH_BATCH = 64  # files looked at by one task
 
 
-def _hash_batch(paths: list[str]) -> list[str | None]:
-    """Each file's sha256 (in a thread), None for one that is no longer a regular file."""
-    out: list[str | None] = []
-    for path in paths:
+def _look_at(full: str, rel: str, base_real: str, hashes: HashCache | None,
+             ) -> tuple[str, str | None, os.stat_result | None] | None:
+    """``(sha256 or marker, problem, stat to remember its hash by)`` of one listed file
+    (in a thread); None when it has gone since the listing: not there tonight."""
+    try:
+        marker, problem, readable, st = _examine(full, base_real)
+    except FileNotFoundError:
+        return None
+    if problem is not None:
+        return marker or "(special)", problem, None
+    sha = hashes.known(rel, st) if hashes else None
+    if sha is None:
         try:
-            out.append(sha256_of(Path(path)))
+            sha = sha256_of(Path(readable))
         except NotRegularFile:  # swapped for something else since it was examined
-            out.append(None)
-    return out
+            return "(special)", "this is not a regular file." + NOT_READ, None
+    else:
+        st = None  # known already
+    return sha, EMPTY if sha == EMPTY_SHA256 else None, st
+
+
+def _look_at_batch(batch: list[tuple[str, str]], base_real: str, hashes: HashCache | None) -> list:
+    return [_look_at(full, rel, base_real, hashes) for full, rel in batch]
+
+
+def _walk(folder: str) -> Iterator[tuple[str, list[str], list[str], set[str]]]:
+    """``os.walk(folder)`` (top down, a folder that cannot be listed skipped, links to
+    folders listed among the folders and never entered), with which folders are links,
+    told by the listing itself rather than by one more ``lstat`` each."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    dirs, files, links = [], [], set()
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            files.append(entry.name)
+            continue
+        dirs.append(entry.name)
+        try:
+            if entry.is_symlink():
+                links.add(entry.name)
+        except OSError:
+            pass
+    yield folder, dirs, files, links
+    for d in dirs:  # as the caller left them
+        if d not in links:
+            yield from _walk(os.path.join(folder, d))
 
 
 def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None) -> list[InboxFile]:
@@ -204,29 +249,28 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
     Entries that are not read (see the module's docstring) and empty files
     come back with ``problem`` set, to be logged, never opened.
 
-    Files the hash cache does not know are hashed on a few threads while the
-    walk goes on, a batch at a time; the list is put together in walk order.
+    The walk only lists; each file is looked at (and hashed, when the hash cache
+    does not know it) on a few threads, a batch at a time, while the walk goes
+    on; the list is put together in walk order.
     """
     top = inbox / under if under else inbox
     if not top.is_dir():
         return []
-    # per entry: a finished InboxFile, or (rel, kind, siblings, stat) waiting for its hash
-    found: list[InboxFile | tuple[str, str | None, frozenset[str], os.stat_result]] = []
-    waiting: list[int] = []  # indexes in ``found``, in the order they were sent to be hashed
-    batches: list[Future[list[str | None]]] = []
-    batch: list[str] = []
+    listed: list[InboxFile | tuple[str, str | None, frozenset[str]]] = []  # (rel, kind, siblings): to look at
+    batches: list[Future[list]] = []
+    batch: list[tuple[str, str]] = []
     base = str(inbox)
     base_real = os.path.realpath(base)
-    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="dprecon-hash") as pool:
-        for root, dirs, files in os.walk(top):
+    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="dprecon-scan") as pool:
+        for root, dirs, files, links in _walk(str(top)):
             # plain strings, not Path objects: a council's inbox holds tens of thousands of files
             rel_root = os.path.relpath(root, base).replace(os.sep, "/")
             rel_root = "" if rel_root == "." else rel_root
             walk_into = []
             for d in sorted(d for d in dirs if not d.startswith(".")):
-                if os.path.islink(os.path.join(root, d)):  # os.walk lists a link to a folder but never enters it
+                if d in links:
                     rel = f"{rel_root}/{d}" if rel_root else d
-                    found.append(InboxFile(rel, "(link to a folder)", classify(rel), problem=(
+                    listed.append(InboxFile(rel, "(link to a folder)", classify(rel), problem=(
                         "this is a link to a folder; it was not followed. Put the files themselves in the inbox.")))
                 else:
                     walk_into.append(d)
@@ -237,37 +281,29 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
                 if rel_root and is_evidence_attachment(rel):
                     continue
                 kind = classify(rel)
-                siblings = (frozenset(n for n in names if n.lower() != "manifest.csv")
-                            if kind == "evidence_manifest" else frozenset())
-                try:
-                    marker, problem, readable, st = _examine(os.path.join(root, name), base_real)
-                except FileNotFoundError:  # gone since the listing: not there tonight
-                    continue
-                if problem is not None:
-                    found.append(InboxFile(rel, marker or "(special)", kind, siblings, problem))
-                    continue
-                sha = hashes.known(rel, st) if hashes else None
-                if sha is not None:
-                    found.append(InboxFile(rel, sha, kind, siblings, EMPTY if sha == EMPTY_SHA256 else None))
-                    continue
-                waiting.append(len(found))
-                found.append((rel, kind, siblings, st))
-                batch.append(readable)
+                listed.append((rel, kind, frozenset(n for n in names if n.lower() != "manifest.csv")
+                               if kind == "evidence_manifest" else frozenset()))
+                batch.append((os.path.join(root, name), rel))
                 if len(batch) >= HASH_BATCH:
-                    batches.append(pool.submit(_hash_batch, batch))
+                    batches.append(pool.submit(_look_at_batch, batch, base_real, hashes))
                     batch = []
         if batch:
-            batches.append(pool.submit(_hash_batch, batch))
-        shas = [sha for b in batches for sha in b.result()]
-    for i, sha in zip(waiting, shas, strict=True):
-        rel, kind, siblings, st = found[i]  # type: ignore[misc]
-        if sha is None:
-            found[i] = InboxFile(rel, "(special)", kind, siblings, "this is not a regular file." + NOT_READ)
+            batches.append(pool.submit(_look_at_batch, batch, base_real, hashes))
+        seen = iter([answer for b in batches for answer in b.result()])
+    out: list[InboxFile] = []
+    for entry in listed:
+        if isinstance(entry, InboxFile):
+            out.append(entry)
             continue
-        if hashes:
+        answer = next(seen)
+        if answer is None:
+            continue
+        rel, kind, siblings = entry
+        sha, problem, st = answer
+        if hashes and st is not None:
             hashes.remember(rel, st, sha)
-        found[i] = InboxFile(rel, sha, kind, siblings, EMPTY if sha == EMPTY_SHA256 else None)
-    return found  # type: ignore[return-value]
+        out.append(InboxFile(rel, sha, kind, siblings, problem))
+    return out
 
 
 def council_profiles(inbox: Path, work: Path) -> ProfileBook:
