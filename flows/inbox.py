@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,20 +40,32 @@ class NotRegularFile(OSError):
     """What was opened is not a regular file (it changed since the listing)."""
 
 
-def _open_regular(path: str | Path) -> int:
-    """A read-only descriptor on a regular file: never blocks, never follows a last-part link."""
+def _open_checked(path: str | Path) -> tuple[int, os.stat_result]:
+    """A read-only descriptor on a regular file, and its stat: never blocks, never
+    follows a last-part link."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise NotRegularFile(f"{path} is not a regular file")
-    return fd
+    return fd, st
+
+
+def _open_regular(path: str | Path) -> int:
+    return _open_checked(path)[0]
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with os.fdopen(_open_regular(path), "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
+    """The content's sha256, read straight from the descriptor (no buffered file object:
+    the inbox is tens of thousands of small files), in reads of the file's size."""
+    fd, st = _open_checked(path)
+    try:
+        h = hashlib.sha256()
+        size = min(st.st_size + 1, 1 << 20)  # one read for a small file, then the empty read at its end
+        while chunk := os.read(fd, size):
             h.update(chunk)
+    finally:
+        os.close(fd)
     return h.hexdigest()
 
 
@@ -87,20 +101,27 @@ def examine(full: str, base_real: str) -> tuple[str | None, str | None, str]:
     ``marker`` and ``problem`` are None for a regular file (or a link to one
     inside the inbox); ``readable path`` is where its bytes are.
     """
+    marker, problem, readable, _st = _examine(full, base_real)
+    return marker, problem, readable
+
+
+def _examine(full: str, base_real: str) -> tuple[str | None, str | None, str, os.stat_result]:
+    """:func:`examine`, and the stat of what would be read (of the entry itself when
+    it is not read): the hash cache's key, without asking the file system twice."""
     st = os.lstat(full)
     target = full
     if stat.S_ISLNK(st.st_mode):
         target = os.path.realpath(full)
         if not _inside(base_real, target):
-            return "(link out)", "this is a link to somewhere outside the inbox; it was not followed." + NOT_READ, full
+            return "(link out)", "this is a link to somewhere outside the inbox; it was not followed." + NOT_READ, full, st
         try:
             st = os.stat(target)
         except OSError:
-            return "(broken link)", "this is a link to a file that is not there." + NOT_READ, full
+            return "(broken link)", "this is a link to a file that is not there." + NOT_READ, full, st
     odd = _not_regular(st.st_mode)
     if odd is not None:
-        return odd[0], odd[1] + NOT_READ, full
-    return None, None, target
+        return odd[0], odd[1] + NOT_READ, full, st
+    return None, None, target, st
 
 
 def hash_cache_path(warehouse: Path) -> Path:
@@ -129,13 +150,21 @@ class HashCache:
 
     def sha256(self, full: str | Path, rel: str) -> str:
         st = os.stat(full)
-        key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-        hit = self.entries.get(rel)
-        if hit is not None and hit[:4] == key:
-            return hit[4]
-        sha = sha256_of(Path(full))
-        self.entries[rel] = [*key, sha]
+        sha = self.known(rel, st)
+        if sha is None:
+            sha = sha256_of(Path(full))
+            self.remember(rel, st, sha)
         return sha
+
+    def known(self, rel: str, st: os.stat_result) -> str | None:
+        """The remembered sha256 of ``rel`` if its stat is unchanged."""
+        hit = self.entries.get(rel)
+        if hit is not None and hit[:4] == [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]:
+            return hit[4]
+        return None
+
+    def remember(self, rel: str, st: os.stat_result, sha: str) -> None:
+        self.entries[rel] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha]
 
     def save(self, seen: set[str], under: str | None = None) -> None:
         """Keep the entries of the files ``seen``; after a scan of one folder (``under``),
@@ -152,6 +181,65 @@ class HashCache:
 EMPTY = "this file is empty (0 bytes): there is nothing in it to read."
 
 
+HASH_THREADS = 4  # looking at a file and reading it release the GIL: several files are in hand at once
+HASH_BATCH = 64  # files looked at by one task
+
+
+def _look_at(full: str, rel: str, base_real: str, hashes: HashCache | None,
+             ) -> tuple[str, str | None, os.stat_result | None] | None:
+    """``(sha256 or marker, problem, stat to remember its hash by)`` of one listed file
+    (in a thread); None when it has gone since the listing: not there tonight."""
+    try:
+        marker, problem, readable, st = _examine(full, base_real)
+    except FileNotFoundError:
+        return None
+    if problem is not None:
+        return marker or "(special)", problem, None
+    sha = hashes.known(rel, st) if hashes else None
+    if sha is None:
+        try:
+            sha = sha256_of(Path(readable))
+        except NotRegularFile:  # swapped for something else since it was examined
+            return "(special)", "this is not a regular file." + NOT_READ, None
+    else:
+        st = None  # known already
+    return sha, EMPTY if sha == EMPTY_SHA256 else None, st
+
+
+def _look_at_batch(batch: list[tuple[str, str]], base_real: str, hashes: HashCache | None) -> list:
+    return [_look_at(full, rel, base_real, hashes) for full, rel in batch]
+
+
+def _walk(folder: str) -> Iterator[tuple[str, list[str], list[str], set[str]]]:
+    """``os.walk(folder)`` (top down, a folder that cannot be listed skipped, links to
+    folders listed among the folders and never entered), with which folders are links,
+    told by the listing itself rather than by one more ``lstat`` each."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    dirs, files, links = [], [], set()
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            files.append(entry.name)
+            continue
+        dirs.append(entry.name)
+        try:
+            if entry.is_symlink():
+                links.add(entry.name)
+        except OSError:
+            pass
+    yield folder, dirs, files, links
+    for d in dirs:  # as the caller left them
+        if d not in links:
+            yield from _walk(os.path.join(folder, d))
+
+
 def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None) -> list[InboxFile]:
     """Every file dprecon should account for, sorted by path (only those below
     ``inbox/under`` when given, e.g. ``evidence`` for the intake).
@@ -160,47 +248,61 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
     files and temporary upload files (``.*``, ``*.part``) are not ours yet.
     Entries that are not read (see the module's docstring) and empty files
     come back with ``problem`` set, to be logged, never opened.
+
+    The walk only lists; each file is looked at (and hashed, when the hash cache
+    does not know it) on a few threads, a batch at a time, while the walk goes
+    on; the list is put together in walk order.
     """
-    out: list[InboxFile] = []
     top = inbox / under if under else inbox
     if not top.is_dir():
-        return out
+        return []
+    listed: list[InboxFile | tuple[str, str | None, frozenset[str]]] = []  # (rel, kind, siblings): to look at
+    batches: list[Future[list]] = []
+    batch: list[tuple[str, str]] = []
     base = str(inbox)
     base_real = os.path.realpath(base)
-    for root, dirs, files in os.walk(top):
-        # plain strings, not Path objects: a council's inbox holds tens of thousands of files
-        rel_root = os.path.relpath(root, base).replace(os.sep, "/")
-        rel_root = "" if rel_root == "." else rel_root
-        walk_into = []
-        for d in sorted(d for d in dirs if not d.startswith(".")):
-            if os.path.islink(os.path.join(root, d)):  # os.walk lists a link to a folder but never enters it
-                rel = f"{rel_root}/{d}" if rel_root else d
-                out.append(InboxFile(rel, "(link to a folder)", classify(rel), problem=(
-                    "this is a link to a folder; it was not followed. Put the files themselves in the inbox.")))
-            else:
-                walk_into.append(d)
-        dirs[:] = walk_into
-        names = sorted(f for f in files if not f.startswith(".") and not f.endswith(".part"))
-        for name in names:
-            rel = f"{rel_root}/{name}" if rel_root else name
-            if rel_root and is_evidence_attachment(rel):
-                continue
-            kind = classify(rel)
-            siblings = frozenset(n for n in names if n.lower() != "manifest.csv") if kind == "evidence_manifest" else frozenset()
-            full = os.path.join(root, name)
-            try:
-                marker, problem, readable = examine(full, base_real)
-            except FileNotFoundError:  # gone since the listing: not there tonight
-                continue
-            if problem is not None:
-                out.append(InboxFile(rel, marker or "(special)", kind, siblings, problem))
-                continue
-            try:
-                sha = hashes.sha256(readable, rel) if hashes else sha256_of(Path(readable))
-            except NotRegularFile:  # swapped for something else since it was examined
-                out.append(InboxFile(rel, "(special)", kind, siblings, "this is not a regular file." + NOT_READ))
-                continue
-            out.append(InboxFile(rel, sha, kind, siblings, EMPTY if sha == EMPTY_SHA256 else None))
+    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="dprecon-scan") as pool:
+        for root, dirs, files, links in _walk(str(top)):
+            # plain strings, not Path objects: a council's inbox holds tens of thousands of files
+            rel_root = os.path.relpath(root, base).replace(os.sep, "/")
+            rel_root = "" if rel_root == "." else rel_root
+            walk_into = []
+            for d in sorted(d for d in dirs if not d.startswith(".")):
+                if d in links:
+                    rel = f"{rel_root}/{d}" if rel_root else d
+                    listed.append(InboxFile(rel, "(link to a folder)", classify(rel), problem=(
+                        "this is a link to a folder; it was not followed. Put the files themselves in the inbox.")))
+                else:
+                    walk_into.append(d)
+            dirs[:] = walk_into
+            names = sorted(f for f in files if not f.startswith(".") and not f.endswith(".part"))
+            for name in names:
+                rel = f"{rel_root}/{name}" if rel_root else name
+                if rel_root and is_evidence_attachment(rel):
+                    continue
+                kind = classify(rel)
+                listed.append((rel, kind, frozenset(n for n in names if n.lower() != "manifest.csv")
+                               if kind == "evidence_manifest" else frozenset()))
+                batch.append((os.path.join(root, name), rel))
+                if len(batch) >= HASH_BATCH:
+                    batches.append(pool.submit(_look_at_batch, batch, base_real, hashes))
+                    batch = []
+        if batch:
+            batches.append(pool.submit(_look_at_batch, batch, base_real, hashes))
+        seen = iter([answer for b in batches for answer in b.result()])
+    out: list[InboxFile] = []
+    for entry in listed:
+        if isinstance(entry, InboxFile):
+            out.append(entry)
+            continue
+        answer = next(seen)
+        if answer is None:
+            continue
+        rel, kind, siblings = entry
+        sha, problem, st = answer
+        if hashes and st is not None:
+            hashes.remember(rel, st, sha)
+        out.append(InboxFile(rel, sha, kind, siblings, problem))
     return out
 
 

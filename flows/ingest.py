@@ -145,6 +145,8 @@ def validating_apart(validate: Callable, apart: bool) -> Iterator[Callable]:
         return
     with (tempfile.TemporaryDirectory(prefix="dprecon-validate-") as work,
           ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver")) as pool):
+        pool.submit(_warm_up, validate)  # entered before the parse: its imports overlap it
+
         def check(table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
             # handed over as a file: pickling the frame would hold two more copies of it here
             path = Path(work) / f"{table.name}.arrow"
@@ -159,6 +161,20 @@ def validating_apart(validate: Callable, apart: bool) -> Iterator[Callable]:
 
 def _validate_file(validate: Callable, table: Table, path: str) -> dict[int, list[str]]:
     return validate(table, pl.read_ipc(path))
+
+
+def _warm_up(validate: Callable) -> None:
+    """Have ``validate`` import and set up what it needs (Great Expectations, pandas, its
+    context: seconds) while the files are still being parsed, by validating one empty
+    row of the first table; the answer is thrown away, and any failure is left for the
+    real batches to meet."""
+    table = inputs.ALL_INPUTS[min(inputs.ALL_INPUTS)]
+    schema = {**{c.name: pl.String for c in table.columns}, "file_id": pl.String}
+    try:
+        validate(table, pl.DataFrame({name: ["warm-up" if name == "file_id" else None] for name in schema},
+                                     schema=schema))
+    except Exception:  # noqa: BLE001, S110 - the real batches will raise it, with their own rows
+        pass
 
 
 def give_back_memory() -> None:
@@ -246,34 +262,33 @@ def ingest(
     if any(f.kind == "statement_csv" for f in to_parse):
         with tempfile.TemporaryDirectory(prefix="dprecon-profiles-") as work:
             profiles = council_profiles(inbox, Path(work))
-    with clock.lap("parse"):
-        for outcomes, tables in parse_files(inbox, to_parse, workers, profiles):
-            for relpath, p in outcomes:
-                f = by_path[relpath]
-                fid = file_id_for(f.relpath, f.sha256)
-                parsed[relpath] = p
-                if p.file_error:
-                    quarantine_frames.append(pl.DataFrame(
-                        [dict(file_id=fid, path=f.relpath, line=None, reason=p.file_error, raw=None)],
-                        schema=QUARANTINE_SCHEMA))
-                elif p.quarantined:
-                    quarantine_frames.append(pl.DataFrame(
-                        [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
-                         for q in p.quarantined], schema=QUARANTINE_SCHEMA))
-                    reader_q[fid] += len(p.quarantined)
-                    if f.kind in REGISTERS:
-                        held.append(unreadable_rows(f.kind, fid, [(q.line, q.reason) for q in p.quarantined]))
-            for name, frame in tables.items():
-                batches[name].append(frame)
-                if len(batches[name]) >= FOLD_EVERY:
-                    batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
-
     loaded: Counter[str] = Counter()
     changed: defaultdict[str, list[str]] = defaultdict(list)  # per file: the corrections it brought
     valid_q: Counter[str] = Counter()
     new_rows: Counter[str] = Counter()
     big = len(to_parse) >= PARALLEL_THRESHOLD and workers > 1
-    with validating_apart(validate, big) as check:
+    with validating_apart(validate, big) as check:  # started now: set up while the files are parsed
+        with clock.lap("parse"):
+            for outcomes, tables in parse_files(inbox, to_parse, workers, profiles):
+                for relpath, p in outcomes:
+                    f = by_path[relpath]
+                    fid = file_id_for(f.relpath, f.sha256)
+                    parsed[relpath] = p
+                    if p.file_error:
+                        quarantine_frames.append(pl.DataFrame(
+                            [dict(file_id=fid, path=f.relpath, line=None, reason=p.file_error, raw=None)],
+                            schema=QUARANTINE_SCHEMA))
+                    elif p.quarantined:
+                        quarantine_frames.append(pl.DataFrame(
+                            [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
+                             for q in p.quarantined], schema=QUARANTINE_SCHEMA))
+                        reader_q[fid] += len(p.quarantined)
+                        if f.kind in REGISTERS:
+                            held.append(unreadable_rows(f.kind, fid, [(q.line, q.reason) for q in p.quarantined]))
+                for name, frame in tables.items():
+                    batches[name].append(frame)
+                    if len(batches[name]) >= FOLD_EVERY:
+                        batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
         for name in sorted(batches):  # popped one table at a time
             table = inputs.ALL_INPUTS[name]
             batch = pl.concat(batches.pop(name), how="diagonal_relaxed")

@@ -47,3 +47,29 @@ def test_a_corrupt_cache_costs_only_a_full_hash(tmp_path, monkeypatch):
     calls = hashed_files(monkeypatch)
     files = scan(inbox, hashes=HashCache(cache))
     assert len(calls) == len(files) > 0
+
+
+def test_files_hashed_on_threads_come_back_in_walk_order_with_their_own_hashes(tmp_path, monkeypatch):
+    import hashlib
+
+    inbox = copy_inbox(SAMPLE_INBOX, tmp_path / "inbox")
+    for folder in ("statements/a", "statements/b", "invoices/c"):
+        (inbox / folder).mkdir(parents=True)
+        for i in range(23):
+            (inbox / folder / f"f{i:02}.csv").write_text(f"{folder} {i}\n" * i, encoding="utf-8")
+    monkeypatch.setattr(inbox_mod, "HASH_BATCH", 5)  # many batches, finishing in any order
+    cache = HashCache(tmp_path / "hashes.json")
+    files = scan(inbox, hashes=cache)
+    expected = []
+    for root, dirs, names in os.walk(inbox):
+        dirs.sort()
+        for name in sorted(names):
+            rel = os.path.relpath(os.path.join(root, name), inbox).replace(os.sep, "/")
+            if not rel.startswith("evidence/") or rel.endswith("manifest.csv"):
+                expected.append(rel)
+    assert [f.relpath for f in files] == expected
+    for f in files:
+        assert f.sha256 == hashlib.sha256((inbox / f.relpath).read_bytes()).hexdigest()
+        assert cache.entries[f.relpath][4] == f.sha256
+    assert sorted(f.relpath for f in files if f.problem) == [f"{d}/f00.csv" for d in ("invoices/c", "statements/a",
+                                                                                     "statements/b")]  # empty

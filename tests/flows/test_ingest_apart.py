@@ -73,3 +73,15 @@ def test_a_validate_that_cannot_be_sent_runs_in_process() -> None:
     with ingest_mod.validating_apart(lambda table, frame: seen.append(frame.height) or {}, True) as check:
         assert check(None, pl.DataFrame({"a": [1, 2]})) == {}
     assert seen == [2]
+
+
+def test_the_validation_process_warms_up_on_one_empty_row_and_ignores_its_answer() -> None:
+    seen = []
+
+    def validate(table, frame):  # type: ignore[no-untyped-def]
+        seen.append((table.name, frame.height, frame["file_id"].to_list()))
+        raise ValueError("a warm-up's failure is left for the real batches")
+
+    ingest_mod._warm_up(validate)
+    assert len(seen) == 1 and seen[0][1:] == (1, ["warm-up"])
+    assert ingest_mod._warm_up(validate_batch) is None  # Great Expectations set up, nothing kept
