@@ -65,6 +65,9 @@ def sample_tree(peak: list[float], every: float = 0.2) -> None:
 
 
 def child(inbox: str, as_of: str, workers: int) -> None:
+    from flows.memory import return_freed_pages
+
+    return_freed_pages()  # as the dprecon command does, before Polars is imported
     from flows.job import run_job
     from flows.validation import validate_batch
 

@@ -87,8 +87,12 @@ def _day(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.Date).to_physical().cast(pl.Int64)
 
 
+PAYMENT_COLUMNS = ("transaction_id", "account_id", "budget_id", "date", "payee", "memo", "amount")
+
+
 def _payments(transactions: pl.DataFrame) -> pl.DataFrame:
-    """Outgoing transactions with a budget, ``p`` numbering them in time order."""
+    """Outgoing transactions with a budget, ``p`` numbering them in time order
+    (of ``transactions``, only ``PAYMENT_COLUMNS`` are read)."""
     return (
         transactions.select(
             "transaction_id",
@@ -283,7 +287,8 @@ def match_within_accounts(
     account_of = budgets.select("budget_id", pl.col("account_id").alias("__acct"))
     inv = invoices.join(account_of, on="budget_id", how="left").with_columns(
         pl.col("budget_id").alias("__budget"), pl.coalesce("__acct", "budget_id").alias("budget_id")).drop("__acct")
-    txn = transactions.join(account_of, on="budget_id", how="left").with_columns(
+    # only the columns matching reads (match_payments' _payments): not a copy of every column of the ledger
+    txn = transactions.select(PAYMENT_COLUMNS).join(account_of, on="budget_id", how="left").with_columns(
         pl.col("budget_id").alias("__budget"),
         pl.when(pl.col("budget_id").is_not_null()).then(pl.col("__acct")).alias("budget_id")).drop("__acct")
     result = match_payments(txn, inv, providers, **kw)

@@ -63,15 +63,18 @@ def monitoring_periods(budgets: pl.DataFrame, frequency: str, evidence_due_days:
 
 
 def assign_period(frame: pl.DataFrame, periods: pl.DataFrame, date_col: str = "date") -> pl.DataFrame:
-    """Add ``period_start`` to rows with a ``budget_id`` and a date inside one of its periods."""
+    """Add ``period_start`` to rows with a ``budget_id`` and a date inside one of its periods
+    (``frame`` has no ``period_start`` or ``period_end`` of its own: callers drop them first)."""
     if frame.height == 0:
         return frame.with_columns(pl.lit(None, pl.Date).alias("period_start"))
     p = periods.select("budget_id", "period_start", "period_end").sort("period_start")
-    keyed = frame.with_row_index("__r").sort(date_col)
+    # only the two columns the join needs are sorted and joined, then the answer is put
+    # beside the frame in its own order: not two sorted copies of every column of it
+    keyed = frame.select("budget_id", date_col).with_row_index("__r").sort(date_col)
     joined = keyed.join_asof(
         p, left_on=date_col, right_on="period_start", by="budget_id", strategy="backward",
         check_sortedness=False,
     ).with_columns(
         pl.when(pl.col(date_col) <= pl.col("period_end")).then(pl.col("period_start")).otherwise(None).alias("period_start")
-    ).drop("period_end")
-    return joined.sort("__r").drop("__r")
+    )
+    return frame.with_columns(joined.sort("__r")["period_start"])

@@ -31,7 +31,7 @@ def opening_balances(lines: pl.DataFrame) -> dict[str, Decimal]:
     """Account → balance before its first transaction (0.00 unless a statement says otherwise)."""
     if "balance" not in lines.columns or lines.height == 0:
         return {}
-    ordered = lines.sort(["account_id", "date", "seq"]).with_columns(
+    ordered = lines.select("account_id", "date", "seq", "amount", "balance").sort(["account_id", "date", "seq"]).with_columns(
         pl.col("amount").cum_sum().over("account_id").alias("__cum"))
     first = ordered.filter(pl.col("balance").is_not_null()).unique("account_id", keep="first", maintain_order=True)
     return {a: b - c for a, b, c in first.select("account_id", "balance", "__cum").iter_rows()}

@@ -18,6 +18,15 @@ import polars as pl
 from schemas.money import MONEY_DTYPE
 
 COVERAGE_SCHEMA = {"account_id": pl.String, "start_date": pl.Date, "end_date": pl.Date}
+# the columns of the lines the checks below read: they filter and sort only these, not
+# every column of land.statement_lines (payees, memos, paths: most of its memory)
+FOLLOW_ON_COLUMNS = ("file_id", "account_id", "date", "amount", "balance", "source_line")
+BREAK_COLUMNS = (*FOLLOW_ON_COLUMNS, "transaction_id", "source_path")
+
+
+def _only(lines: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """``lines`` narrowed to ``columns`` (those it has): a selection, not a copy."""
+    return lines.select([c for c in columns if c in lines.columns])
 
 
 def statement_coverage(lines: pl.DataFrame, balances: pl.DataFrame, formats: pl.DataFrame) -> pl.DataFrame:
@@ -31,7 +40,7 @@ def statement_coverage(lines: pl.DataFrame, balances: pl.DataFrame, formats: pl.
     spans = accounts.join(span, on="file_id").join(
         declared.select("file_id", "account_id"), on=["file_id", "account_id"], how="anti")
     cols = list(COVERAGE_SCHEMA)
-    others = lines.filter(~pl.col("file_id").is_in(ofx_files))
+    others = _only(lines, FOLLOW_ON_COLUMNS).filter(~pl.col("file_id").is_in(ofx_files))
     cov = pl.concat([declared.select(cols).cast(COVERAGE_SCHEMA), spans.select(cols).cast(COVERAGE_SCHEMA),
                      balances_follow_on(others)]).drop_nulls()
     return cov.unique().sort("account_id", "start_date", "end_date")
@@ -52,7 +61,7 @@ def balances_follow_on(lines: pl.DataFrame) -> pl.DataFrame:
     balance): nothing moved in them, so they are covered."""
     if not {"balance", "amount", "source_line"} <= set(lines.columns):
         return pl.DataFrame(schema=COVERAGE_SCHEMA)
-    has = lines.filter(pl.col("balance").is_not_null())
+    has = _only(lines, FOLLOW_ON_COLUMNS).filter(pl.col("balance").is_not_null())
     if has.height == 0:
         return pl.DataFrame(schema=COVERAGE_SCHEMA)
     ends = _in_time_order(has).group_by("file_id", "account_id").agg(
@@ -75,7 +84,7 @@ def balance_breaks(lines: pl.DataFrame, quarantined: pl.DataFrame | None = None)
     is missing for a reason already on record), so that pair is not a break.
     ``quarantined``: file_id, line.
     """
-    has = lines.filter(pl.col("balance").is_not_null())
+    has = lines.select(BREAK_COLUMNS).filter(pl.col("balance").is_not_null())
     if has.height == 0:
         return pl.DataFrame(schema={"account_id": pl.String, "date": pl.Date, "difference": MONEY_DTYPE,
                                     "transaction_id": pl.String, "source_path": pl.String, "source_line": pl.Int64})

@@ -9,9 +9,13 @@ message; ``dprecon --debug <command>`` shows the traceback instead.
 
 from __future__ import annotations
 
-import typer
+from flows.memory import return_freed_pages
 
-from flows.cli.errors import DEBUG, PlainErrors, quiet_prefect_console
+return_freed_pages()  # first, before any command module imports Polars (flows/memory.py)
+
+import typer  # noqa: E402
+
+from flows.cli.errors import DEBUG, PlainErrors, quiet_prefect_console  # noqa: E402
 
 app = typer.Typer(
     cls=PlainErrors,

@@ -53,6 +53,22 @@ def test_assign_period_puts_each_date_in_its_period_and_none_outside():
     assert assign_period(t, p)["period_start"].to_list() == [D(2026, 1, 1), D(2026, 4, 1), None, None]
 
 
+def test_assign_period_keeps_every_column_and_row_in_place():
+    """Only budget and date are sorted and joined (issue 20: not two sorted copies of the
+    whole ledger): the frame comes back as it was, rows in its order, ``period_start`` last."""
+    b = pl.DataFrame({"budget_id": ["B1", "B2"], "start_date": [D(2026, 1, 1), D(2026, 2, 1)],
+                      "end_date": [D(2026, 6, 30), D(2026, 7, 31)]})
+    p = monitoring_periods(b, "quarterly", 28, D(2026, 12, 31))
+    t = pl.DataFrame({"transaction_id": ["t1", "t2", "t3", "t4", "t5"],
+                      "budget_id": ["B2", "B1", None, "B1", "B2"],
+                      "date": [D(2026, 5, 2), D(2026, 3, 31), D(2026, 2, 1), D(2026, 1, 1), D(2026, 1, 31)],
+                      "amount": [Decimal("-1.00"), Decimal("2.50"), None, Decimal("0.01"), Decimal("-3.00")]})
+    out = assign_period(t, p)
+    assert out.columns == [*t.columns, "period_start"]
+    assert out.drop("period_start").equals(t)
+    assert out["period_start"].to_list() == [D(2026, 5, 1), D(2026, 1, 1), None, D(2026, 1, 1), None]
+
+
 def test_uncovered_runs():
     cov = [(D(2026, 4, 1), D(2026, 4, 30)), (D(2026, 6, 1), D(2026, 6, 30)), (D(2026, 4, 10), D(2026, 5, 2))]
     assert uncovered_runs(cov, D(2026, 4, 1), D(2026, 6, 30)) == [(D(2026, 5, 3), D(2026, 5, 31))]
