@@ -68,7 +68,9 @@ def employer_duties(books: Books) -> list[dict]:
     if employs.height == 0:
         return []
     pa_name = dict(pas.iter_rows())
-    out_txns = books.txns.filter((pl.col("amount") < 0) & pl.col("account_id").is_not_null())
+    out_txns = books.txns.select(  # the columns read here, not a copy of every column: memory at scale
+        "account_id", "budget_id", "provider_id", "txn_class", "date", "amount", "transaction_id", "payee", "memo",
+    ).filter((pl.col("amount") < 0) & pl.col("account_id").is_not_null())
     wages = out_txns.filter(pl.col("txn_class") == "spend").join(employs, on=["budget_id", "provider_id"])
     if wages.height == 0:
         return []

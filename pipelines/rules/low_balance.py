@@ -50,7 +50,8 @@ def overdrawn_days(books: Books) -> pl.DataFrame:
     30 June and 1 July (and 1 July may open the next period)."""
     schema = {"budget_id": pl.String, "period_start": pl.Date, "worst": pl.Decimal(18, 2),
               "first_day": pl.Date, "last_day": pl.Date, "days": pl.Int64, "ids": pl.List(pl.String)}
-    txns = books.txns.filter(pl.col("account_id").is_in(books.budgets["account_id"].implode()))
+    txns = books.txns.select("account_id", "date", "amount", "transaction_id").filter(
+        pl.col("account_id").is_in(books.budgets["account_id"].implode()))
     if txns.height == 0:
         return pl.DataFrame(schema=schema)
     daily = (txns.sort("account_id", "date").group_by("account_id", "date", maintain_order=True)

@@ -32,14 +32,15 @@ def _contains(text: str, name: str) -> bool:
 
 def unexpected_credits(books: Books) -> pl.DataFrame:
     """Money in of class ``refund`` that is neither an agreed funder's nor a refund from a payee paid."""
-    txns = books.txns.filter(pl.col("account_id").is_not_null())
-    credits = txns.filter((pl.col("amount") > 0) & (pl.col("txn_class") == "refund") & pl.col("budget_id").is_not_null()
+    held = pl.col("account_id").is_not_null()  # filtered once each, not copied whole first: memory at scale
+    credits = books.txns.filter(held & (pl.col("amount") > 0) & (pl.col("txn_class") == "refund") & pl.col("budget_id").is_not_null()
                           & pl.col("period_start").is_not_null() & (pl.col("date") <= books.as_of))
     if credits.height == 0:
         return credits.with_columns(pl.lit(None, pl.String).alias("who"))
     agreed = matches_any(credits.select(text_expr()).to_series(), books.policy.expected_income_patterns)
     credits = credits.filter(~agreed).with_columns(payee_expr().alias("who"))
-    paid = txns.filter((pl.col("amount") < 0) & pl.col("account_id").is_in(credits["account_id"].implode()))
+    paid = books.txns.select("account_id", "amount", "pat_providers", "payee", "memo").filter(
+        held & (pl.col("amount") < 0) & pl.col("account_id").is_in(credits["account_id"].implode()))
     paid_providers: dict[str, set[str]] = {}
     paid_names: dict[str, set[str]] = {}
     for a, pids, text in paid.select("account_id", "pat_providers", payee_expr()).iter_rows():
