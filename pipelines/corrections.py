@@ -68,16 +68,21 @@ def statement_dates(lines: pl.DataFrame, balances: pl.DataFrame) -> pl.DataFrame
                              pl.coalesce("__end", "__last").alias("statement_date"))
 
 
+def _content() -> pl.Expr:
+    """A fingerprint of what a version says (``__content``)."""
+    return pl.struct([pl.col(c) for c in CONTENT]).hash(seed=7).alias("__content")
+
+
 def _with_content(lines: pl.DataFrame) -> pl.DataFrame:
-    """Each version with a fingerprint of what it says (``__content``)."""
-    return lines.with_columns(pl.struct([pl.col(c) for c in CONTENT]).hash(seed=7).alias("__content"))
+    """Each version with its fingerprint."""
+    return lines.with_columns(_content())
 
 
 def _contested(lines: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
     """The versions of transactions that arrived with more than one content, in the
     order the rule reads them: statement date, then arrival. (Usually very few:
     overlapping statements repeat a transaction word for word.)"""
-    distinct = _with_content(lines).unique([*KEY, "__content"])
+    distinct = lines.select(*KEY, _content()).unique()  # the key and fingerprint only, not every column
     several = distinct.filter(pl.len().over(list(KEY)) > 1).select(list(KEY)).unique()
     return (_with_content(lines.join(several, on=list(KEY), how="semi"))
             .join(dates, on=["file_id", "account_id"], how="left")
@@ -99,9 +104,12 @@ def current_transactions(lines: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFra
 def _current(lines: pl.DataFrame, contested: pl.DataFrame) -> pl.DataFrame:
     if lines.height == 0:
         return lines
-    # a transaction only ever seen one way: its first arrival, as ever
-    plain = (lines.join(contested.select(list(KEY)).unique(), on=list(KEY), how="anti")
-             .sort("seq").unique(list(KEY), keep="first", maintain_order=True))
+    # a transaction only ever seen one way: its first arrival, as ever (which rows, found on the key
+    # and arrival alone, then taken once: at scale the lines are the largest frame of the night)
+    rows = lines.select(*KEY, "seq").with_row_index("__row")
+    if contested.height:
+        rows = rows.join(contested.select(list(KEY)).unique(), on=list(KEY), how="anti")
+    plain = lines[rows.sort("seq").unique(list(KEY), keep="first", maintain_order=True)["__row"]]
     if contested.height == 0:
         return plain
     standing = contested.unique(list(KEY), keep="last", maintain_order=True).select(*KEY, "__content")
