@@ -5,7 +5,6 @@ Thin wiring over flows/intake.py and flows/period_close.py; see docs/operations.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -27,40 +26,19 @@ def evidence_intake(inbox: Path, warehouse: Path, as_of: date | None = None) -> 
 def intake_once(inbox: Path, warehouse: Path, as_of: date) -> dict:
     """``dprecon intake`` (the portal starts one after each upload): the flow run once, here.
 
-    The command takes the intake's read-only look first and hands it to the flow. When a
-    return is new, Great Expectations (3 to 5 s of imports) is imported and its context
-    built in a thread while Prefect's ephemeral API starts: that API runs in a process of
-    its own and this one only polls it, so the import costs next to no time of its own.
-    With nothing new GX is never imported, as before. If the thread's import fails, the
-    flow imports it again and meets the error as it always has.
+    The command takes the intake's read-only look before Prefect's API starts and hands it
+    to the flow, which does not look again. (Importing GX in a thread meanwhile, when a
+    return is new, was tried and measured slower on a shared two-core machine: the thread
+    and the API's process compete for the same core; benchmarks/README.md §9.)
     """
     from flows.intake import first_look, handing_over
-    from flows.validation import warm_up
 
     try:
         look = first_look(inbox, warehouse)
     except Exception:  # noqa: BLE001 - the flow looks again and reports it, as a failed flow run
         look = None
-    warming = None
-    if look is not None and look.pending:
-        _import_the_api_server()  # first, so that the two threads do not import modules at once
-        warming = threading.Thread(target=warm_up, name="dprecon-gx-warm-up")
-        warming.start()
-    try:
-        with handing_over(look):
-            return evidence_intake(inbox=inbox, warehouse=warehouse, as_of=as_of)
-    finally:
-        if warming is not None:
-            warming.join()
-
-
-def _import_the_api_server() -> None:
-    """What Prefect's client imports to start the ephemeral API (when no API is configured)."""
-    import prefect.flow_engine  # noqa: F401
-    from prefect.settings import PREFECT_API_URL
-
-    if not PREFECT_API_URL.value():
-        import prefect.server.api.server  # noqa: F401
+    with handing_over(look):
+        return evidence_intake(inbox=inbox, warehouse=warehouse, as_of=as_of)
 
 
 @flow(name="period_close")

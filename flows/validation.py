@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import threading
 from collections import defaultdict
 
 import polars as pl
@@ -21,27 +20,10 @@ from schemas.core import FILE_ID, Table
 from schemas.expectations import build_suite, gx_module, reason_key
 
 _CONTEXT = None
-_CONTEXT_LOCK = threading.Lock()  # warm_up may be building it in another thread
 CHUNK_ROWS = 50_000
 
 
-def warm_up() -> bool:
-    """Import GX and build the context now (``dprecon intake`` does, in a thread, while
-    Prefect's API starts), so the first batch need not wait for it; False if that failed:
-    the first batch then tries again and meets the error as it always has."""
-    try:
-        _context()
-    except Exception:  # noqa: BLE001 - validate_batch meets it again and reports it
-        return False
-    return True
-
-
 def _context():
-    with _CONTEXT_LOCK:
-        return _make_context()
-
-
-def _make_context():
     global _CONTEXT
     if _CONTEXT is None:
         gx = gx_module()

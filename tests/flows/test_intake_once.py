@@ -1,6 +1,6 @@
 """``dprecon intake`` (flows/scheduled.intake_once): the read-only first look handed to the
-flow, Great Expectations imported in a thread only when a return is new, and the same
-result whichever way the context was built."""
+flow, Great Expectations never imported when nothing is new, and the same result as the
+plain intake."""
 
 from __future__ import annotations
 
@@ -21,22 +21,18 @@ from tests.flows.test_intake import overdue_return_with_items, submit
 # The command in a process of its own, with the flow's body standing in for the Prefect
 # flow (whose API start-up is not what is tested here); prints what the process imported.
 SCRIPT = """
-import json, sys, threading
+import json, sys
 from flows import scheduled, validation
 from flows.intake import run_intake
 
-warmed = []
-real_warm_up = validation.warm_up
-validation.warm_up = lambda: warmed.append(threading.current_thread().name) or real_warm_up()
 scheduled.evidence_intake = lambda inbox, warehouse, as_of: run_intake(
     inbox, warehouse, as_of, validate=validation.validate_batch)
-scheduled._import_the_api_server = lambda: None
 from flows.cli import app
 try:
     app(sys.argv[1:])
 except SystemExit as e:
     assert not e.code, e.code
-print(json.dumps({"gx": "great_expectations" in sys.modules, "warmed": warmed}))
+print(json.dumps({"gx": "great_expectations" in sys.modules}))
 """
 
 
@@ -70,18 +66,18 @@ def test_nothing_new_never_imports_great_expectations(council):
     before = council["warehouse"].read_bytes()
     result, seen = dprecon_intake(council)
     assert result == {"new_files": 0}
-    assert seen == {"gx": False, "warmed": []}
+    assert seen == {"gx": False}
     assert council["warehouse"].read_bytes() == before
 
 
-def test_a_new_return_warms_gx_in_a_thread_and_publishes_what_the_plain_intake_does(council, tmp_path):
+def test_a_new_return_publishes_what_the_plain_intake_does(council, tmp_path):
     a_return(council)
     plain = tmp_path / "b" / "warehouse.duckdb"  # the same warehouse, taken in without the command
     plain.parent.mkdir()
     shutil.copyfile(council["warehouse"], plain)
 
     result, seen = dprecon_intake(council)
-    assert seen == {"gx": True, "warmed": ["dprecon-gx-warm-up"]}
+    assert seen == {"gx": True}
     expected = run_intake(council["inbox"], plain, council["as_of"], validate=validation.validate_batch)
     assert result["new_files"] == 1 and result["ingest"]["accepted"] == 1
     assert {k: v for k, v in result.items() if k != "run_id"} == json.loads(json.dumps(
@@ -95,52 +91,6 @@ def views(warehouse) -> dict:
     del out["ingest_log"]
     out["ingest_log"] = query(warehouse, "SELECT * EXCLUDE (run_id, seen_at) FROM audit.ingest_log ORDER BY path")
     return out
-
-
-@pytest.fixture
-def stand_in_flow(monkeypatch) -> list[dict]:
-    """The flow's body in place of the Prefect flow, here in this process."""
-    runs: list[dict] = []
-
-    def flow(inbox, warehouse, as_of):
-        runs.append(run_intake(inbox, warehouse, as_of, validate=validation.validate_batch))
-        return runs[-1]
-
-    monkeypatch.setattr(scheduled, "evidence_intake", flow)
-    monkeypatch.setattr(scheduled, "_import_the_api_server", lambda: None)
-    return runs
-
-
-def test_a_failed_warm_up_leaves_the_flow_to_import_gx_and_meet_the_error_itself(council, stand_in_flow,
-                                                                                     monkeypatch):
-    a_return(council)
-    calls = []
-
-    def broken():
-        calls.append(1)
-        raise ImportError("great_expectations is broken here")
-
-    monkeypatch.setattr(validation, "_CONTEXT", None)
-    monkeypatch.setattr(validation, "gx_module", broken)
-    with pytest.raises(ImportError, match="broken here"):
-        scheduled.intake_once(council["inbox"], council["warehouse"], council["as_of"])
-    assert len(calls) == 2  # the thread's try, then the flow's own, which reports it
-
-
-def test_a_warm_up_that_fails_once_changes_nothing(council, stand_in_flow, monkeypatch):
-    a_return(council)
-    real, calls = validation.gx_module, []
-
-    def flaky():
-        calls.append(1)
-        if len(calls) == 1:
-            raise ImportError("not this time")
-        return real()
-
-    monkeypatch.setattr(validation, "_CONTEXT", None)
-    monkeypatch.setattr(validation, "gx_module", flaky)
-    result = scheduled.intake_once(council["inbox"], council["warehouse"], council["as_of"])
-    assert result["new_files"] == 1 and result["ingest"]["accepted"] == 1 and len(calls) == 2
 
 
 def test_the_flow_starts_from_the_first_look_without_scanning_again(council, monkeypatch):
