@@ -312,7 +312,8 @@ def ingest(
             if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
                 loaded.update(typed["file_id"].to_list())
                 new_rows.update(fresh)
-    give_back_memory()
+    if len(to_parse) >= PARALLEL_THRESHOLD:  # a few files free next to nothing, and a full collection
+        give_back_memory()                   # of a process holding Prefect and GX costs about 0.5 s
 
     with clock.lap("load"):
         for fid, note in _correction_notes(con, [file_id_for(f.relpath, f.sha256) for f in to_parse

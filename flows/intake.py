@@ -7,12 +7,19 @@ query; otherwise it ingests just those folders, from that same scan (validated
 and quarantined exactly as at night), recomputes ``audit.evidence_returns`` and
 EVIDENCE_OVERDUE from the books the last night published, and publishes. It
 takes the same lock as the nightly run, so the two never write at once.
+
+``dprecon intake`` takes that look itself, before the flow starts (``first_look``), and
+hands it to the flow run in the same process (``handing_over``): the flow then does not
+scan again, and the command knows early whether Great Expectations will be needed.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -41,6 +48,49 @@ def new_evidence(inbox: Path, warehouse: Path, files: list[InboxFile] | None = N
     return [path for path, _sha in new]
 
 
+@dataclass(frozen=True)
+class FirstLook:
+    """One scan of the evidence folders (through the night's hash cache) and what in it
+    the published warehouse has not taken in yet."""
+
+    inbox: Path
+    warehouse: Path
+    hashes: HashCache
+    files: list[InboxFile]
+    pending: list[str]
+
+
+_HANDED_OVER: ContextVar[FirstLook | None] = ContextVar("dprecon_intake_first_look", default=None)
+
+
+def first_look(inbox: Path, warehouse: Path) -> FirstLook | None:
+    """Read-only (no lock, nothing written); None when there is no warehouse yet."""
+    if not warehouse.exists():
+        return None
+    hashes = HashCache(hash_cache_path(warehouse))
+    files = scan(inbox, EVIDENCE, hashes)
+    return FirstLook(inbox, warehouse, hashes, files, new_evidence(inbox, warehouse, files))
+
+
+@contextmanager
+def handing_over(look: FirstLook | None) -> Iterator[None]:
+    """Within this block, ``run_intake`` on the same inbox and warehouse starts from ``look``
+    instead of looking again (the flow's parameters stay the paths: a scan is not one)."""
+    token = _HANDED_OVER.set(look)
+    try:
+        yield
+    finally:
+        _HANDED_OVER.reset(token)
+
+
+def _look(inbox: Path, warehouse: Path) -> FirstLook | None:
+    look = _HANDED_OVER.get()
+    if look is not None and (look.inbox, look.warehouse) == (inbox, warehouse):
+        _HANDED_OVER.set(None)  # once only
+        return look
+    return first_look(inbox, warehouse)
+
+
 def run_intake(
     inbox: Path,
     warehouse: Path,
@@ -51,12 +101,11 @@ def run_intake(
     log: Callable[[str], None] = lambda msg: None,
 ) -> dict:
     """Returns what it did; ``{"new_files": 0}`` when there was nothing to do."""
-    if not warehouse.exists():
+    look = _look(inbox, warehouse)
+    if look is None:
         log("intake: no warehouse yet; the first nightly run creates it")
         return {"new_files": 0, "skipped": "no warehouse yet"}
-    hashes = HashCache(hash_cache_path(warehouse))
-    files = scan(inbox, EVIDENCE, hashes)
-    pending = new_evidence(inbox, warehouse, files)
+    hashes, files, pending = look.hashes, look.files, look.pending
     if not pending:
         log("intake: no new evidence")
         return {"new_files": 0}

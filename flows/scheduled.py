@@ -23,6 +23,24 @@ def evidence_intake(inbox: Path, warehouse: Path, as_of: date | None = None) -> 
     return run_intake(Path(inbox), Path(warehouse), as_of or today_london(), validate=validate_batch, log=logger.info)
 
 
+def intake_once(inbox: Path, warehouse: Path, as_of: date) -> dict:
+    """``dprecon intake`` (the portal starts one after each upload): the flow run once, here.
+
+    The command takes the intake's read-only look before Prefect's API starts and hands it
+    to the flow, which does not look again. (Importing GX in a thread meanwhile, when a
+    return is new, was tried and measured slower on a shared two-core machine: the thread
+    and the API's process compete for the same core; benchmarks/README.md §9.)
+    """
+    from flows.intake import first_look, handing_over
+
+    try:
+        look = first_look(inbox, warehouse)
+    except Exception:  # noqa: BLE001 - the flow looks again and reports it, as a failed flow run
+        look = None
+    with handing_over(look):
+        return evidence_intake(inbox=inbox, warehouse=warehouse, as_of=as_of)
+
+
 @flow(name="period_close")
 def period_close(warehouse: Path, reports: Path, as_of: date | None = None, council: str | None = None) -> dict:
     """Issue the evidence returns of every monitoring period that has ended and not been issued yet,

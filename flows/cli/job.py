@@ -228,12 +228,11 @@ def intake(
     """
     s = Settings()
     quiet_prefect_defaults()
-    from flows.scheduled import evidence_intake
+    from flows.scheduled import intake_once
     from flows.warehouse import WarehouseBusy
 
     try:
-        result = evidence_intake(inbox=inbox or s.inbox, warehouse=warehouse or s.warehouse,
-                                 as_of=day_or_today(as_of))
+        result = intake_once(inbox or s.inbox, warehouse or s.warehouse, day_or_today(as_of))
     except WarehouseBusy as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(3) from e
