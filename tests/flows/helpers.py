@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from datetime import date
 from pathlib import Path
@@ -37,3 +38,21 @@ def dump_views(warehouse: Path) -> dict[str, str]:
 def query(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def hold_back_statements(inbox: Path, held: Path, count: int, seed: int) -> None:
+    """Move ``count`` of the last month's bank statement files (chosen with ``seed``) from
+    ``inbox`` to the same places under ``held``: the files a normal night brings."""
+    statements = sorted(p for p in (inbox / "statements" / "bank").rglob("statement_*") if p.is_file())
+    last = max(p.name[len("statement_"):][:7] for p in statements)
+    chosen = random.Random(seed).sample([p for p in statements if p.name[len("statement_"):].startswith(last)], count)
+    for p in chosen:
+        (held / p.relative_to(inbox)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(p, held / p.relative_to(inbox))
+
+
+def bring_back(held: Path, inbox: Path) -> None:
+    """Copy every file held back into its place in ``inbox`` again."""
+    for p in held.rglob("*"):
+        if p.is_file():
+            shutil.copy2(p, inbox / p.relative_to(held))

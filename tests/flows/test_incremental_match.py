@@ -8,7 +8,6 @@ flows/version.py): another code version, or a warehouse from before it was kept.
 
 from __future__ import annotations
 
-import random
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,7 +23,8 @@ from flows.simulate import write_simulation
 from flows.validation import validate_batch
 from pipelines.simulate import SimParams
 from schemas.warehouse import CORE
-from tests.flows.test_ofx_path_audit_views import audit_views
+from tests.flows.helpers import bring_back, hold_back_statements
+from tests.flows.test_normal_night import books
 
 HELD = 6
 
@@ -41,27 +41,16 @@ def core_tables(home: Path, ordered: bool = False) -> dict[str, list[tuple]]:
     return {name: sorted(r, key=repr) for name, r in rows.items()} if ordered else rows
 
 
-def views(home: Path) -> dict[str, list[tuple]]:
-    return {k: v for k, v in audit_views(home / "w.duckdb").items() if k != "runs"}
-
-
 @pytest.fixture(scope="module")
 def council(tmp_path_factory) -> dict:
     work = tmp_path_factory.mktemp("incremental")
     inbox, held = work / "inbox", work / "held"
     summary = write_simulation(inbox, SimParams(accounts=40, months=12, seed=5))
     as_of = date.fromisoformat(str(summary["as_of"]))
-    statements = sorted(p for p in (inbox / "statements" / "bank").rglob("statement_*") if p.is_file())
-    last = max(p.name[len("statement_"):][:7] for p in statements)
-    chosen = random.Random(4).sample([p for p in statements if p.name[len("statement_"):].startswith(last)], HELD)
-    for p in chosen:
-        (held / p.relative_to(inbox)).parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(p, held / p.relative_to(inbox))
+    hold_back_statements(inbox, held, HELD, seed=4)
     year = work / "year"
     night(inbox, year, as_of)
-    for p in held.rglob("*"):
-        if p.is_file():
-            shutil.copy2(p, inbox / p.relative_to(held))
+    bring_back(held, inbox)
     scratch = work / "scratch"
     night(inbox, scratch, as_of)
     return {"work": work, "inbox": inbox, "held": held, "year": year, "scratch": scratch, "as_of": as_of}
@@ -97,13 +86,13 @@ def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_
     assert 0 < matched[0][0] < every / 2  # only the named accounts matched again
     assert matched[0][1] > 0 and paid > 0 and matched[1] == (every, matched[1][1])
     assert core_tables(home) == core_tables(full)
-    assert views(home) == views(full)
+    assert books(home) == books(full)
     # from scratch, in the order its files came; the exceptions' history is of one night there, of two
     # here (an exception the year's night raised and tonight's files answer stays, answered)
     assert ({k: v for k, v in core_tables(home, ordered=True).items() if k != "exceptions"}
             == {k: v for k, v in core_tables(scratch, ordered=True).items() if k != "exceptions"})
-    assert ({k: v for k, v in views(home).items() if k != "exceptions"}
-            == {k: v for k, v in views(scratch).items() if k != "exceptions"})
+    assert ({k: v for k, v in books(home).items() if k != "exceptions"}
+            == {k: v for k, v in books(scratch).items() if k != "exceptions"})
 
 
 def test_a_new_register_matches_every_account(council, matched):

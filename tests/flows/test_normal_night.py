@@ -12,7 +12,6 @@ report file. The letters the new files did not touch are copied, not drawn.
 from __future__ import annotations
 
 import hashlib
-import random
 import shutil
 import zipfile
 from datetime import date, timedelta
@@ -25,6 +24,7 @@ from flows.simulate import write_simulation
 from flows.validation import validate_batch
 from pipelines.simulate import SimParams
 from reports.returns import render as render_mod
+from tests.flows.helpers import bring_back, hold_back_statements
 from tests.flows.test_ofx_path_audit_views import audit_views
 
 HELD = 3
@@ -62,17 +62,10 @@ def council(tmp_path_factory) -> dict:
     for folder in (inbox / "evidence").iterdir():  # the last returns not sent: letters to write
         if folder.name.rsplit("_", 1)[-1] >= "2025-10":
             shutil.rmtree(folder)
-    statements = sorted(p for p in (inbox / "statements" / "bank").rglob("statement_*") if p.is_file())
-    last = max(p.name[len("statement_"):][:7] for p in statements)
-    chosen = random.Random(3).sample([p for p in statements if p.name[len("statement_"):].startswith(last)], HELD)
-    for p in chosen:
-        (held / p.relative_to(inbox)).parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(p, held / p.relative_to(inbox))
+    hold_back_statements(inbox, held, HELD, seed=3)
     year = work / "year"
     night(inbox, year, as_of)
-    for p in held.rglob("*"):
-        if p.is_file():
-            shutil.copy2(p, inbox / p.relative_to(held))
+    bring_back(held, inbox)
     return {"work": work, "inbox": inbox, "year": year, "as_of": as_of}
 
 
