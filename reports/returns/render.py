@@ -175,6 +175,15 @@ def write_letter(folder: Path, stem: str, print_: str, pdf: bytes, html: bytes, 
 
 
 POOL_FROM = 32  # fewer letters than this are drawn here: a worker's start (imports, fonts) costs some letters' worth
+MOST_WORKERS = 4  # a worker holds its own fonts and libraries (about 100 MiB): a big server does not get one a core
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def draw_letters(letters: list[Letter]) -> Iterator[tuple[bytes, bytes]]:
@@ -184,7 +193,7 @@ def draw_letters(letters: list[Letter]) -> Iterator[tuple[bytes, bytes]]:
     Polars threads is forked) only draw: they are handed Letters and return bytes, and write
     nothing. A worker's exception is raised here, at its letter, and the letters not yet begun
     are dropped."""
-    workers = min(os.cpu_count() or 1, len(letters) // (POOL_FROM // 2))
+    workers = min(usable_cores(), MOST_WORKERS, len(letters) // (POOL_FROM // 2))
     if len(letters) < POOL_FROM or workers < 2:
         template = environment().get_template("template.html.j2")
         for letter in letters:

@@ -24,7 +24,7 @@ def files(folder: Path) -> dict[str, str]:
 
 def render(sim_council: dict, out: Path, pool_from: int, monkeypatch, drawn: Drawn | None = None) -> list[Path]:
     monkeypatch.setattr(render_mod, "POOL_FROM", pool_from)
-    monkeypatch.setattr(render_mod.os, "cpu_count", lambda: 2)  # two workers, whatever the machine
+    monkeypatch.setattr(render_mod, "usable_cores", lambda: 2)  # two workers, whatever the machine
     with duckdb.connect(str(sim_council["warehouse"]), read_only=True) as con:
         return render_returns(con, out, sim_council["as_of"], COUNCIL, drawn=drawn)
 
@@ -46,6 +46,23 @@ def test_pooled_letters_are_the_serial_letters_byte_for_byte(sim_council, tmp_pa
     assert [p.relative_to(tmp_path / "serial") for p in serial] == [p.relative_to(tmp_path / "pooled") for p in pooled]
     assert files(tmp_path / "serial" / "returns") == files(tmp_path / "pooled" / "returns")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pooled", "serial"]  # the workers wrote nothing else
+
+
+def test_a_big_server_draws_on_a_few_workers_not_one_a_core(sim_council, tmp_path, monkeypatch):
+    asked = []
+
+    class Pool(render_mod.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs) -> None:
+            asked.append(kwargs["max_workers"])
+            super().__init__(*args, **{**kwargs, "max_workers": 1})
+
+    monkeypatch.setattr(render_mod, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(render_mod, "POOL_FROM", 2)
+    monkeypatch.setattr(render_mod, "usable_cores", lambda: 64)
+    with duckdb.connect(str(sim_council["warehouse"]), read_only=True) as con:
+        written = render_returns(con, tmp_path, sim_council["as_of"], COUNCIL)
+    assert len(written) // 2 > render_mod.MOST_WORKERS  # more letters than workers: the cap, not the letters, decides
+    assert asked == [render_mod.MOST_WORKERS] == [4]
 
 
 def test_pooled_letters_keep_the_copies_and_the_record(sim_council, tmp_path, monkeypatch):
