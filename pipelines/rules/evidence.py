@@ -45,7 +45,9 @@ RETURN_SCHEMA = evidence_returns_table.polars_schema() | {
 def evidence_returns(books: Books) -> pl.DataFrame:
     received = (books.evidence.group_by("budget_id", pl.col("period").alias("period_start"))
                 .agg(pl.col("received_on").min().alias("received_at")))
-    needs = books.txns.filter(pl.col("needs_evidence").fill_null(False) & pl.col("period_start").is_not_null())
+    needs = books.txns.select(  # the columns read here, not a copy of every column (memory at scale)
+        "budget_id", "period_start", "transaction_id", "evidence_ref", "amount", "needs_evidence",
+    ).filter(pl.col("needs_evidence").fill_null(False) & pl.col("period_start").is_not_null())
     needs = needs.with_columns(evidenced(books, needs))
     counts = needs.group_by("budget_id", "period_start").agg(
         pl.col("evidenced").sum().cast(pl.Int64).alias("items_evidenced"),

@@ -31,9 +31,14 @@ from pipelines.rules import Books, day, evidenced, flag, gbp, span
 from pipelines.rules.registry import rule
 from schemas.money import ZERO
 
+# what the rules below read of a payment out: a copy of these, not of every column (memory at scale);
+# the evidence intake's books (core.transactions as published) lack the match-time pat_providers
+OUT_COLUMNS = ("account_id", "transaction_id", "budget_id", "period_start", "date", "amount", "payee", "memo", "mcc",
+               "txn_class", "invoice_id", "pat_providers", "evidence_ref")
+
 
 def _out(books: Books) -> pl.DataFrame:
-    return books.txns.filter((pl.col("amount") < 0) & (pl.col("date") <= books.as_of))
+    return books.txns.select(c for c in OUT_COLUMNS if c in books.txns.columns).filter((pl.col("amount") < 0) & (pl.col("date") <= books.as_of))
 
 
 def _in_periods(books: Books, frame: pl.DataFrame) -> pl.DataFrame:
