@@ -148,14 +148,6 @@ class HashCache:
             except (ValueError, OSError):
                 self.entries = {}
 
-    def sha256(self, full: str | Path, rel: str) -> str:
-        st = os.stat(full)
-        sha = self.known(rel, st)
-        if sha is None:
-            sha = sha256_of(Path(full))
-            self.remember(rel, st, sha)
-        return sha
-
     def known(self, rel: str, st: os.stat_result) -> str | None:
         """The remembered sha256 of ``rel`` if its stat is unchanged."""
         hit = self.entries.get(rel)
