@@ -233,11 +233,17 @@ class Letter:
         return f"We do not need any receipts this time, only {questions}." if q else "We do not need any receipts this time."
 
     @property
+    def _how_many_need(self) -> str:
+        """The opening sentence of both summaries: how many of the period's payments need evidence."""
+        n = len(self.payments)
+        return f"{n} payment{'' if n == 1 else 's'} in this period need{'s' if n == 1 else ''} evidence. "
+
+    @property
     def payments_summary(self) -> str:
         n, k = len(self.payments), len(self.outstanding)
         if not n:
             return "No payments in this period need evidence. Please still send back the outcomes page."
-        text = f"{n} payment{'' if n == 1 else 's'} in this period need{'s' if n == 1 else ''} evidence. "
+        text = self._how_many_need
         if not k:
             return text + "We already have evidence for all of them, thank you. Please still send back the outcomes page."
         text += f"Please send evidence for the {k} marked \u201cPlease send\u201d ({gbp(self.outstanding_total)} in total)"
@@ -249,7 +255,7 @@ class Letter:
         n, k = len(self.payments), len(self.outstanding)
         if not n:
             return "No payments in this period need evidence. Please still answer the questions about the support."
-        text = f"{n} payment{'' if n == 1 else 's'} in this period need{'s' if n == 1 else ''} evidence. "
+        text = self._how_many_need
         if not k:
             return text + "We already have evidence for all of them, thank you."
         still = "all of them" if k == n else f"{k} of them"
