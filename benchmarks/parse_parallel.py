@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from flows.inbox import scan
-from flows.ingest import parse_files
+from flows.fanout import parse_files
 from flows.simulate import write_simulation
 from pipelines.simulate import SimParams
 

@@ -34,6 +34,7 @@ class InboxFile:
     kind: str | None
     siblings: frozenset[str] = frozenset()
     problem: str | None = None  # why it is not read (not a regular file, a link out, empty)
+    size: int = 0  # bytes, as listed: how the parse shares files out between its workers
 
 
 class NotRegularFile(OSError):
@@ -178,24 +179,25 @@ HASH_BATCH = 64  # files looked at by one task
 
 
 def _look_at(full: str, rel: str, base_real: str, hashes: HashCache | None,
-             ) -> tuple[str, str | None, os.stat_result | None] | None:
-    """``(sha256 or marker, problem, stat to remember its hash by)`` of one listed file
-    (in a thread); None when it has gone since the listing: not there tonight."""
+             ) -> tuple[str, str | None, os.stat_result | None, int] | None:
+    """``(sha256 or marker, problem, stat to remember its hash by, size)`` of one listed
+    file (in a thread); None when it has gone since the listing: not there tonight."""
     try:
         marker, problem, readable, st = _examine(full, base_real)
     except FileNotFoundError:
         return None
     if problem is not None:
-        return marker or "(special)", problem, None
+        return marker or "(special)", problem, None, 0
+    size = st.st_size
     sha = hashes.known(rel, st) if hashes else None
     if sha is None:
         try:
             sha = sha256_of(Path(readable))
         except NotRegularFile:  # swapped for something else since it was examined
-            return "(special)", "this is not a regular file." + NOT_READ, None
+            return "(special)", "this is not a regular file." + NOT_READ, None, 0
     else:
         st = None  # known already
-    return sha, EMPTY if sha == EMPTY_SHA256 else None, st
+    return sha, EMPTY if sha == EMPTY_SHA256 else None, st, size
 
 
 def _look_at_batch(batch: list[tuple[str, str]], base_real: str, hashes: HashCache | None) -> list:
@@ -291,10 +293,10 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
         if answer is None:
             continue
         rel, kind, siblings = entry
-        sha, problem, st = answer
+        sha, problem, st, size = answer
         if hashes and st is not None:
             hashes.remember(rel, st, sha)
-        out.append(InboxFile(rel, sha, kind, siblings, problem))
+        out.append(InboxFile(rel, sha, kind, siblings, problem, size))
     return out
 
 

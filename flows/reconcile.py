@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from flows import version
-from flows.ingest import give_back_memory
+from flows.fanout import give_back_memory
 from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
 from pipelines import incremental

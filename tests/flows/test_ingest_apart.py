@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from flows import fanout
 from flows import ingest as ingest_mod
 from flows.inbox import parse_one, scan
 from flows.job import run_job
@@ -34,7 +35,7 @@ def test_each_row_handed_back_names_its_file(inbox: tuple[Path, date]) -> None:
     root, _ = inbox
     files = [f for f in scan(root) if f.kind and f.problem is None][:300]
     assert {f.kind for f in files} >= {"evidence_manifest", "invoice_ubl", "statement_ofx"}
-    _outcomes, tables = ingest_mod.parse_chunk(str(root), files)
+    _outcomes, tables = fanout.parse_chunk(str(root), files)
     for f in files:
         _, parsed = parse_one(str(root), f)
         for name, frame in parsed.tables.items():
@@ -70,7 +71,7 @@ def test_audit_views_are_the_same_validated_apart_and_in_process(
 
 def test_a_validate_that_cannot_be_sent_runs_in_process() -> None:
     seen = []
-    with ingest_mod.validating_apart(lambda table, frame: seen.append(frame.height) or {}, True) as check:
+    with fanout.validating_apart(lambda table, frame: seen.append(frame.height) or {}, True) as check:
         assert check(None, pl.DataFrame({"a": [1, 2]})) == {}
     assert seen == [2]
 
@@ -82,6 +83,20 @@ def test_the_validation_process_warms_up_on_one_empty_row_and_ignores_its_answer
         seen.append((table.name, frame.height, frame["file_id"].to_list()))
         raise ValueError("a warm-up's failure is left for the real batches")
 
-    ingest_mod._warm_up(validate)
+    fanout._warm_up(validate)
     assert len(seen) == 1 and seen[0][1:] == (1, ["warm-up"])
-    assert ingest_mod._warm_up(validate_batch) is None  # Great Expectations set up, nothing kept
+    assert fanout._warm_up(validate_batch) is None  # Great Expectations set up, nothing kept
+
+
+def test_big_files_are_parsed_in_chunks_of_their_own_and_the_order_is_kept(inbox: tuple[Path, date]) -> None:
+    root, _ = inbox
+    files = [f for f in scan(root) if f.kind and f.problem is None]
+    assert all(f.size == (root / f.relpath).stat().st_size for f in files)
+    big = max(files, key=lambda f: f.size)
+    chunks = fanout.share_out(files, 50, most_bytes=big.size - 1)
+    assert [f for c in chunks for f in c] == files  # every file once, in order
+    assert [big] in chunks  # heavier than a chunk may be: alone
+    for c in chunks:
+        assert len(c) <= 50
+        assert len(c) == 1 or sum(f.size for f in c) <= big.size - 1
+    assert fanout.share_out([], 50) == []

@@ -1,0 +1,159 @@
+"""The ingest's work done in other processes: parsing the inbox's files on the
+workers, a chunk at a time, and validating each table's rows in a process of
+its own (Great Expectations and pandas never sit in the run's process).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import multiprocessing
+import pickle
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import polars as pl
+
+from flows.inbox import InboxFile, parse_one
+from pipelines.ingest import file_id_for
+from pipelines.model import Parsed
+from schemas import inputs
+from schemas.core import Table
+from schemas.profiles import ProfileBook
+
+PARALLEL_THRESHOLD = 64
+CHUNK_FILES = 256  # files a worker parses before handing their rows back as one frame per table
+CHUNK_BYTES = 1 << 20  # and the bytes: a prepaid card's month of 40,000 lines is a chunk of its own
+
+
+Gathered = tuple[list[tuple[str, Parsed]], dict[str, pl.DataFrame]]
+
+
+def parse_chunk(inbox: str, files: list[InboxFile], profiles: ProfileBook | None = None) -> Gathered:
+    """Parse some files (in a worker process) and hand back each file's outcome without
+    its rows, plus the rows of all of them as one frame per table, lineage attached:
+    a few hundred messages for a council, not tens of thousands of one-file frames.
+
+    Lineage is added once per table, after the files' frames are stacked: a Polars
+    expression on a one-row frame costs milliseconds, far more than reading the file."""
+    outcomes: list[tuple[str, Parsed]] = []
+    frames: dict[str, list[pl.DataFrame]] = defaultdict(list)
+    lineage: dict[str, list[tuple[str, str, int]]] = defaultdict(list)  # per table: (file_id, path, rows)
+    for f in files:
+        relpath, p = parse_one(inbox, f, profiles)
+        if not p.file_error:
+            fid = file_id_for(f.relpath, f.sha256)
+            for name, frame in p.tables.items():
+                frames[name].append(frame)
+                lineage[name].append((fid, f.relpath, frame.height))
+        p.tables = {}
+        outcomes.append((relpath, p))
+    return outcomes, {name: _with_lineage(name, pl.concat(fs, how="diagonal_relaxed"), lineage[name])
+                      for name, fs in frames.items()}
+
+
+def _with_lineage(name: str, stacked: pl.DataFrame, sources: list[tuple[str, str, int]]) -> pl.DataFrame:
+    """``file_id`` and ``source_path`` of each row (and ``return_dir`` for evidence),
+    given each file's row count in stacking order."""
+    def repeat(values: list[str]) -> list[str]:
+        return [v for v, (_fid, _path, n) in zip(values, sources, strict=True) for _ in range(n)]
+
+    columns = [pl.Series("file_id", repeat([s[0] for s in sources]), pl.String),
+               pl.Series("source_path", repeat([s[1] for s in sources]), pl.String)]
+    if name == "evidence_items":
+        columns.append(pl.Series("return_dir", repeat([Path(s[1]).parent.as_posix() for s in sources]),
+                                 pl.String))
+    return stacked.with_columns(columns)
+
+
+def parse_files(inbox: Path, files: list[InboxFile], workers: int,
+                profiles: ProfileBook | None = None) -> Iterator[Gathered]:
+    """The files' parses, in file order, a chunk at a time as they are ready
+    (over processes when there are many)."""
+    if len(files) < PARALLEL_THRESHOLD or workers <= 1:
+        for i in range(0, len(files), CHUNK_FILES):
+            yield parse_chunk(str(inbox), files[i:i + CHUNK_FILES], profiles)
+        return
+    chunks = share_out(files, max(1, min(CHUNK_FILES, len(files) // (workers * 8))))
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(parse_chunk, [str(inbox)] * len(chunks), chunks, [profiles] * len(chunks))
+
+
+def share_out(files: list[InboxFile], most: int, most_bytes: int = CHUNK_BYTES) -> list[list[InboxFile]]:
+    """``files`` cut, in order, into chunks of at most ``most`` files and, unless one file
+    is bigger on its own, ``most_bytes``: parsing costs about what a file weighs, so a
+    few big statements never fall in one chunk that keeps one worker busy while the
+    other has finished."""
+    chunks: list[list[InboxFile]] = []
+    chunk: list[InboxFile] = []
+    weight = 0
+    for f in files:
+        if chunk and (len(chunk) >= most or weight + f.size > most_bytes):
+            chunks.append(chunk)
+            chunk, weight = [], 0
+        chunk.append(f)
+        weight += f.size
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+@contextmanager
+def validating_apart(validate: Callable, apart: bool) -> Iterator[Callable]:
+    """``validate``, run in a process of its own for a big load: Great Expectations and
+    pandas (some 240 MiB once imported) and each batch's pandas copy then never sit
+    in the run's process, which goes on to reconcile. The answers are the same; a
+    ``validate`` that cannot be sent to another process (a test's closure) runs here."""
+    try:
+        pickle.dumps(validate)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        apart = False
+    if not apart:
+        yield validate
+        return
+    with (tempfile.TemporaryDirectory(prefix="dprecon-validate-") as work,
+          ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver")) as pool):
+        pool.submit(_warm_up, validate)  # entered before the parse: its imports overlap it
+
+        def check(table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
+            # handed over as a file: pickling the frame would hold two more copies of it here
+            path = Path(work) / f"{table.name}.arrow"
+            frame.write_ipc(path)
+            try:
+                return pool.submit(_validate_file, validate, table, str(path)).result()
+            finally:
+                path.unlink()
+
+        yield check
+
+
+def _validate_file(validate: Callable, table: Table, path: str) -> dict[int, list[str]]:
+    return validate(table, pl.read_ipc(path))
+
+
+def _warm_up(validate: Callable) -> None:
+    """Have ``validate`` import and set up what it needs (Great Expectations, pandas, its
+    context: seconds) while the files are still being parsed, by validating one empty
+    row of the first table; the answer is thrown away, and any failure is left for the
+    real batches to meet."""
+    table = inputs.ALL_INPUTS[min(inputs.ALL_INPUTS)]
+    schema = {**{c.name: pl.String for c in table.columns}, "file_id": pl.String}
+    try:
+        validate(table, pl.DataFrame({name: ["warm-up" if name == "file_id" else None] for name in schema},
+                                     schema=schema))
+    except Exception:  # noqa: BLE001, S110 - the real batches will raise it, with their own rows
+        pass
+
+
+def give_back_memory() -> None:
+    """Hand freed pages back to the system (glibc keeps them otherwise) before reconcile."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
