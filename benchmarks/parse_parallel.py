@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from flows.inbox import scan
 from flows.fanout import parse_files
+from flows.inbox import scan
 from flows.simulate import write_simulation
 from pipelines.simulate import SimParams
 
