@@ -28,6 +28,7 @@ from schemas.profiles import ProfileBook
 PARALLEL_THRESHOLD = 64
 CHUNK_FILES = 256  # files a worker parses before handing their rows back as one frame per table
 CHUNK_BYTES = 1 << 20  # and the bytes: a prepaid card's month of 40,000 lines is a chunk of its own
+EARLY_ROWS = 50_000  # a table's rows handed to validation while the parse goes on
 
 
 Gathered = tuple[list[tuple[str, Parsed]], dict[str, pl.DataFrame]]
@@ -103,8 +104,41 @@ def share_out(files: list[InboxFile], most: int, most_bytes: int = CHUNK_BYTES) 
     return chunks
 
 
+Answer = Callable[[], dict[int, list[str]]]  # a validation's failures, waited for when asked
+
+
+class Checker:
+    """``validate``, here or in the validation process: ``checker(table, frame)`` answers
+    now; ``checker.send(table, frame)`` hands the rows over and answers when asked,
+    so the run goes on while they are validated."""
+
+    def __init__(self, validate: Callable, pool: ProcessPoolExecutor | None = None, work: Path | None = None):
+        self.validate, self.pool, self.work, self.sent = validate, pool, work, 0
+
+    def __call__(self, table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
+        return self.send(table, frame)()
+
+    def send(self, table: Table, frame: pl.DataFrame) -> Answer:
+        if self.pool is None or self.work is None:
+            answer = self.validate(table, frame)
+            return lambda: answer
+        # handed over as a file: pickling the frame would hold two more copies of it here
+        self.sent += 1
+        path = self.work / f"{table.name}-{self.sent}.arrow"
+        frame.write_ipc(path)
+        future = self.pool.submit(_validate_file, self.validate, table, str(path))
+
+        def answer() -> dict[int, list[str]]:
+            try:
+                return future.result()
+            finally:
+                path.unlink(missing_ok=True)
+
+        return answer
+
+
 @contextmanager
-def validating_apart(validate: Callable, apart: bool) -> Iterator[Callable]:
+def validating_apart(validate: Callable, apart: bool) -> Iterator[Checker]:
     """``validate``, run in a process of its own for a big load: Great Expectations and
     pandas (some 240 MiB once imported) and each batch's pandas copy then never sit
     in the run's process, which goes on to reconcile. The answers are the same; a
@@ -114,22 +148,65 @@ def validating_apart(validate: Callable, apart: bool) -> Iterator[Callable]:
     except (pickle.PicklingError, AttributeError, TypeError):
         apart = False
     if not apart:
-        yield validate
+        yield Checker(validate)
         return
     with (tempfile.TemporaryDirectory(prefix="dprecon-validate-") as work,
           ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver")) as pool):
         pool.submit(_warm_up, validate)  # entered before the parse: its imports overlap it
+        try:
+            yield Checker(validate, pool, Path(work))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # what was sent is not waited for
+            raise
 
-        def check(table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
-            # handed over as a file: pickling the frame would hold two more copies of it here
-            path = Path(work) / f"{table.name}.arrow"
-            frame.write_ipc(path)
-            try:
-                return pool.submit(_validate_file, validate, table, str(path)).result()
-            finally:
-                path.unlink()
 
-        yield check
+def text_form(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows as validation reads them: every column of ``table`` there (null where no file
+    had it) and as text; lineage and other columns kept."""
+    missing = [c.name for c in table.columns if c.name not in frame.columns]
+    if missing:
+        frame = frame.with_columns([pl.lit(None, pl.String).alias(n) for n in missing])
+    return frame.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])
+
+
+class ValidatedOnArrival:
+    """Each table's rows handed to validation as they arrive from the parse, about
+    ``rows`` at a time (whole files: a key is unique within its file), so a big load's
+    validation overlaps its parse instead of following it. A table with a column unique
+    across the batch (a register) is sent whole once the parse is done. The failures are
+    the batch's, numbered as in the whole table (chunks arrive in file order)."""
+
+    def __init__(self, checker: Checker, rows: int = EARLY_ROWS) -> None:
+        self.checker, self.rows = checker, rows
+        self.pending: dict[str, list[pl.DataFrame]] = defaultdict(list)
+        self.answers: dict[str, list[tuple[int, Answer]]] = defaultdict(list)
+        self.offset: dict[str, int] = defaultdict(int)  # rows of each table sent so far
+
+    def arrived(self, name: str, frame: pl.DataFrame) -> None:
+        self.pending[name].append(frame)
+        table = inputs.ALL_INPUTS[name]
+        if (not any(c.unique for c in table.columns)
+                and sum(f.height for f in self.pending[name]) >= self.rows):
+            self._send(name)
+
+    def parsed(self) -> None:
+        """The parse is done: the rest of every table is sent."""
+        for name in sorted(self.pending):
+            self._send(name)
+
+    def _send(self, name: str) -> None:
+        frames = self.pending.pop(name, [])
+        if not frames:
+            return
+        table = inputs.ALL_INPUTS[name]
+        part = text_form(table, pl.concat(frames, how="diagonal_relaxed"))
+        self.answers[name].append((self.offset[name], self.checker.send(table, part)))
+        self.offset[name] += part.height
+
+    def failures(self, name: str) -> dict[int, list[str]]:
+        """Row (in the table's whole batch) → reasons, once every part's answer is in."""
+        return {offset + row: reasons for offset, answer in self.answers.pop(name, [])
+                for row, reasons in answer().items()}
 
 
 def _validate_file(validate: Callable, table: Table, path: str) -> dict[int, list[str]]:

@@ -20,8 +20,10 @@ import polars as pl
 
 from flows.fanout import (
     PARALLEL_THRESHOLD,
+    ValidatedOnArrival,
     give_back_memory,
     parse_files,
+    text_form,
     validating_apart,
 )
 from flows.inbox import HashCache, InboxFile, council_profiles, scan
@@ -151,7 +153,8 @@ def ingest(
     valid_q: Counter[str] = Counter()
     new_rows: Counter[str] = Counter()
     big = len(to_parse) >= PARALLEL_THRESHOLD and workers > 1
-    with validating_apart(validate, big) as check:  # started now: set up while the files are parsed
+    with validating_apart(validate, big) as checker:  # started now: set up while the files are parsed
+        arriving = ValidatedOnArrival(checker)
         with clock.lap("parse"):
             for outcomes, tables in parse_files(inbox, to_parse, workers, profiles):
                 for relpath, p in outcomes:
@@ -170,18 +173,16 @@ def ingest(
                         if f.kind in REGISTERS:
                             held.append(unreadable_rows(f.kind, fid, [(q.line, q.reason) for q in p.quarantined]))
                 for name, frame in tables.items():
+                    arriving.arrived(name, frame)  # validated while the parse goes on
                     batches[name].append(frame)
                     if len(batches[name]) >= FOLD_EVERY:
                         batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
+            arriving.parsed()
         for name in sorted(batches):  # popped one table at a time
             table = inputs.ALL_INPUTS[name]
-            batch = pl.concat(batches.pop(name), how="diagonal_relaxed")
-            for c in table.columns:
-                if c.name not in batch.columns:
-                    batch = batch.with_columns(pl.lit(None, pl.String).alias(c.name))
-            batch = batch.with_columns([pl.col(c.name).cast(pl.String) for c in table.columns])
+            batch = text_form(table, pl.concat(batches.pop(name), how="diagonal_relaxed"))
             with clock.lap("validate"):
-                failures = merge_failures(table, check(table, batch), register_failures(table, batch))
+                failures = merge_failures(table, arriving.failures(name), register_failures(table, batch))
             good, bad = split_failures(table, batch, failures)
             typed, bad_cast = cast_batch(table, good)
             for q in (bad, bad_cast):

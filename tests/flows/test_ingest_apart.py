@@ -21,6 +21,7 @@ from flows.simulate import write_simulation
 from flows.validation import validate_batch
 from pipelines.ingest import file_id_for
 from pipelines.simulate import SimParams
+from schemas import inputs
 from tests.flows.test_ofx_path_audit_views import audit_views
 
 
@@ -100,3 +101,43 @@ def test_big_files_are_parsed_in_chunks_of_their_own_and_the_order_is_kept(inbox
         assert len(c) <= 50
         assert len(c) == 1 or sum(f.size for f in c) <= big.size - 1
     assert fanout.share_out([], 50) == []
+
+
+def _lines(file_id: str, rows: list[tuple[str, str, str]], mcc: bool) -> pl.DataFrame:
+    frame = pl.DataFrame({"account_id": ["A1"] * len(rows), "transaction_id": [r[0] for r in rows],
+                          "date": [r[1] for r in rows], "amount": [r[2] for r in rows],
+                          "id_source": ["bank"] * len(rows), "source_line": [str(i + 2) for i in range(len(rows))]})
+    if mcc:  # one file carries a column the others do not
+        frame = frame.with_columns(pl.lit("5411").alias("mcc"))
+    return frame.with_columns(pl.lit(file_id).alias("file_id"), pl.lit(f"{file_id}.csv").alias("source_path"))
+
+
+def test_rows_validated_as_they_arrive_fail_as_the_whole_batch_does() -> None:
+    files = [
+        _lines("F1", [("T1", "2025-04-01", "1.00"), ("T2", "2025-04-02", "2.00")], mcc=False),
+        _lines("F2", [("T1", "2025-04-01", "1.00"), ("T1", "2025-04-03", "3.00")], mcc=True),  # a key twice
+        _lines("F3", [("T3", "not a date", "4.00"), ("T4", "2025-04-04", "£5x")], mcc=False),
+        _lines("F4", [("T5", "2025-04-05", "5.00")], mcc=True),
+        _lines("F5", [("T6", "2025-04-06", "-")], mcc=False),
+    ]
+    registers = [pl.DataFrame({"budget_id": [b], "source_line": ["2"], "file_id": [f"R{k}"],
+                               "source_path": [f"R{k}.csv"]}) for k, b in enumerate(["B1", "B2", "B1"])]
+    table, budgets = inputs.ALL_INPUTS["statement_lines"], inputs.ALL_INPUTS["budgets"]
+    whole = validate_batch(table, fanout.text_form(table, pl.concat(files, how="diagonal_relaxed")))
+    whole_budgets = validate_batch(budgets, fanout.text_form(budgets, pl.concat(registers, how="diagonal_relaxed")))
+    assert sorted(whole) == [2, 3, 4, 5, 7]
+    twice = sorted(row for row, reasons in whole_budgets.items() if any("more than once" in r for r in reasons))
+    assert twice == [0, 2]
+    for apart in (False, True):
+        with fanout.validating_apart(validate_batch, apart) as checker:
+            arriving = fanout.ValidatedOnArrival(checker, rows=3)  # F1+F2 sent, then F3+F4, then F5
+            for frame in files:
+                arriving.arrived("statement_lines", frame)
+            for frame in registers:  # a budget id unique across the register: never sent in parts
+                arriving.arrived("budgets", frame)
+            assert [offset for offset, _ in arriving.answers["statement_lines"]] == [0, 4]
+            assert "budgets" not in arriving.answers
+            arriving.parsed()
+            assert arriving.failures("statement_lines") == whole
+            assert arriving.failures("budgets") == whole_budgets
+            assert arriving.failures("providers") == {}
