@@ -137,27 +137,51 @@ class Checker:
         return answer
 
 
+class ValidationProcess:
+    """The process a big load is validated in: Great Expectations and pandas (some 240 MiB
+    once imported) and each batch's pandas copy then never sit in the run's process, which
+    goes on to reconcile. Started (:meth:`start`) as soon as the load looks big, it sets
+    itself up at once, so its imports overlap the scan and the parse; closed on leaving
+    (what was sent is not waited for when the ingest failed). A ``validate`` that cannot be
+    sent to another process (a test's closure) runs in the run's process."""
+
+    def __init__(self, validate: Callable) -> None:
+        self.validate = validate
+        self.pool: ProcessPoolExecutor | None = None
+        self.work: tempfile.TemporaryDirectory | None = None
+
+    def start(self) -> bool:
+        if self.pool is None:
+            try:
+                pickle.dumps(self.validate)
+            except (pickle.PicklingError, AttributeError, TypeError):
+                return False
+            self.work = tempfile.TemporaryDirectory(prefix="dprecon-validate-")
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+            self.pool.submit(_warm_up, self.validate)
+        return True
+
+    def checker(self, apart: bool) -> Checker:
+        """Validation in the process (``apart``, and ``validate`` can be sent there), or here."""
+        if apart and self.start() and self.pool is not None and self.work is not None:
+            return Checker(self.validate, self.pool, Path(self.work.name))
+        return Checker(self.validate)
+
+    def __enter__(self) -> ValidationProcess:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=kind is not None)
+        if self.work is not None:
+            self.work.cleanup()
+
+
 @contextmanager
 def validating_apart(validate: Callable, apart: bool) -> Iterator[Checker]:
-    """``validate``, run in a process of its own for a big load: Great Expectations and
-    pandas (some 240 MiB once imported) and each batch's pandas copy then never sit
-    in the run's process, which goes on to reconcile. The answers are the same; a
-    ``validate`` that cannot be sent to another process (a test's closure) runs here."""
-    try:
-        pickle.dumps(validate)
-    except (pickle.PicklingError, AttributeError, TypeError):
-        apart = False
-    if not apart:
-        yield Checker(validate)
-        return
-    with (tempfile.TemporaryDirectory(prefix="dprecon-validate-") as work,
-          ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver")) as pool):
-        pool.submit(_warm_up, validate)  # entered before the parse: its imports overlap it
-        try:
-            yield Checker(validate, pool, Path(work))
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)  # what was sent is not waited for
-            raise
+    """``validate`` in a :class:`ValidationProcess` of its own (``apart``), or here."""
+    with ValidationProcess(validate) as process:
+        yield process.checker(apart)
 
 
 def text_form(table: Table, frame: pl.DataFrame) -> pl.DataFrame:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,7 +234,8 @@ def _walk(folder: str) -> Iterator[tuple[str, list[str], list[str], set[str]]]:
             yield from _walk(os.path.join(folder, d))
 
 
-def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None) -> list[InboxFile]:
+def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None,
+         when_many: tuple[int, Callable[[], object]] | None = None) -> list[InboxFile]:
     """Every file dprecon should account for, sorted by path (only those below
     ``inbox/under`` when given, e.g. ``evidence`` for the intake).
 
@@ -245,7 +246,8 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
 
     The walk only lists; each file is looked at (and hashed, when the hash cache
     does not know it) on a few threads, a batch at a time, while the walk goes
-    on; the list is put together in walk order.
+    on; the list is put together in walk order. ``when_many``: ``(n, call)``, called
+    once as soon as ``n`` files are listed (the ingest starts its validation process).
     """
     top = inbox / under if under else inbox
     if not top.is_dir():
@@ -277,6 +279,9 @@ def scan(inbox: Path, under: str | None = None, hashes: HashCache | None = None)
                 kind = classify(rel)
                 listed.append((rel, kind, frozenset(n for n in names if n.lower() != "manifest.csv")
                                if kind == "evidence_manifest" else frozenset()))
+                if when_many is not None and len(listed) >= when_many[0]:
+                    when_many[1]()
+                    when_many = None
                 batch.append((os.path.join(root, name), rel))
                 if len(batch) >= HASH_BATCH:
                     batches.append(pool.submit(_look_at_batch, batch, base_real, hashes))

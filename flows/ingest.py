@@ -21,10 +21,10 @@ import polars as pl
 from flows.fanout import (
     PARALLEL_THRESHOLD,
     ValidatedOnArrival,
+    ValidationProcess,
     give_back_memory,
     parse_files,
     text_form,
-    validating_apart,
 )
 from flows.inbox import HashCache, InboxFile, council_profiles, scan
 from flows.policy import load_policy
@@ -87,17 +87,25 @@ def ingest(
     """``validate(table, text_frame) -> {row: [reasons]}`` is injected (GX in production).
     ``under`` limits the run to one inbox folder (the evidence intake reads ``evidence``).
     ``files``: the inbox (or ``under``) as the caller has just scanned it, not scanned again."""
-    now = now or datetime.now()
-    clock = clock or Stopwatch()
+    with ValidationProcess(validate) as validation:
+        return _ingest(con, inbox, run_id, validation, workers, now or datetime.now(), under,
+                       clock or Stopwatch(), hash_cache, files)
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, inbox: Path, run_id: str, validation: ValidationProcess,
+            workers: int, now: datetime, under: str | None, clock: Stopwatch, hash_cache: Path | None,
+            files: list[InboxFile] | None) -> IngestSummary:
     summary = IngestSummary()
+    known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
     with clock.lap("scan"):
         if files is None:
             hashes = HashCache(hash_cache)
-            files = scan(inbox, under, hashes)
+            # more files listed than were ever read: a big load, whose validation process starts now
+            looks_big = (known["path"].n_unique() + PARALLEL_THRESHOLD, validation.start) if workers > 1 else None
+            files = scan(inbox, under, hashes, looks_big)
             if under is None:
                 hashes.save({f.relpath for f in files})
     summary.files_seen = len(files)
-    known = read(con, "SELECT path, sha256, status FROM land.ingest_log")
     new, dups = plan_files([(f.relpath, f.sha256) for f in files], known)
     by_path = {f.relpath: f for f in files}
     seq0 = read(con, "SELECT coalesce(max(seq), 0) AS s FROM land.ingest_log")["s"][0]
@@ -153,50 +161,49 @@ def ingest(
     valid_q: Counter[str] = Counter()
     new_rows: Counter[str] = Counter()
     big = len(to_parse) >= PARALLEL_THRESHOLD and workers > 1
-    with validating_apart(validate, big) as checker:  # started now: set up while the files are parsed
-        arriving = ValidatedOnArrival(checker)
-        with clock.lap("parse"):
-            for outcomes, tables in parse_files(inbox, to_parse, workers, profiles):
-                for relpath, p in outcomes:
-                    f = by_path[relpath]
-                    fid = file_id_for(f.relpath, f.sha256)
-                    parsed[relpath] = p
-                    if p.file_error:
-                        quarantine_frames.append(pl.DataFrame(
-                            [dict(file_id=fid, path=f.relpath, line=None, reason=p.file_error, raw=None)],
-                            schema=QUARANTINE_SCHEMA))
-                    elif p.quarantined:
-                        quarantine_frames.append(pl.DataFrame(
-                            [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
-                             for q in p.quarantined], schema=QUARANTINE_SCHEMA))
-                        reader_q[fid] += len(p.quarantined)
-                        if f.kind in REGISTERS:
-                            held.append(unreadable_rows(f.kind, fid, [(q.line, q.reason) for q in p.quarantined]))
-                for name, frame in tables.items():
-                    arriving.arrived(name, frame)  # validated while the parse goes on
-                    batches[name].append(frame)
-                    if len(batches[name]) >= FOLD_EVERY:
-                        batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
-            arriving.parsed()
-        for name in sorted(batches):  # popped one table at a time
-            table = inputs.ALL_INPUTS[name]
-            batch = text_form(table, pl.concat(batches.pop(name), how="diagonal_relaxed"))
-            with clock.lap("validate"):
-                failures = merge_failures(table, arriving.failures(name), register_failures(table, batch))
-            good, bad = split_failures(table, batch, failures)
-            typed, bad_cast = cast_batch(table, good)
-            for q in (bad, bad_cast):
-                if q.height:
-                    quarantine_frames.append(q)
-                    valid_q.update(q["file_id"].to_list())
-            held.append(held_keys(table, batch, pl.concat([bad, bad_cast])))
-            with clock.lap("load"):
-                fresh, notes = _load_table(con, name, typed, seq0 + len(log_rows))
-            for fid, note in notes.items():
-                changed[fid].append(note)
-            if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
-                loaded.update(typed["file_id"].to_list())
-                new_rows.update(fresh)
+    arriving = ValidatedOnArrival(validation.checker(big))  # set up while the files are scanned or parsed
+    with clock.lap("parse"):
+        for outcomes, tables in parse_files(inbox, to_parse, workers, profiles):
+            for relpath, p in outcomes:
+                f = by_path[relpath]
+                fid = file_id_for(f.relpath, f.sha256)
+                parsed[relpath] = p
+                if p.file_error:
+                    quarantine_frames.append(pl.DataFrame(
+                        [dict(file_id=fid, path=f.relpath, line=None, reason=p.file_error, raw=None)],
+                        schema=QUARANTINE_SCHEMA))
+                elif p.quarantined:
+                    quarantine_frames.append(pl.DataFrame(
+                        [dict(file_id=fid, path=f.relpath, line=q.line, reason=q.reason, raw=q.raw[:2000])
+                         for q in p.quarantined], schema=QUARANTINE_SCHEMA))
+                    reader_q[fid] += len(p.quarantined)
+                    if f.kind in REGISTERS:
+                        held.append(unreadable_rows(f.kind, fid, [(q.line, q.reason) for q in p.quarantined]))
+            for name, frame in tables.items():
+                arriving.arrived(name, frame)  # validated while the parse goes on
+                batches[name].append(frame)
+                if len(batches[name]) >= FOLD_EVERY:
+                    batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
+        arriving.parsed()
+    for name in sorted(batches):  # popped one table at a time
+        table = inputs.ALL_INPUTS[name]
+        batch = text_form(table, pl.concat(batches.pop(name), how="diagonal_relaxed"))
+        with clock.lap("validate"):
+            failures = merge_failures(table, arriving.failures(name), register_failures(table, batch))
+        good, bad = split_failures(table, batch, failures)
+        typed, bad_cast = cast_batch(table, good)
+        for q in (bad, bad_cast):
+            if q.height:
+                quarantine_frames.append(q)
+                valid_q.update(q["file_id"].to_list())
+        held.append(held_keys(table, batch, pl.concat([bad, bad_cast])))
+        with clock.lap("load"):
+            fresh, notes = _load_table(con, name, typed, seq0 + len(log_rows))
+        for fid, note in notes.items():
+            changed[fid].append(note)
+        if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
+            loaded.update(typed["file_id"].to_list())
+            new_rows.update(fresh)
     if len(to_parse) >= PARALLEL_THRESHOLD:  # a few files free next to nothing, and a full collection
         give_back_memory()                   # of a process holding Prefect and GX costs about 0.5 s
 

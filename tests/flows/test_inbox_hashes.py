@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import flows.inbox as inbox_mod
 from flows.inbox import HashCache, scan
@@ -73,3 +74,13 @@ def test_files_hashed_on_threads_come_back_in_walk_order_with_their_own_hashes(t
         assert cache.entries[f.relpath][4] == f.sha256
     assert sorted(f.relpath for f in files if f.problem) == [f"{d}/f00.csv" for d in ("invoices/c", "statements/a",
                                                                                      "statements/b")]  # empty
+
+
+def test_the_scan_calls_when_many_files_are_listed_once(tmp_path: Path) -> None:
+    for k in range(7):
+        (tmp_path / "statements").mkdir(exist_ok=True)
+        (tmp_path / "statements" / f"s{k}.csv").write_text(f"account_id,date,amount\nA,2025-04-0{k + 1},1.00\n")
+    calls: list[int] = []
+    files = scan(tmp_path, None, None, (5, lambda: calls.append(1)))
+    assert len(files) == 7 and calls == [1]
+    assert scan(tmp_path, None, None, (8, lambda: calls.append(2))) == files and calls == [1]

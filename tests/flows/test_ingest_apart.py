@@ -52,19 +52,42 @@ def test_audit_views_are_the_same_validated_apart_and_in_process(
 ) -> None:
     root, as_of = inbox
     apart: list[bool] = []
-    real = ingest_mod.validating_apart
+    started: list[str] = []
+    real_checker, real_start = fanout.ValidationProcess.checker, fanout.ValidationProcess.start
 
-    def spy(validate, big):  # type: ignore[no-untyped-def]
+    def checker(self, big):  # type: ignore[no-untyped-def]
         apart.append(big)
-        return real(validate, big)
+        return real_checker(self, big)
 
-    monkeypatch.setattr(ingest_mod, "validating_apart", spy)
+    def start(self):  # type: ignore[no-untyped-def]
+        if self.pool is None:
+            started.append("during the scan" if scanning else "after it")
+        return real_start(self)
+
+    real_scan, scanning = ingest_mod.scan, False
+
+    def scan(*args):  # type: ignore[no-untyped-def]
+        nonlocal scanning
+        scanning = True
+        try:
+            return real_scan(*args)
+        finally:
+            scanning = False
+
+    monkeypatch.setattr(fanout.ValidationProcess, "checker", checker)
+    monkeypatch.setattr(fanout.ValidationProcess, "start", start)
+    monkeypatch.setattr(ingest_mod, "scan", scan)
     views = {}
     for workers in (1, 2):
         work = tmp_path / str(workers)
         run_job(root, work / "w.duckdb", work / "reports", as_of, validate=validate_batch, workers=workers)
         views[workers] = audit_views(work / "w.duckdb")
     assert apart == [False, True]
+    # one worker validates here; with two, the process starts as soon as the scan has listed enough files
+    assert started == ["during the scan"]
+    work = tmp_path / "2"
+    run_job(root, work / "w.duckdb", work / "reports", as_of, validate=validate_batch, workers=2)
+    assert started == ["during the scan"]  # nothing new the second time: no process started
     assert len(views[1]["transactions"]) > 1000 and views[1]["quarantine"]
     for view in views[1]:
         assert views[1][view] == views[2][view], view
