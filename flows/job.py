@@ -72,8 +72,8 @@ def report_stage(con, reports: Path, as_of: date, council: Council, warnings: tu
 
     out = reports / as_of.isoformat()
     with staged_folder(out, f"the reports for {as_of.isoformat()}", publish_with=con) as work:
-        written = render(con, work, as_of, council.name, warnings) + render_returns(con, work, as_of, council,
-                                                                                     drawn=drawn)
+        written = render_returns(con, work, as_of, council, drawn=drawn,  # the letters drawn while the
+                                 meanwhile=lambda: render(con, work, as_of, council.name, warnings))  # report is written
     return [str(out / p.relative_to(work)) for p in written]
 
 

@@ -26,7 +26,7 @@ import multiprocessing
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -129,7 +129,8 @@ def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date,
                    council: Council | str | None = None,
                    access_codes: dict[tuple[str, date], str] | None = None,
                    portal_address: str = "", only: set[tuple[str, date]] | None = None,
-                   dated: date | None = None, drawn: Drawn | None = None) -> list[Path]:
+                   dated: date | None = None, drawn: Drawn | None = None,
+                   meanwhile: Callable[[], list[Path]] | None = None) -> list[Path]:
     """Write ``out_dir/returns/<budget_id>_<period_start>.pdf`` and ``.html`` for every unreceived return.
 
     Letters judge "due" and "overdue" on ``as_of`` and are dated ``dated`` (default ``as_of``);
@@ -141,6 +142,8 @@ def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date,
     ``only``, when given, limits the letters to those ``(budget_id, period_start)`` returns.
     ``drawn`` (the nightly run's): copy a letter an earlier run wrote when nothing in it has
     changed, and record tonight's (:mod:`reports.returns.reuse`).
+    ``meanwhile``: other writing done here while the workers draw (the nightly run's
+    exceptions report); the files it wrote come first in the list returned.
     """
     folder = out_dir / "returns"
     folder.mkdir(parents=True, exist_ok=True)
@@ -162,9 +165,10 @@ def render_returns(con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date,
         else:
             write_letter(folder, stem, print_, *earlier, drawn)
     with contextlib.closing(draw_letters([t[2] for t in to_draw])) as fresh:  # a failed write stops the workers too
+        before = meanwhile() if meanwhile is not None else []  # while the letters are drawn
         for (stem, print_, _letter), (pdf, html) in zip(to_draw, fresh, strict=True):
             write_letter(folder, stem, print_, pdf, html, drawn)
-    return [folder / f"{stem}.{kind}" for stem in stems for kind in ("pdf", "html")]
+    return before + [folder / f"{stem}.{kind}" for stem in stems for kind in ("pdf", "html")]
 
 
 def write_letter(folder: Path, stem: str, print_: str, pdf: bytes, html: bytes, drawn: Drawn | None) -> None:
@@ -187,26 +191,53 @@ def usable_cores() -> int:
 
 
 def draw_letters(letters: list[Letter]) -> Iterator[tuple[bytes, bytes]]:
-    """Each letter's PDF and HTML bytes, in order: here, or on every core when there are many.
+    """Each letter's PDF and HTML bytes, in order: here, or on every core when there are many,
+    in which case every letter is handed to the workers before this returns.
 
     The workers (a ``forkserver`` pool, as the parse workers'; nothing of the parent's DuckDB or
     Polars threads is forked) only draw: they are handed Letters and return bytes, and write
     nothing. A worker's exception is raised here, at its letter, and the letters not yet begun
-    are dropped."""
+    are dropped (also when the iterator is closed early)."""
     workers = min(usable_cores(), MOST_WORKERS, len(letters) // (POOL_FROM // 2))
     if len(letters) < POOL_FROM or workers < 2:
-        template = environment().get_template("template.html.j2")
-        for letter in letters:
-            yield letter_pdf(letter), template.render(letter=letter).encode("utf-8")
-        return
+        return _draw_alone(letters)
     # the static fonts made here first: the workers read them and write nothing outside the letters' folder
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
                                initializer=fonts.use_fonts_of, initargs=(fonts.fonts_folder(),))
     try:
         # small chunks keep both workers busy to the end; each chunk's Letters are pickled together
-        yield from pool.map(draw_here, letters, chunksize=max(1, min(8, len(letters) // (workers * 8))))
-    finally:
+        drawn = pool.map(draw_here, letters, chunksize=max(1, min(8, len(letters) // (workers * 8))))
+    except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    return _HandedBack(pool, drawn)
+
+
+def _draw_alone(letters: list[Letter]) -> Iterator[tuple[bytes, bytes]]:
+    template = environment().get_template("template.html.j2")
+    for letter in letters:
+        yield letter_pdf(letter), template.render(letter=letter).encode("utf-8")
+
+
+class _HandedBack:
+    """The workers' letters as they come, in order; closing it (or a worker's error, or the
+    last letter) shuts the pool, dropping what was not begun, even if none was asked for."""
+
+    def __init__(self, pool: ProcessPoolExecutor, drawn: Iterator[tuple[bytes, bytes]]) -> None:
+        self.pool, self.drawn = pool, drawn
+
+    def __iter__(self) -> _HandedBack:
+        return self
+
+    def __next__(self) -> tuple[bytes, bytes]:
+        try:
+            return next(self.drawn)
+        except BaseException:  # StopIteration included: the pool is done with either way
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 @functools.cache

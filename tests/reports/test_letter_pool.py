@@ -92,3 +92,40 @@ def test_a_letter_failing_in_a_worker_fails_the_render(sim_council, tmp_path, mo
     monkeypatch.setattr(render_mod, "fetch_letters", lambda *_args: letters)
     with pytest.raises(AttributeError, match="opening"):
         render(sim_council, tmp_path / "out", 2, monkeypatch)
+
+
+def test_other_writing_is_done_while_the_workers_draw_and_its_failure_stops_them(sim_council, tmp_path, monkeypatch):
+    events: list[str] = []
+
+    class Pool(render_mod.ProcessPoolExecutor):
+        def map(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            events.append("letters handed to the workers")
+            return super().map(*args, **kwargs)
+
+        def shutdown(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            events.append("workers stopped")
+            super().shutdown(*args, **kwargs)
+
+    monkeypatch.setattr(render_mod, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(render_mod, "POOL_FROM", 2)
+    monkeypatch.setattr(render_mod, "usable_cores", lambda: 2)
+    report = tmp_path / "out" / "exceptions.html"
+
+    def meanwhile() -> list[Path]:
+        events.append("report written")
+        report.write_text("report")
+        return [report]
+
+    with duckdb.connect(str(sim_council["warehouse"]), read_only=True) as con:
+        written = render_returns(con, tmp_path / "out", sim_council["as_of"], COUNCIL, meanwhile=meanwhile)
+        assert events[:2] == ["letters handed to the workers", "report written"]
+        assert events[2:] == ["workers stopped"] * len(events[2:]) and len(events) > 2
+        assert written[0] == report and len(written) > 2 and all(p.is_file() for p in written)
+        events.clear()
+
+        def fails() -> list[Path]:
+            raise OSError("disk full")
+
+        with pytest.raises(OSError, match="disk full"):
+            render_returns(con, tmp_path / "again", sim_council["as_of"], COUNCIL, meanwhile=fails)
+        assert events[0] == "letters handed to the workers" and "workers stopped" in events
