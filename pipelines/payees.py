@@ -69,8 +69,12 @@ def _scoped(pattern: str) -> str:
     return f"(?{m.group(1)}:{pattern[m.end():]})" if m else pattern
 
 
+@lru_cache(maxsize=1 << 16)
 def valid_regex(pattern: str) -> bool:
-    """Can the pattern be read as a regular expression (among others, joined with ``|``)?"""
+    """Can the pattern be read as a regular expression (among others, joined with ``|``)?
+
+    Remembered: a council's register has thousands of patterns, read on every night, and
+    more than ``re``'s own cache holds, so each was compiled again every time it was asked."""
     try:
         re.compile(f"(?:{_scoped(pattern)})")
     except re.error:
@@ -81,6 +85,11 @@ def valid_regex(pattern: str) -> bool:
 def as_regex(pattern: str) -> str:
     """The regular expression a pattern stands for: itself, or its plain text if it is not one."""
     return _scoped(pattern) if valid_regex(pattern) else re.escape(pattern)
+
+
+@lru_cache(maxsize=1 << 16)
+def _ignoring_case(pattern: str) -> re.Pattern[str]:
+    return re.compile(as_regex(pattern), re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
@@ -129,9 +138,7 @@ def payee_providers(texts: pl.Series, providers: pl.DataFrame) -> pl.Series:
             if not valid_regex(p) or not _REGEX_META.search(p):
                 literal.setdefault(p.upper(), []).append((pid, None))
             elif core:
-                literal.setdefault(core.group(1).upper(), []).append(
-                    (pid, re.compile(as_regex(p), re.IGNORECASE))
-                )
+                literal.setdefault(core.group(1).upper(), []).append((pid, _ignoring_case(p)))
             else:
                 regexes.append((pid, p))
         upper = texts.cast(pl.String).fill_null("").str.to_uppercase()
