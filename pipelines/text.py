@@ -68,10 +68,15 @@ def to_money(value: str | int | Decimal) -> Decimal:
 
 
 def normalise_money(text: str | None) -> str | None:
+    if text is not None and CANONICAL_MONEY(text):  # most cells of a council's files
+        return text
+    return _spelled_money(text)
+
+
+def _spelled_money(text: str | None) -> str | None:
+    """:func:`normalise_money`, taking the text apart whatever it is."""
     if text is None:
         return None
-    if CANONICAL_MONEY(text):  # most cells of a council's files: no need to take them apart
-        return text
     s = text.strip()
     if not s:
         return None
