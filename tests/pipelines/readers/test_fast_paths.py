@@ -4,13 +4,18 @@ answers, for any text: they only skip work, never change a value."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from decimal import InvalidOperation
+from pathlib import Path
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from pipelines.model import Parsed
 from pipelines.readers.contract_csv import cell_reader, csv_records, normalise_value
 from pipelines.readers.currency import _named_currency, currency_in_cell
+from pipelines.readers.invoices import _defused_tree, _plain_tree, read_ubl
 from pipelines.readers.statement_csv import read_statement_csv
 from pipelines.text import (
     CANONICAL_MONEY,
@@ -114,3 +119,74 @@ def test_generic_statement_reads_canonical_and_bank_spellings_alike():
     assert a.tables["statement_lines"].equals(b.tables["statement_lines"])
     assert a.tables["statement_balances"].equals(b.tables["statement_balances"])
     assert a.tables["statement_lines"]["amount"].to_list() == ["-14.70", "231.02"]
+
+
+# --- UBL: ElementTree's C parser for plain invoices -------------------------------
+
+UBL_GOLDEN = sorted((Path(__file__).resolve().parents[2] / "golden" / "ubl").glob("*/input.xml"))
+
+
+def _as_read(tree):
+    """A tree and its documents' lines as comparable values (or the refusal)."""
+    if isinstance(tree, Parsed):
+        return tree
+    root, lines = tree
+    return ET.tostring(root), sorted((ET.tostring(e), n) for e, n in lines.items())
+
+
+def _between_tags(data: bytes, cuts: list[int], ending: bytes) -> bytes:
+    """``data`` with line breaks added after some of its ``>`` (where XML allows them)."""
+    parts = data.split(b">")
+    for i in cuts:
+        if 0 <= i < len(parts) - 1 and parts[i + 1].lstrip().startswith(b"<"):
+            parts[i + 1] = b"\n" * (1 + i % 3) + parts[i + 1]
+    return b">".join(parts).replace(b"\n", ending)
+
+
+@pytest.mark.parametrize("path", UBL_GOLDEN, ids=lambda p: p.parent.name)
+def test_plain_invoices_read_as_the_defused_parser_reads_them(path):
+    data = path.read_bytes()
+    plain = _plain_tree(data)
+    if plain is not None:
+        assert _as_read(plain) == _as_read(_defused_tree(data))
+    assert (plain is None) == (b"<!" in data or path.parent.name in ("malformed", "not_an_invoice", "peppol_envelope"))
+
+
+@given(
+    st.sampled_from([p for p in UBL_GOLDEN if p.parent.name.startswith(("invoice", "credit", "non_gbp"))]),
+    st.lists(st.integers(min_value=0, max_value=60), max_size=8),
+    st.sampled_from([b"\n", b"\r\n", b"\r"]),
+    st.sampled_from([b"", b'<?xml version="1.0" encoding="UTF-8"?>', b"<?xml version='1.0'?>", b"\xef\xbb\xbf",
+                     b'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n\n']),
+)
+def test_the_main_elements_line_is_the_one_the_defused_parser_reports(path, cuts, ending, head):
+    body = path.read_bytes().split(b"?>", 1)[1].lstrip()
+    data = _between_tags(head + body, cuts, ending)
+    plain = _plain_tree(data)
+    assert plain is not None
+    assert _as_read(plain) == _as_read(_defused_tree(data))
+    read = read_ubl(data, "x.xml")
+    lines = read.tables["invoice_lines"]["source_line"].to_list() + [q.line for q in read.quarantined]
+    assert lines == list(plain[1].values())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY a "b">]><Invoice>&a;</Invoice>',
+        b'<?xml version="1.0"?>\n<!doctype Invoice SYSTEM "file:///etc/passwd"><Invoice/>',
+        b'<?xml version="1.0" encoding="UTF-16"?><Invoice/>',
+        b'<?xml version="1.0" encoding="windows-1252"?><Invoice/>',
+        "<Invoice/>".encode("utf-16"),
+        b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><x>&undefined;</x></Invoice>',
+        b' <?xml version="1.0"?><Invoice/>',
+    ],
+)
+def test_anything_but_plain_utf8_takes_the_defused_path(data):
+    assert _plain_tree(data) is None
+
+
+def test_a_document_type_declaration_is_still_refused():
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY l0 "lol"><!ENTITY l1 "&l0;&l0;">]>'
+            b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&l1;</Invoice>')
+    assert "document type declaration" in read_ubl(bomb, "bomb.xml").file_error
