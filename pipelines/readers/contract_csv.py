@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Callable
 from decimal import InvalidOperation
+from functools import lru_cache
 
 import polars as pl
 
@@ -44,6 +45,13 @@ class Unreadable(list):
 
 
 def header_key(name: str) -> str:
+    """``" Paid out (£)"`` -> ``paid_out``: a heading as the layouts name it."""
+    return _header_key(name) if type(name) is str and len(name) <= 64 else _header_key.__wrapped__(name)
+
+
+@lru_cache(maxsize=4096)
+def _header_key(name: str) -> str:
+    # remembered: each statement is matched against every bank layout's headings
     return _HEADER_CLEAN.sub("_", name.strip().lower()).strip("_")
 
 
