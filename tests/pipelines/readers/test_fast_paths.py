@@ -16,6 +16,8 @@ from pipelines.model import Parsed
 from pipelines.readers.contract_csv import cell_reader, csv_records, normalise_value
 from pipelines.readers.currency import _named_currency, currency_in_cell
 from pipelines.readers.invoices import _defused_tree, _plain_tree, read_ubl
+from pipelines.readers.ofx_clean import local_time_of
+from pipelines.readers.ofx_tree import Node, _parser
 from pipelines.readers.statement_csv import read_statement_csv
 from pipelines.text import (
     CANONICAL_MONEY,
@@ -25,6 +27,7 @@ from pipelines.text import (
     normalise_date,
     normalise_money,
 )
+from pipelines.timezones import ofx_local_time
 from schemas.core import Kind
 
 # texts near the short cuts' edges: signs, spaces, leading zeros, too many digits, odd days
@@ -190,3 +193,61 @@ def test_a_document_type_declaration_is_still_refused():
     bomb = (b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY l0 "lol"><!ENTITY l1 "&l0;&l0;">]>'
             b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&l1;</Invoice>')
     assert "document type declaration" in read_ubl(bomb, "bomb.xml").file_error
+
+
+# --- OFX: remembered readings of a time -------------------------------------------
+
+ofx_times = st.one_of(
+    st.from_regex(r"\A[0-9]{8}([0-9]{4}([0-9]{2})?)?(\.[0-9]{0,4})?(\[[-+]?[0-9]{1,2}(\.[0-9])?(:[A-Z]{0,4})?\])?\Z",
+                  fullmatch=True),
+    st.text(alphabet="0123456789.[]:+-GMTBSZ ", max_size=30),
+)
+
+
+def _outcome(read, value):
+    try:
+        return read(value)
+    except Exception as exc:  # noqa: BLE001 - the same failure either way is the point
+        return type(exc)
+
+
+@given(ofx_times)
+@example("20260630230000[0:GMT]")
+@example("20250231120000")
+@example("00000000")
+def test_remembered_times_read_as_ofxparse_and_the_zone_rule_read_them(value):
+    from ofxparse import OfxParser
+
+    parser = _parser()
+    for _ in range(2):  # the second time from memory
+        assert _outcome(parser.parseOfxDateTime, value) == _outcome(
+            lambda v: OfxParser.parseOfxDateTime.__func__(parser, v), value)
+        assert local_time_of(value) == ofx_local_time(value)
+
+
+# --- OFX: the tree's name index --------------------------------------------------
+
+names = st.sampled_from(["stmttrn", "trnamt", "name", "memo", "banktranlist"])
+trees = st.recursive(
+    st.builds(lambda n, t: Node(n, [t]), names, st.text(max_size=3)),
+    lambda kids: st.builds(Node, names, st.lists(st.one_of(kids, st.text(max_size=2)), max_size=4)),
+    max_leaves=25,
+)
+
+
+def _preorder(node: Node) -> list[Node]:
+    out = []
+    for child in node.contents:
+        if isinstance(child, Node):
+            out.append(child)
+            out += _preorder(child)
+    return out
+
+
+@given(trees)
+def test_find_all_lists_every_element_of_a_name_in_document_order(root):
+    below = _preorder(root)
+    for name in ["stmttrn", "trnamt", "name", "memo", "banktranlist", "absent"]:
+        expected = [n for n in below if n.name == name]
+        assert [id(n) for n in root.findAll(name)] == [id(n) for n in expected]
+        assert root.find(name) is (expected[0] if expected else None)
