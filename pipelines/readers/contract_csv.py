@@ -230,42 +230,21 @@ def contract_rows(
     return parsed, rows
 
 
-def set_aside_not_pounds(
-    parsed: Parsed,
-    table: Table,
-    text: str,
-    money: tuple[str, ...],
-    what: str,
-    records: list[tuple[int, list[str]]] | None = None,
-) -> None:
-    """Move rows not in pounds from ``parsed``'s ``table`` to its quarantine
-    (:mod:`pipelines.readers.currency`): a money cell written with another
-    currency's sign or code (``$12.00``, ``12.00 EUR``), or, beyond the
-    contract's columns, a ``currency`` column naming one. Rows in pounds stay
-    where they are. ``records``: ``text``'s :func:`csv_records`, when the caller
-    has them already."""
-    frame = parsed.tables.get(table.name)
-    if frame is None or frame.height == 0:
-        return
-    kept = keep_pounds(parsed, frame.to_dicts(), text, money, what, records)
-    if len(kept) != frame.height:
-        parsed.tables[table.name] = rows_to_frame(table, kept)
-
-
 def keep_pounds(
     parsed: Parsed,
     rows: list[dict],
     text: str,
     money: tuple[str, ...],
     what: str,
-    records: list[tuple[int, list[str]]] | None = None,
+    records: list[tuple[int, list[str]]],
 ) -> list[dict]:
-    """:func:`set_aside_not_pounds` over rows not yet in a frame: the rows in pounds
-    come back, the others go to ``parsed``'s quarantine."""
+    """The rows in pounds (:mod:`pipelines.readers.currency`); the others go to
+    ``parsed``'s quarantine with their line as written: a money cell written with
+    another currency's sign or code (``$12.00``, ``12.00 EUR``), or, beyond the
+    contract's columns, a ``currency`` column naming one. ``records``: ``text``'s
+    :func:`csv_records`."""
     if not rows:
         return rows
-    if records is None:
-        records = csv_records(text)
     keys = [header_key(h) for h in records[0][1]] if records else []
     at = keys.index("currency") if "currency" in keys else None
     declared = {

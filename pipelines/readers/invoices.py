@@ -33,12 +33,13 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from pipelines.model import Parsed, Quarantined
 from pipelines.readers.contract_csv import (
+    contract_rows,
+    csv_records,
     header_key,
+    keep_pounds,
     money_text,
     normalise_value,
-    read_contract_csv,
     rows_to_frame,
-    set_aside_not_pounds,
 )
 from pipelines.readers.currency import not_pounds
 from pipelines.text import clean_cell, decode_text
@@ -65,12 +66,12 @@ PENNY = Decimal("0.01")
 def read_invoice_csv(data: bytes, path: str) -> Parsed:
     """The contract's invoice CSV; ``kind`` and ``category`` spelled as the contract does."""
     try:
-        parsed = read_contract_csv(data, path, invoice_lines, format="csv:invoice")
+        text, charset = decode_text(data)
+        records = csv_records(text)  # read once, the rows kept as dicts until the one frame
+        parsed, rows = contract_rows(records, charset, invoice_lines, format="csv:invoice")
         if parsed.file_error:
             return parsed
-        text, _ = decode_text(data)
-        set_aside_not_pounds(parsed, invoice_lines, text, ("amount", "unit_rate"), "this invoice")
-        rows = parsed.tables[invoice_lines.name].to_dicts()
+        rows = keep_pounds(parsed, rows, text, ("amount", "unit_rate"), "this invoice", records)
         for row in rows:
             # "Credit Note" -> credit_note, "Short break" -> short_break; others left for validation
             for column, allowed in (("kind", INVOICE_KINDS), ("category", CATEGORIES)):
