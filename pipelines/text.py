@@ -27,6 +27,12 @@ from schemas.money import PENNY
 # Only pounds are stripped: "$12.00" or "€5" is not read as pounds (pipelines.readers.currency).
 _MONEY_JUNK = re.compile(r"[£\s\u00a0,]|GBP", re.IGNORECASE)
 _MONEY_SHAPE = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
+# Already in the contract's spelling: normalise_money returns these unchanged. At most 16
+# whole digits, so the slow path's Decimal never overflows where this one answers.
+CANONICAL_MONEY = re.compile(r"-?(?:0|[1-9][0-9]{0,15})\.[0-9]{2}").fullmatch
+# Shaped like an ISO day: a reader keeps these as written, whatever normalise_date says (a
+# real day reads back as itself; "2025-02-30" is unreadable, so kept as written anyway).
+ISO_DAY_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
 
 
 def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -62,6 +68,13 @@ def to_money(value: str | int | Decimal) -> Decimal:
 
 
 def normalise_money(text: str | None) -> str | None:
+    if text is not None and CANONICAL_MONEY(text):  # most cells of a council's files
+        return text
+    return _spelled_money(text)
+
+
+def _spelled_money(text: str | None) -> str | None:
+    """:func:`normalise_money`, taking the text apart whatever it is."""
     if text is None:
         return None
     s = text.strip()
@@ -146,8 +159,10 @@ def repeated_bank_ids(rows: list[dict], id_name: str) -> tuple[set[tuple], list[
     transaction, and a note for each. A bank id is one transaction's: read as given, the
     second row would look like a correction of the first and one payment would vanish,
     so the readers give those rows ids made from their content instead."""
-    seen = Counter((r["account_id"], r["transaction_id"]) for r in rows if r["transaction_id"])
+    seen = Counter([(r["account_id"], r["transaction_id"]) for r in rows if r["transaction_id"]])
     repeated = {key for key, k in seen.items() if k > 1}
+    if not repeated:
+        return repeated, []
     notes = [f"the bank id ({id_name}) '{tid}' appears {seen[(acct, tid)]} times for account {acct}; "
              "those transactions were given ids made from their content" for acct, tid in seen if (acct, tid) in repeated]
     return repeated, notes

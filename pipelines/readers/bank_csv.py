@@ -84,10 +84,10 @@ def _header_at(records: Records, wanted: set[str]) -> int | None:
 
 
 def _by_header(records: Records, profiles: tuple[Profile, ...]) -> tuple[int, Profile] | None:
-    headed = [p for p in profiles if p.header_row]
+    headed = [(p, {header_key(h) for h in p.header}) for p in profiles if p.header_row]
     for at, (_, cells) in enumerate(records[:_HEADER_SCAN]):
         keys = {header_key(c) for c in cells}
-        matches = [p for p in headed if {header_key(h) for h in p.header} <= keys]
+        matches = [p for p, wanted in headed if wanted <= keys]
         if matches:  # the most specific layout wins
             return at, max(matches, key=lambda p: len(p.header))
     return None
@@ -172,6 +172,8 @@ def read_profile(text: str, records: Records, at: int, p: Profile, path: str) ->
 
     rows: list[Row] = []
     trailer = False
+    trailer_keys = {header_key(x) for x in p.trailer_labels}
+    skip_keys = {header_key(v) for v in p.skip_status}
     prev_line, prev_cells = header_line, header if at >= 0 else []
     for line, cells in records[at + 1 :]:
         if prev_line != header_line and line > prev_line + _span(prev_cells):
@@ -183,7 +185,7 @@ def read_profile(text: str, records: Records, at: int, p: Profile, path: str) ->
             break
         cells = trim_trailing(cells, width)
         dated = col["date"] < len(cells) and _read_date(cells[col["date"]], p) is not None
-        labelled = header_key(cells[0]) in {header_key(x) for x in p.trailer_labels}
+        labelled = header_key(cells[0]) in trailer_keys
         if labelled or (trailer and not dated):
             parsed.notes.append(f"line {line} is a summary, not a transaction: {_short(cells)}")
             continue
@@ -193,9 +195,7 @@ def read_profile(text: str, records: Records, at: int, p: Profile, path: str) ->
                 reason += f"; a quote on this line runs on to line {line + _span(cells) - 1}"
             parsed.quarantined.append(Quarantined(line, reason, raw))
             continue
-        if "status" in col and header_key(cells[col["status"]]) in {
-            header_key(v) for v in p.skip_status
-        }:
+        if "status" in col and header_key(cells[col["status"]]) in skip_keys:
             parsed.notes.append(
                 f"line {line} is marked {cells[col['status']].strip()} by the bank: not booked "
                 f"money, so not loaded (a pending line comes again once booked): {_short(cells)}"

@@ -16,13 +16,22 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from decimal import InvalidOperation
+from functools import lru_cache
 
 import polars as pl
 
 from pipelines.model import Parsed, Quarantined
 from pipelines.readers.currency import cell_not_pounds, not_pounds
-from pipelines.text import clean_cell, decode_text, normalise_date, normalise_money
+from pipelines.text import (
+    CANONICAL_MONEY,
+    ISO_DAY_SHAPE,
+    clean_cell,
+    decode_text,
+    normalise_date,
+    normalise_money,
+)
 from schemas.core import Kind, Table
 
 _HEADER_CLEAN = re.compile(r"[^a-z0-9]+")
@@ -36,6 +45,13 @@ class Unreadable(list):
 
 
 def header_key(name: str) -> str:
+    """``" Paid out (£)"`` -> ``paid_out``: a heading as the layouts name it."""
+    return _header_key(name) if type(name) is str and len(name) <= 64 else _header_key.__wrapped__(name)
+
+
+@lru_cache(maxsize=4096)
+def _header_key(name: str) -> str:
+    # remembered: each statement is matched against every bank layout's headings
     return _HEADER_CLEAN.sub("_", name.strip().lower()).strip("_")
 
 
@@ -55,10 +71,33 @@ def normalise_value(kind: Kind, value: str | None) -> str | None:
     if kind is Kind.MONEY:
         return money_text(v) or v
     if kind is Kind.DATE:
-        return normalise_date(v) or v
+        return v if ISO_DAY_SHAPE(v) else normalise_date(v) or v
     if kind is Kind.BOOL:
         return v.lower()
     return v
+
+
+def _money_cell(cell: str) -> str | None:
+    return cell if CANONICAL_MONEY(cell) else normalise_value(Kind.MONEY, cell)
+
+
+def _date_cell(cell: str) -> str | None:
+    return cell if ISO_DAY_SHAPE(cell) else normalise_value(Kind.DATE, cell)
+
+
+def _bool_cell(cell: str) -> str | None:
+    return normalise_value(Kind.BOOL, cell)
+
+
+def _text_cell(cell: str) -> str | None:
+    return cell.strip() or None
+
+
+def cell_reader(kind: Kind) -> Callable[[str], str | None]:
+    """:func:`normalise_value` for ``kind``, for a cell csv read (always a string), with
+    the cells already in the contract's spelling (``231.02``, ``2025-10-02``) passed
+    straight through: a prepaid card's month is 40,000 lines of them."""
+    return {Kind.MONEY: _money_cell, Kind.DATE: _date_cell, Kind.BOOL: _bool_cell}.get(kind, _text_cell)
 
 
 def csv_records(text: str) -> list[tuple[int, list[str]]]:
@@ -71,17 +110,13 @@ def csv_records(text: str) -> list[tuple[int, list[str]]]:
     out: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     start = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            out.append((start, Unreadable([_csv_problem(e)])))
-            break
-        if any(cell.strip() for cell in row):
-            out.append((start, row))
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            if "".join(row).strip():  # some cell is not blank
+                out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        out.append((start, Unreadable([_csv_problem(e)])))
     return out
 
 
@@ -127,9 +162,28 @@ def read_contract_csv(
     ``aliases`` maps other header spellings onto column names.
     """
     text, charset = decode_text(data)
-    records = csv_records(text)
+    parsed, rows = contract_rows(
+        csv_records(text), charset, table, format=format, defaults=defaults, aliases=aliases
+    )
+    if not parsed.file_error:
+        parsed.tables[table.name] = rows_to_frame(table, rows)
+    return parsed
+
+
+def contract_rows(
+    records: list[tuple[int, list[str]]],
+    charset: str,
+    table: Table,
+    *,
+    format: str,
+    defaults: dict[str, str] | None = None,
+    aliases: dict[str, str] | None = None,
+) -> tuple[Parsed, list[dict[str, str | None]]]:
+    """:func:`read_contract_csv` of a file already read into ``records`` (its
+    :func:`csv_records`, decoded as ``charset``), the rows left as dicts for a reader
+    with more to do to them than build a frame: the reader builds it once, at the end."""
     if not records:
-        return Parsed.failed(format, "the file is empty")
+        return Parsed.failed(format, "the file is empty"), []
     header_line, header = records[0]
     keys = [header_key(h) for h in header]
     aliases = {header_key(k): v for k, v in (aliases or {}).items()}
@@ -146,9 +200,10 @@ def read_contract_csv(
             format,
             f"the header row has no column named {', '.join(missing)} "
             f"(found: {', '.join(h.strip() for h in header if h.strip()) or 'nothing'})",
-        )
+        ), []
     positions = {k: i for i, k in enumerate(keys) if k in wanted}
-    kinds = {c.name: c.kind for c in table.columns}
+    # per column, in the table's order: where it is in a row and how to read it, or its default
+    plan = [(c.name, positions.get(c.name), cell_reader(c.kind), defaults.get(c.name)) for c in table.columns]
     parsed = Parsed(format=format)
     if charset not in ("utf-8", "utf-8-sig"):
         parsed.notes.append(f"read as {charset}")
@@ -158,41 +213,38 @@ def read_contract_csv(
         if isinstance(cells, Unreadable):
             parsed.quarantined.append(Quarantined(line, cells[0]))
             continue
-        cells = trim_trailing(cells, width)  # a trailing empty cell from "a,b," exports is harmless
         if len(cells) != width:
-            parsed.quarantined.append(
-                Quarantined(
-                    line,
-                    f"this row has {len(cells)} values but the header has {width}",
-                    ",".join(cells),
+            cells = trim_trailing(cells, width)  # a trailing empty cell from "a,b," exports is harmless
+            if len(cells) != width:
+                parsed.quarantined.append(
+                    Quarantined(
+                        line,
+                        f"this row has {len(cells)} values but the header has {width}",
+                        ",".join(cells),
+                    )
                 )
-            )
-            continue
-        row: dict[str, str | None] = {}
-        for name in table.columns:
-            n = name.name
-            if n in positions:
-                row[n] = normalise_value(kinds[n], cells[positions[n]])
-            else:
-                row[n] = defaults.get(n)
+                continue
+        row: dict = {n: default if at is None else read(cells[at]) for n, at, read, default in plan}
         row["source_line"] = line
         rows.append(row)
-    parsed.tables[table.name] = rows_to_frame(table, rows)
-    return parsed
+    return parsed, rows
 
 
-def set_aside_not_pounds(
-    parsed: Parsed, table: Table, text: str, money: tuple[str, ...], what: str
-) -> None:
-    """Move rows not in pounds from ``parsed``'s ``table`` to its quarantine
-    (:mod:`pipelines.readers.currency`): a money cell written with another
-    currency's sign or code (``$12.00``, ``12.00 EUR``), or, beyond the
-    contract's columns, a ``currency`` column naming one. Rows in pounds stay
-    where they are."""
-    frame = parsed.tables.get(table.name)
-    if frame is None or frame.height == 0:
-        return
-    records = csv_records(text)
+def keep_pounds(
+    parsed: Parsed,
+    rows: list[dict],
+    text: str,
+    money: tuple[str, ...],
+    what: str,
+    records: list[tuple[int, list[str]]],
+) -> list[dict]:
+    """The rows in pounds (:mod:`pipelines.readers.currency`); the others go to
+    ``parsed``'s quarantine with their line as written: a money cell written with
+    another currency's sign or code (``$12.00``, ``12.00 EUR``), or, beyond the
+    contract's columns, a ``currency`` column naming one. ``records``: ``text``'s
+    :func:`csv_records`."""
+    if not rows:
+        return rows
     keys = [header_key(h) for h in records[0][1]] if records else []
     at = keys.index("currency") if "currency" in keys else None
     declared = {
@@ -200,17 +252,20 @@ def set_aside_not_pounds(
         for line, cells in records[1:]
         if at is not None and not isinstance(cells, Unreadable) and at < len(cells)
     }
-    lines = re.split(r"\r\n|\r|\n", text)
+    lines: list[str] | None = None  # the file's lines, split only when one is set aside
     kept = []
-    for row in frame.to_dicts():
+    for row in rows:
         line = row["source_line"]
-        why = not_pounds(declared.get(line), what) or next(
-            (w for c in money if (w := cell_not_pounds(row[c], what))), None
-        )
+        why = not_pounds(declared.get(line), what) if declared else None
+        if why is None:
+            for c in money:
+                if why := cell_not_pounds(row[c], what):
+                    break
         if why:
+            if lines is None:
+                lines = re.split(r"\r\n|\r|\n", text)
             raw = lines[line - 1] if 0 < line <= len(lines) else ""
             parsed.quarantined.append(Quarantined(line, why, raw))
         else:
             kept.append(row)
-    if len(kept) != frame.height:
-        parsed.tables[table.name] = rows_to_frame(table, kept)
+    return kept

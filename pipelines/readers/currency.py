@@ -55,6 +55,8 @@ NAMES = {
 _SIGNS = {"$": "a dollar currency ($)", "€": "EUR", "¥": "JPY", "₹": "INR", "zł": "PLN"}
 _SPELLINGS = {"£": POUNDS, "STERLING": POUNDS, "POUNDS": POUNDS, "UKL": POUNDS}
 _CODE_IN_CELL = re.compile(r"(?<![A-Z])([A-Z]{3})(?![A-Z])")
+# Digits, signs, separators, brackets and spaces only: no sign of _SIGNS, no letter of a code.
+_NO_CURRENCY = re.compile(r"[0-9.,+\-() ]*").fullmatch
 
 
 def currency_code(value: str | None) -> str | None:
@@ -105,8 +107,13 @@ def currency_in_cell(text: str | None) -> str | None:
     >>> currency_in_cell("12.50 CR"), currency_in_cell("GBP 3.00")
     (None, None)
     """
-    if not text:
+    if not text or _NO_CURRENCY(text):  # an amount as most cells hold one: 231.02
         return None
+    return _named_currency(text)
+
+
+def _named_currency(text: str) -> str | None:
+    """:func:`currency_in_cell`, looking at every sign and code whatever the text."""
     for sign, code in _SIGNS.items():
         if sign in text:
             return code

@@ -20,10 +20,11 @@ is a receipt, invoice, timesheet or payslip that names no file at all.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from pipelines.model import Parsed, Quarantined
-from pipelines.readers.contract_csv import csv_records, read_contract_csv, rows_to_frame
+from pipelines.readers.contract_csv import contract_rows, csv_records, rows_to_frame
 from pipelines.text import decode_text
 from schemas.inputs import EVIDENCE_TYPES, evidence_items
 
@@ -56,16 +57,18 @@ def unsafe_file_reason(name: str) -> str | None:
 
 
 def _read(data: bytes, path: str, files_present: set[str]) -> Parsed:
-    parsed = read_contract_csv(
-        data, path, evidence_items, format=FORMAT, defaults={"file_present": "false"}
+    text, charset = decode_text(data)
+    records = csv_records(text)  # read once: for the rows, and for a refused row's line as written
+    parsed, read = contract_rows(
+        records, charset, evidence_items, format=FORMAT, defaults={"file_present": "false"}
     )
     if parsed.file_error:
         return parsed
-    raw_lines = {line: ",".join(cells) for line, cells in csv_records(decode_text(data)[0])}
+    raw_lines = {line: ",".join(cells) for line, cells in records}
     present = {_tidy(f): f for f in files_present}
     folded = {k.casefold(): v for k, v in present.items()}
     rows = []
-    for row in parsed.tables[evidence_items.name].to_dicts():
+    for row in read:
         line = row["source_line"]
         kind = row["evidence_type"]
         if kind and kind.strip().lower() in EVIDENCE_TYPES:
@@ -84,7 +87,7 @@ def _read(data: bytes, path: str, files_present: set[str]) -> Parsed:
             row["file_present"] = "false"
             rows.append(row)
             continue
-        problem = unsafe_file_reason(name)
+        problem = _unsafe(name)
         if problem:
             parsed.quarantined.append(
                 Quarantined(
@@ -112,4 +115,22 @@ def _read(data: bytes, path: str, files_present: set[str]) -> Parsed:
 
 def _tidy(name: str) -> str:
     """``./receipts//r1.pdf`` and ``receipts/r1.pdf`` are the same file."""
+    return _tidied(name) if len(name) <= _REMEMBERED else _tidied.__wrapped__(name)
+
+
+def _unsafe(name: str) -> str | None:
+    return _unsafe_reason(name) if len(name) <= _REMEMBERED else unsafe_file_reason(name)
+
+
+# A council's returns name the same few files (receipt1.pdf, timesheet.pdf) thousands of
+# times, and each PurePosixPath costs more than the rest of the row: the answers for names
+# of a file name's length are remembered (a damaged manifest's megabyte cell is not).
+_REMEMBERED = 255
+
+
+@lru_cache(maxsize=8192)
+def _tidied(name: str) -> str:
     return PurePosixPath(name.strip()).as_posix()
+
+
+_unsafe_reason = lru_cache(maxsize=8192)(unsafe_file_reason)

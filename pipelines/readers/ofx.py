@@ -89,11 +89,11 @@ from pipelines.readers.ofx_clean import (
     clean_ofx,
     decode_ofx,
     local_time,
+    local_time_of,
 )
 from pipelines.readers.ofx_currency import currency_notes, line_not_pounds, statement_in_pounds
 from pipelines.readers.ofx_tree import read_accounts
 from pipelines.text import clean_cell, content_id, repeated_bank_ids
-from pipelines.timezones import ofx_local_time
 from schemas.inputs import statement_balances, statement_lines
 
 ASK_AGAIN = "ask the bank or card provider for a fresh download"
@@ -276,7 +276,7 @@ def _why(block: Block, result: object) -> str | None:
     read = isinstance(getattr(result, "date", None), datetime)
     if not _plain_date(when) or (complaint and not other) or not (complaint or read):
         return f"the date '{shown['DTPOSTED']}' is not a real date ({_OFX_DATES})"
-    zone_problem = ofx_local_time(when)[1]
+    zone_problem = local_time_of(when)[1]
     if zone_problem:
         return zone_problem
     if complaint:

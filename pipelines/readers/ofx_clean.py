@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipelines.readers.ofx_tokens import events as ofx_events
 from pipelines.readers.ofx_tree import Node, as_read
@@ -211,8 +212,17 @@ def local_time(value: str) -> str:
 def uk_time(value: str) -> str:
     """The time ofxparse is given: converted to UK local time when it carries a
     zone (``20260630230000[0:GMT]`` -> ``20260701000000``), else as written."""
-    converted, problem = ofx_local_time(value)
+    converted, problem = local_time_of(value)
     return local_time(value) if problem else converted
+
+
+def local_time_of(value: str) -> tuple[str, str | None]:
+    """:func:`pipelines.timezones.ofx_local_time`, remembered for time-sized texts: a
+    statement's lines share a few dozen stamps, and each conversion costs a strptime."""
+    return _local_time_of(value) if len(value) <= 64 else ofx_local_time(value)
+
+
+_local_time_of = lru_cache(maxsize=4096)(ofx_local_time)
 
 
 class _Writer:

@@ -36,6 +36,8 @@ def unescape(text: str) -> str:
         ok = 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
         return chr(code) if ok else "\ufffd"
 
+    if "&" not in text:  # no entity to expand (most of a file's text)
+        return _CONTROL.sub("", text)
     return _CONTROL.sub("", _ENTITY.sub(one, _ENTITY.sub(one, text)))
 
 
@@ -58,14 +60,15 @@ def _tokens(text: str, start: int) -> Iterator[tuple[int, int, str | None, re.Ma
     i = text.find("<", start)
     while i >= 0:
         end, cdata, tag = -1, None, None
-        if text.startswith("<![CDATA[", i) and (j := closer("]]>", i + 9)) >= 0:
+        # a tag first, as most are: "<" and a letter or "/" is never one of the "<!" or "<?" kinds
+        if tag := _TAG.match(text, i):
+            end = tag.end()
+        elif text.startswith("<![CDATA[", i) and (j := closer("]]>", i + 9)) >= 0:
             end, cdata = j + 3, text[i + 9 : j]
         elif text.startswith("<!--", i) and (j := closer("-->", i + 4)) >= 0:
             end = j + 3
         elif m := _DECLARATION.match(text, i):
             end = m.end()
-        elif tag := _TAG.match(text, i):
-            end = tag.end()
         if end < 0:
             i = text.find("<", i + 1)
             continue

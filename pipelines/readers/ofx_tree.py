@@ -27,7 +27,7 @@ paid to ``Café M&S``.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 # C1 control characters (U+0080 to U+009F) appear when a CP1252 file has to
@@ -67,16 +67,24 @@ class Node:
 
     def _descendants_by_name(self) -> dict[str, list[Node]]:
         # ofxparse asks each node for a handful of names: one walk, then lookups.
+        # Document order: a child, then what it holds, then its next sibling. An element
+        # holding only its text has nothing below it to list, so it is not walked into.
         if self._index is None:
             index: dict[str, list[Node]] = {}
             stack = [iter(self.contents)]
             while stack:
-                child = next(stack[-1], None)
-                if child is None:
+                for child in stack[-1]:
+                    if child is None:  # ends its level, as next(..., None) always made it
+                        stack.pop()
+                        break
+                    if isinstance(child, Node):
+                        index.setdefault(child.name, []).append(child)
+                        held = child.contents
+                        if held and not (len(held) == 1 and isinstance(held[0], str)):
+                            stack.append(iter(held))
+                            break
+                else:
                     stack.pop()
-                elif isinstance(child, Node):
-                    index.setdefault(child.name, []).append(child)
-                    stack.append(iter(child.contents))
             self._index = index
         return self._index
 
@@ -155,4 +163,16 @@ def _parser() -> Any:
     settings ``OfxParser.parse`` leaves on the class for other callers."""
     from ofxparse import OfxParser
 
-    return type("DpreconOfxParser", (OfxParser,), {"fail_fast": False, "custom_date_format": None})
+    parser = type("DpreconOfxParser", (OfxParser,), {"fail_fast": False, "custom_date_format": None})
+    read_time = OfxParser.parseOfxDateTime.__func__
+    # ofxparse's own reading of each time, remembered: a statement's lines share a few dozen
+    # stamps, and each reading costs a strptime or two (a datetime is immutable: sharing is safe)
+    remembered = lru_cache(maxsize=4096)(lambda value: read_time(parser, value))
+
+    def parse_time(cls: type, value: Any) -> Any:
+        if cls is parser and isinstance(value, str) and len(value) <= 64:
+            return remembered(value)
+        return read_time(cls, value)
+
+    parser.parseOfxDateTime = classmethod(parse_time)
+    return parser

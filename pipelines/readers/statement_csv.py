@@ -34,12 +34,7 @@ from __future__ import annotations
 
 from pipelines.model import Parsed
 from pipelines.readers.bank_csv import find_layout, read_profile
-from pipelines.readers.contract_csv import (
-    csv_records,
-    header_key,
-    read_contract_csv,
-    set_aside_not_pounds,
-)
+from pipelines.readers.contract_csv import contract_rows, csv_records, header_key, keep_pounds
 from pipelines.readers.statement_finish import finish
 from pipelines.text import decode_text
 from schemas.inputs import statement_lines
@@ -76,7 +71,7 @@ def _read(data: bytes, path: str, book: ProfileBook) -> Parsed:
     if not records:
         return Parsed.failed("csv", "the file is empty")
     if _is_generic(records[0][1]):
-        return _read_generic(data, path, text)
+        return _read_generic(text, charset, records)
     found = find_layout(records, book, GENERIC_HEADER, path)
     if isinstance(found, Parsed):
         return found
@@ -92,10 +87,12 @@ def _is_generic(header: list[str]) -> bool:
     return {"account_id", "date", "amount"} <= keys
 
 
-def _read_generic(data: bytes, path: str, text: str) -> Parsed:
-    parsed = read_contract_csv(
-        data,
-        path,
+def _read_generic(text: str, charset: str, records: list[tuple[int, list[str]]]) -> Parsed:
+    """The contract's layout: the file decoded and read as CSV once (``text`` and its
+    ``records``), its rows kept as dicts until :func:`finish` builds the frame."""
+    parsed, rows = contract_rows(
+        records,
+        charset,
         statement_lines,
         format="csv:generic",
         defaults={"transaction_id": "", "id_source": ""},
@@ -103,8 +100,7 @@ def _read_generic(data: bytes, path: str, text: str) -> Parsed:
     )
     if parsed.file_error:
         return parsed
-    set_aside_not_pounds(parsed, statement_lines, text, ("amount", "balance"), "this line")
-    rows = parsed.tables[statement_lines.name].to_dicts()
+    rows = keep_pounds(parsed, rows, text, ("amount", "balance"), "this line", records)
     has_balance = any(r["balance"] is not None for r in rows)
     finish(parsed, rows, has_balance=has_balance, newest_first=False)
     return parsed

@@ -35,17 +35,19 @@ def finish(parsed: Parsed, rows: list[Row], *, has_balance: bool, newest_first: 
     slots: dict[str | None, list[int]] = {}
     for i, row in enumerate(rows):
         slots.setdefault(row["account_id"], []).append(i)  # type: ignore[arg-type]
+    # each date cell judged once: a month's statement spells a few dozen days, 40,000 times
+    days = {d: _iso(d) for d in {row["date"] for row in rows}}
     ordered = list(rows)
     balances: list[Row] = []
     reversed_any = False
     for account, idxs in slots.items():
         group = [rows[i] for i in idxs]
-        if _is_newest_first(group, newest_first):
+        if _is_newest_first(group, newest_first, days):
             group = group[::-1]
             reversed_any = reversed_any or len(group) > 1
             for i, row in zip(idxs, group, strict=True):
                 ordered[i] = row
-        cover = _coverage(account, group, has_balance)
+        cover = _coverage(account, group, has_balance, days)
         if cover:
             balances.append(cover)
     if reversed_any:
@@ -71,9 +73,10 @@ def _money(value: object) -> Decimal | None:
     return Decimal(value) if isinstance(value, str) and _MONEY.match(value) else None
 
 
-def _is_newest_first(group: list[Row], default: bool) -> bool:
-    """Judge the file's order from its dates; on one day only, from its balances."""
-    dates = [d for r in group if (d := _iso(r["date"]))]
+def _is_newest_first(group: list[Row], default: bool, days: dict) -> bool:
+    """Judge the file's order from its dates; on one day only, from its balances.
+    ``days``: :func:`_iso` of every date cell."""
+    dates = [d for r in group if (d := days[r["date"]])]
     if dates and dates[0] != dates[-1]:
         return dates[0] > dates[-1]
     forward = backward = 0
@@ -93,8 +96,8 @@ def _is_newest_first(group: list[Row], default: bool) -> bool:
     return default
 
 
-def _coverage(account: str | None, group: list[Row], has_balance: bool) -> Row | None:
-    dated = [(d, r) for r in group if (d := _iso(r["date"]))]
+def _coverage(account: str | None, group: list[Row], has_balance: bool, days: dict) -> Row | None:
+    dated = [(d, r) for r in group if (d := days[r["date"]])]
     if not account or not dated:
         return None
     end = max(d for d, _ in dated)
