@@ -164,3 +164,13 @@ def test_rows_validated_as_they_arrive_fail_as_the_whole_batch_does() -> None:
             assert arriving.failures("statement_lines") == whole
             assert arriving.failures("budgets") == whole_budgets
             assert arriving.failures("providers") == {}
+
+
+def test_a_parse_worker_collects_garbage_seldom() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "import gc; from flows.fanout import collect_seldom; collect_seldom(); "
+                          "print(gc.get_threshold()[0], gc.get_freeze_count() > 1000)"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(fanout.PARSE_GC_THRESHOLD), "True"]
