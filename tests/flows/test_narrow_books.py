@@ -1,9 +1,12 @@
-"""Once the core tables are written, the night's books keep only the columns the
+"""Reconcile's memory at scale (issue 20) must not change what it finds.
+
+Once the core tables are written, the night's books keep only the columns the
 rules read of a transaction and of an evidence item (``TXNS_READ``,
 ``EVIDENCE_READ`` in pipelines/rules/__init__.py: issue 20, memory at 5,000
 accounts). Every rule, the evidence returns and what flag writes must be
 exactly what the books with every column give: a rule that read a column
-dropped would fail here, not quietly find something else.
+dropped would fail here, not quietly find something else. ``categorise`` and ``find_references`` work
+a slice of the ledger at a time: in small slices the books are the same.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from flows.job import run_job
 from flows.policy import load_policy
 from flows.simulate import write_simulation
 from flows.validation import validate_batch
+from pipelines import classify, match_text
 from pipelines.rules import EVIDENCE_READ, TXNS_READ
 from pipelines.rules.registry import declared
 from pipelines.rules.run import judge
@@ -60,3 +64,15 @@ def test_the_rules_find_the_same_in_the_narrow_books_as_in_the_whole(night, tmp_
     for got, want in ((a.exceptions, b.exceptions), (a.findings, b.findings), (a.gaps, b.gaps),
                       (narrow.returns, whole.returns)):
         assert_frame_equal(got, want)
+
+
+def test_categorise_and_references_a_slice_at_a_time_give_the_same_books(night, tmp_path, monkeypatch):
+    whole = _books(night, tmp_path / "whole.duckdb")
+    assert whole.txns.height < classify.CATEGORISE_SLICE  # one slice each by default, here
+    assert (whole.matches["method"] == "reference").sum() > 0
+    monkeypatch.setattr(classify, "CATEGORISE_SLICE", 293)
+    monkeypatch.setattr(match_text, "REFERENCE_SLICE", 97)
+    sliced = _books(night, tmp_path / "sliced.duckdb")
+    assert whole.txns.height > 5 * 293
+    for name in ("txns", "invoices", "matches", "positions", "lines"):
+        assert_frame_equal(getattr(sliced, name), getattr(whole, name))
