@@ -56,8 +56,12 @@ def owed_at(invoices: pl.DataFrame, matches: pl.DataFrame, txns: pl.DataFrame, p
     inv = invoices.filter(pl.col("kind") == "invoice").select(
         "invoice_id", "budget_id", "issue_date", "amount",
         pl.col("credited_amount").fill_null(0) if "credited_amount" in invoices.columns else pl.lit(ZERO).alias("credited_amount"))
-    pays = matches.join(txns.select("account_id", "transaction_id", pl.col("date").alias("paid_on")),
-                        on=["account_id", "transaction_id"], how="left").select("invoice_id", "paid_on", "amount")
+    # the dates of the transactions that paid something (a semi join keyed on the matches): the
+    # left join of the matches on the whole ledger keyed every transaction, +110 MiB at 5,000 accounts
+    keys = ["account_id", "transaction_id"]
+    paying = txns.select(*keys, pl.col("date").alias("paid_on")).join(matches.select(keys).unique(), on=keys,
+                                                                         how="semi")
+    pays = matches.join(paying, on=keys, how="left").select("invoice_id", "paid_on", "amount")
     grid = periods.select("budget_id", "period_start", "period_end").join(inv, on="budget_id").filter(
         pl.col("issue_date") <= pl.col("period_end"))
     paid = (grid.select("invoice_id", "period_start", "period_end")
