@@ -51,6 +51,11 @@ def classify_transactions(txns: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     return txns.with_columns(cls.alias("txn_class"))
 
 
+CATEGORISE_SLICE = 100_000  # transactions categorised at once
+# the columns categorise adds (after the transactions' own, in this order)
+CATEGORISE_ADDS = ("invoice_id", "pat_providers", "provider_id", "category", "plan_line_id", "needs_evidence")
+
+
 def mcc_category(policy: Policy) -> pl.DataFrame:
     rows = [(code, cat) for cat, codes in policy.mcc_categories.items() for code in codes]
     return pl.DataFrame(rows, schema={"mcc": pl.String, "mcc_category": pl.String}, orient="row").unique(
@@ -74,13 +79,33 @@ def categorise(
         .unique(["account_id", "transaction_id"], keep="first")
         .select("account_id", "transaction_id", "invoice_id", pl.col("provider_id").alias("inv_provider"), "inv_category")
     )
-    out = txns.drop([c for c in ("invoice_id", "provider_id", "category", "plan_line_id") if c in txns.columns])
-    out = out.join(paid, on=["account_id", "transaction_id"], how="left")
-    # (2) payee patterns, computed once per distinct text; of several providers a
-    # text matches, the one the budget's plan names, else the lowest id
-    texts = out.select(search_text().alias("__text")).unique()
+    kept = txns.drop([c for c in CATEGORISE_ADDS if c in txns.columns])
+    # (2) payee patterns, computed once per distinct text of the whole ledger
+    texts = kept.select(search_text().alias("__text")).unique()
     texts = texts.with_columns(payee_providers(texts["__text"], providers).alias("pat_providers"))
-    out = out.with_columns(search_text().alias("__text")).join(texts, on="__text", how="left")
+    # Each row's answer rests on its own columns and these tables alone: worked out a slice
+    # of the ledger at a time, on the columns read, and put beside the others at the end.
+    # Joined whole, every join copied every column of the ledger (some 200 MiB at 5,000
+    # accounts), and the working columns of the whole ledger at once were some 250 MiB.
+    added = pl.concat([_categorised(kept.slice(start, CATEGORISE_SLICE), paid, texts, providers, plan_lines, policy)
+                       for start in range(0, max(kept.height, 1), CATEGORISE_SLICE)])
+    return kept.hstack(added.get_columns())
+
+
+def _categorised(rows: pl.DataFrame, paid: pl.DataFrame, texts: pl.DataFrame, providers: pl.DataFrame,
+                 plan_lines: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """:data:`CATEGORISE_ADDS` for ``rows``, row for row."""
+    out = rows.select("account_id", "transaction_id", "budget_id", "mcc", "amount", "txn_class",
+                      search_text().alias("__text"))
+
+    def look(on: list[str], table: pl.DataFrame, nulls_equal: bool = False) -> list[pl.Series]:
+        """``table``'s other columns for each row (``table`` holds each key once): only the
+        key columns are joined, not every column of ``out``."""
+        return out.select(on).join(table, on=on, how="left", maintain_order="left",
+                                   nulls_equal=nulls_equal).drop(on).get_columns()
+
+    out = out.hstack(look(["account_id", "transaction_id"], paid)).hstack(look(["__text"], texts))
+    # of several providers a text matches, the one the budget's plan names, else the lowest id
     named = plan_lines.filter(pl.col("provider_id").is_not_null()).select(
         "budget_id", pl.col("provider_id").alias("__pid"), pl.lit(True).alias("__named")).unique()
     choice = (out.select("budget_id", "__text", "pat_providers").unique(["budget_id", "__text"])
@@ -89,10 +114,9 @@ def categorise(
               .sort(["budget_id", "__text", "__named", "__pid"], descending=[False, False, True, False], nulls_last=True)
               .unique(["budget_id", "__text"], keep="first", maintain_order=True)
               .select("budget_id", "__text", pl.col("__pid").alias("pat_provider")))
-    out = out.join(choice, on=["budget_id", "__text"], how="left", nulls_equal=True)
+    out = out.hstack(look(["budget_id", "__text"], choice, nulls_equal=True))
     prov_cat = providers.select(pl.col("provider_id").alias("pat_provider"), pl.col("category").alias("pat_category"))
-    out = out.join(prov_cat, on="pat_provider", how="left")
-    out = out.join(mcc_category(policy), on="mcc", how="left")
+    out = out.hstack(look(["pat_provider"], prov_cat)).hstack(look(["mcc"], mcc_category(policy)))
     outgoing = pl.col("amount") < 0
     out = out.with_columns(
         pl.when(outgoing).then(pl.coalesce("inv_provider", "pat_provider")).alias("provider_id"),
@@ -112,10 +136,15 @@ def categorise(
                    .select("budget_id", "category", pl.col("line_id").alias("line_by_category")))
     pa_line = (plan_lines.filter(pl.col("category") == "personal_assistant").sort("line_id")
                .unique("budget_id", keep="first").select("budget_id", pl.col("line_id").alias("line_pa")))
-    out = (out.join(by_provider, on=["budget_id", "provider_id"], how="left")
-           .join(by_category, on=["budget_id", "category"], how="left")
-           .join(pa_line, on="budget_id", how="left"))
-    out = out.with_columns(
+    out = (out.hstack(look(["budget_id", "provider_id"], by_provider))
+           .hstack(look(["budget_id", "category"], by_category))
+           .hstack(look(["budget_id"], pa_line)))
+    return out.select(
+        "invoice_id",
+        "pat_providers",
+        "provider_id",
+        pl.when(pl.col("line_by_provider").is_not_null()).then(pl.col("line_provider_category"))
+        .otherwise(pl.col("category")).alias("category"),
         pl.when(outgoing).then(
             pl.coalesce(
                 "line_by_provider",
@@ -123,10 +152,6 @@ def categorise(
                 pl.when(pl.col("txn_class") == "statutory").then(pl.col("line_pa")),
             )
         ).alias("plan_line_id"),
-        pl.when(pl.col("line_by_provider").is_not_null()).then(pl.col("line_provider_category"))
-        .otherwise(pl.col("category")).alias("category"),
         (outgoing & pl.col("invoice_id").is_null() & ~pl.col("txn_class").is_in(NO_EVIDENCE_CLASSES))
         .alias("needs_evidence"),
     )
-    return out.drop(["inv_provider", "inv_category", "__text", "pat_provider", "pat_category", "mcc_category",
-                     "line_by_provider", "line_provider_category", "line_by_category", "line_pa"])

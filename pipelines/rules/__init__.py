@@ -23,7 +23,15 @@ from pipelines.rules.registry import severity_of
 from schemas.money import gbp
 from schemas.policy import Policy
 
-__all__ = ["Books", "day", "evidenced", "exception_id", "flag", "gbp", "normalise_payee", "payee_expr", "span"]
+__all__ = ["EVIDENCE_READ", "TXNS_READ", "Books", "day", "evidenced", "exception_id", "flag", "gbp", "normalise_payee", "payee_expr", "span"]
+
+
+# what the rules read of a transaction and of an evidence item: the night's books hold
+# only these once the core tables are written (not the lines' paths, files, balances)
+TXNS_READ = ("account_id", "transaction_id", "date", "amount", "payee", "memo", "mcc", "budget_id", "txn_class",
+             "evidence_ref", "invoice_id", "pat_providers", "provider_id", "category", "plan_line_id",
+             "needs_evidence", "period_start")
+EVIDENCE_READ = ("budget_id", "period", "transaction_ref", "amount", "received_on")
 
 
 @dataclass(frozen=True)
@@ -36,14 +44,14 @@ class Books:
     plan_lines: pl.DataFrame
     providers: pl.DataFrame
     periods: pl.DataFrame  # periods.monitoring_periods
-    txns: pl.DataFrame  # classified, categorised, with period_start
+    txns: pl.DataFrame  # classified, categorised, with period_start: at least TXNS_READ
     invoices: pl.DataFrame  # with paid_amount, credited_amount, payment_status
     matches: pl.DataFrame
     positions: pl.DataFrame  # budget_positions
     lines: pl.DataFrame  # line_positions (+ weekly_units, planned_amount, closed, days)
     coverage: pl.DataFrame  # account_id, start_date, end_date
     balance_breaks: pl.DataFrame  # account_id, date, difference, transaction_id, source_path, source_line
-    evidence: pl.DataFrame  # evidence_items (typed) + received_on
+    evidence: pl.DataFrame  # evidence_items (typed) + received_on: at least EVIDENCE_READ
     opening: dict[str, Decimal] = field(default_factory=dict)  # account → balance before its first line (positions.opening_balances)
 
     @cached_property
