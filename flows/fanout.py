@@ -12,7 +12,7 @@ import pickle
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -117,7 +117,24 @@ def share_out(files: list[InboxFile], most: int, most_bytes: int = CHUNK_BYTES) 
     return chunks
 
 
-Answer = Callable[[], dict[int, list[str]]]  # a validation's failures, waited for when asked
+class Answer:
+    """A validation's failures (row → reasons), waited for when asked."""
+
+    def __init__(self, future: Future | None = None, answer: dict[int, list[str]] | None = None,
+                 path: Path | None = None) -> None:
+        self.future, self.answer, self.path = future, answer, path
+
+    def done(self) -> bool:
+        return self.future is None or self.future.done()
+
+    def __call__(self) -> dict[int, list[str]]:
+        if self.future is None:
+            return self.answer or {}
+        try:
+            return self.future.result()
+        finally:
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
 
 
 class Checker:
@@ -133,21 +150,12 @@ class Checker:
 
     def send(self, table: Table, frame: pl.DataFrame) -> Answer:
         if self.pool is None or self.work is None:
-            answer = self.validate(table, frame)
-            return lambda: answer
+            return Answer(answer=self.validate(table, frame))
         # handed over as a file: pickling the frame would hold two more copies of it here
         self.sent += 1
         path = self.work / f"{table.name}-{self.sent}.arrow"
         frame.write_ipc(path)
-        future = self.pool.submit(_validate_file, self.validate, table, str(path))
-
-        def answer() -> dict[int, list[str]]:
-            try:
-                return future.result()
-            finally:
-                path.unlink(missing_ok=True)
-
-        return answer
+        return Answer(self.pool.submit(_validate_file, self.validate, table, str(path)), path=path)
 
 
 class ValidationProcess:
@@ -239,6 +247,20 @@ class ValidatedOnArrival:
         part = text_form(table, pl.concat(frames, how="diagonal_relaxed"))
         self.answers[name].append((self.offset[name], self.checker.send(table, part)))
         self.offset[name] += part.height
+
+    def as_answered(self, names: list[str]) -> Iterator[str]:
+        """``names``, each once all its rows' answers are in: of those ready, the first in
+        alphabetical order, so the run types and loads one table while the validation
+        process is still on another's rows (what it yields must not depend on the order)."""
+        left = sorted(names)
+        while left:
+            ready = next((n for n in left if all(a.done() for _, a in self.answers.get(n, []))), None)
+            if ready is None:
+                wait([a.future for n in left for _, a in self.answers.get(n, []) if a.future is not None],
+                     return_when=FIRST_COMPLETED)
+                continue
+            left.remove(ready)
+            yield ready
 
     def failures(self, name: str) -> dict[int, list[str]]:
         """Row (in the table's whole batch) → reasons, once every part's answer is in."""

@@ -185,18 +185,18 @@ def _ingest(con: duckdb.DuckDBPyConnection, inbox: Path, run_id: str, validation
                 if len(batches[name]) >= FOLD_EVERY:
                     batches[name] = [pl.concat(batches[name], how="diagonal_relaxed")]
         arriving.parsed()
-    for name in sorted(batches):  # popped one table at a time
+    set_aside: dict[str, list[pl.DataFrame]] = {}  # per table: its quarantined rows, then its held keys
+    for name in arriving.as_answered(list(batches)):  # popped one table at a time, as its answers come in
         table = inputs.ALL_INPUTS[name]
         batch = text_form(table, pl.concat(batches.pop(name), how="diagonal_relaxed"))
         with clock.lap("validate"):
             failures = merge_failures(table, arriving.failures(name), register_failures(table, batch))
         good, bad = split_failures(table, batch, failures)
         typed, bad_cast = cast_batch(table, good)
-        for q in (bad, bad_cast):
-            if q.height:
-                quarantine_frames.append(q)
-                valid_q.update(q["file_id"].to_list())
-        held.append(held_keys(table, batch, pl.concat([bad, bad_cast])))
+        set_aside[name] = [q for q in (bad, bad_cast) if q.height]
+        for q in set_aside[name]:
+            valid_q.update(q["file_id"].to_list())
+        set_aside[name].append(held_keys(table, batch, pl.concat([bad, bad_cast])))
         with clock.lap("load"):
             fresh, notes = _load_table(con, name, typed, seq0 + len(log_rows))
         for fid, note in notes.items():
@@ -204,6 +204,10 @@ def _ingest(con: duckdb.DuckDBPyConnection, inbox: Path, run_id: str, validation
         if name not in SUMMARY_TABLES:  # derived summaries are not lines of the file
             loaded.update(typed["file_id"].to_list())
             new_rows.update(fresh)
+    for name in sorted(set_aside):  # in the tables' order, whichever was loaded first
+        *rows, keys = set_aside[name]
+        quarantine_frames.extend(rows)
+        held.append(keys)
     if len(to_parse) >= PARALLEL_THRESHOLD:  # a few files free next to nothing, and a full collection
         give_back_memory()                   # of a process holding Prefect and GX costs about 0.5 s
 

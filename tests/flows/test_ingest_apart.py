@@ -174,3 +174,22 @@ def test_a_parse_worker_collects_garbage_seldom() -> None:
                           "print(gc.get_threshold()[0], gc.get_freeze_count() > 1000)"],
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == [str(fanout.PARSE_GC_THRESHOLD), "True"]
+
+
+def test_tables_are_taken_as_their_answers_come_in_alphabetical_among_the_ready() -> None:
+    import threading
+    from concurrent.futures import Future
+
+    slow, quick = Future(), Future()
+    arriving = fanout.ValidatedOnArrival(fanout.Checker(lambda table, frame: {}))
+    arriving.answers["budgets"] = [(0, fanout.Answer(slow))]
+    arriving.answers["evidence_items"] = [(0, fanout.Answer(answer={})), (5, fanout.Answer(quick))]
+    arriving.answers["invoice_lines"] = [(0, fanout.Answer(answer={2: ["a reason"]}))]
+    order = arriving.as_answered(["invoice_lines", "evidence_items", "budgets", "providers"])
+    assert next(order) == "invoice_lines"  # budgets and evidence_items still being validated
+    assert next(order) == "providers"  # nothing sent: nothing to wait for
+    threading.Timer(0.2, quick.set_result, [{1: ["late"]}]).start()
+    assert next(order) == "evidence_items"  # the first to be ready
+    slow.set_result({})
+    assert list(order) == ["budgets"]
+    assert arriving.failures("evidence_items") == {6: ["late"]}
