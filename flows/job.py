@@ -8,6 +8,7 @@ published warehouse as it was, and the next run starts clean.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -208,6 +209,7 @@ def run_job(
             scanned = nothing_to_read(inbox, warehouse, reports, as_of) if quiet_only else None
         with clock.lap("copy"):
             con, nxt = open_working_copy(warehouse)
+        behind: list[reconcile_mod.WrittenBehind] = []
         try:
             record_council(con, details, inbox)
             pause_point("ingest")
@@ -235,12 +237,14 @@ def run_job(
             elif quiet_only:
                 raise SomethingNew
             else:
-                books = step("reconcile", partial(reconcile_mod.rebuild_core, clock=clock), con, as_of, policy)
+                # the core tables are written on a thread while the rules judge the books
+                books = step("reconcile", partial(reconcile_mod.rebuild_core, clock=clock, behind=behind),
+                             con, as_of, policy)
                 reconciled = {"transactions": books.txns.height, "invoices": books.invoices.height,
                               "matches": books.matches.height, "budgets": books.budgets.height}
                 log(f"reconcile: {reconciled}")
                 with clock.lap("rules"):
-                    flagged = step("flag", reconcile_mod.raise_exceptions, con, books, reviews)
+                    flagged = step("flag", partial(reconcile_mod.raise_exceptions, behind=behind), con, books, reviews)
                 log(f"flag: {flagged}")
                 log("audit plan and recoveries: {}".format(
                     step("follow up", followup_mod.derive, con, warehouse, as_of, policy)))
@@ -254,6 +258,8 @@ def run_job(
             )]))
             pause_point("publish")
         except BaseException:
+            with contextlib.suppress(Exception):  # the writes end before the connection does
+                reconcile_mod.wait_behind(behind)
             con.close()
             raise
         with clock.lap("publish"):

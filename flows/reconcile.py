@@ -5,6 +5,7 @@ periods, positions, rules). Reads ``land`` from the working copy, rebuilds
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -63,7 +64,51 @@ def evidence_items(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...] | No
         FROM land.evidence_items e JOIN land.ingest_log l USING (file_id)""")  # noqa: S608 (declared names)
 
 
-def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, clock: Stopwatch | None = None) -> Books:
+class WrittenBehind:
+    """The core tables written on a thread of their own, through a cursor of the run's
+    connection, while the rules judge the books: DuckDB writes without holding Python's
+    lock, which the rules hold, so the two share the cores. :meth:`wait` before anything
+    else reads or writes the core tables; an error in the writes is raised there. Each
+    frame is let go once written."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, tables: list[tuple[str, pl.DataFrame]]) -> None:
+        self._tables, self._error = tables, None
+        self._cursor = con.cursor()
+        self._thread = threading.Thread(target=self._write, name="dprecon-core-tables", daemon=True)
+        self._thread.start()
+
+    def _write(self) -> None:
+        try:
+            write_core(self._cursor, self._tables)
+        except BaseException as e:  # noqa: BLE001 - handed to wait(), in the run's thread
+            self._error = e
+
+    def wait(self) -> None:
+        self._thread.join()
+        self._cursor.close()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+def write_core(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, pl.DataFrame]]) -> None:
+    """Replace each named core table, in order, letting each frame go once written."""
+    while tables:
+        name, frame = tables.pop(0)
+        replace_table(con, "core", CORE[name], conform(frame, CORE[name]))
+        del frame
+
+
+def wait_behind(behind: list[WrittenBehind] | None) -> None:
+    """Wait for the core tables still being written (raising what went wrong there)."""
+    while behind:
+        behind.pop(0).wait()
+
+
+def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, clock: Stopwatch | None = None,
+                 behind: list[WrittenBehind] | None = None) -> Books:
+    """The books, and the core tables written from them; ``behind`` (a list): the writes left
+    going on a thread (:class:`WrittenBehind`, appended) for the caller to wait for after the rules."""
     clock = clock or Stopwatch()
     accounts = new_statement_accounts(con, as_of)
     with clock.lap("ledger"):
@@ -81,16 +126,17 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
         positions = budget_positions(budgets, started, txns, invoices, result.matches, said.opening)
         lines_pos = line_positions(budgets, started, plan_lines, txns)
     with clock.lap("load"):
-        for name, frame in reg.items():
-            replace_table(con, "core", CORE[name], conform(frame, CORE[name]))
-        replace_table(con, "core", CORE["transactions"], conform(txns, CORE["transactions"]))
-        txns = txns.select(TXNS_READ)  # written: from here only what the rules read (not paths, files, balances)
-        replace_table(con, "core", CORE["invoices"], conform(invoices, CORE["invoices"]))
-        replace_table(con, "core", CORE["matches"], conform(result.matches, CORE["matches"]))
-        replace_table(con, "core", CORE["budget_positions"], conform(positions, CORE["budget_positions"]))
-        replace_table(con, "core", CORE["line_positions"], conform(lines_pos, CORE["line_positions"]))
-        # after the writes, and only what the rules read of it: every column of every item
-        # was some 80 MiB at 5,000 accounts, held beside the books while the tables were written
+        # the transactions first: the widest frame, let go (but for the rules' columns) once written
+        tables = [("transactions", txns), *reg.items(), ("invoices", invoices), ("matches", result.matches),
+                  ("budget_positions", positions), ("line_positions", lines_pos)]
+        txns = txns.select(TXNS_READ)  # once written, only what the rules read (not paths, files, balances)
+        if behind is None:
+            write_core(con, tables)
+        else:
+            behind.append(WrittenBehind(con, tables))
+        del tables
+        # after the transactions' write is under way, and only what the rules read of it: every
+        # column of every item was some 80 MiB at 5,000 accounts, held beside the books
         evidence = evidence_items(con, EVIDENCE_READ)
     return Books(
         as_of=as_of, policy=policy, budgets=budgets, plan_lines=plan_lines, providers=providers,
@@ -192,10 +238,13 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy,
     return reg, with_evidence_refs(classify_transactions(txns, policy)), said
 
 
-def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.DataFrame) -> dict[str, int]:
+def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.DataFrame,
+                     behind: list[WrittenBehind] | None = None) -> dict[str, int]:
     """Tonight's exceptions (one per problem), settled against history; returns the
-    count of exceptions needing attention by rule."""
+    count of exceptions needing attention by rule. ``behind``: the core tables still
+    being written (:func:`rebuild_core`), waited for once the rules have judged."""
     found = judge(books, declared())
+    wait_behind(behind)
     history = read(con, "SELECT * FROM land.exception_history")
     replace_table(con, "land", LAND["exception_history"], settle(found.exceptions, history, pl.DataFrame(), books.as_of))
     replace_table(con, "core", CORE["exception_periods"], conform(found.findings, CORE["exception_periods"]))
