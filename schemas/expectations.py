@@ -11,7 +11,6 @@ from typing import Any
 
 from schemas.core import Table
 
-
 LOADED_WHEN_USED = ("scipy.stats",)  # imported by Great Expectations for expectations dprecon never declares
 
 
