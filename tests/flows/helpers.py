@@ -10,7 +10,9 @@ from pathlib import Path
 import duckdb
 
 from flows.job import run_job
+from flows.simulate import write_simulation
 from flows.validation import validate_batch
+from pipelines.simulate import SimParams
 
 VIEWS = ("ingest_log", "quarantine", "transactions", "invoices", "matches", "budget_positions",
          "line_positions", "exceptions", "reviews", "evidence_returns")
@@ -18,6 +20,14 @@ VIEWS = ("ingest_log", "quarantine", "transactions", "invoices", "matches", "bud
 
 def run(inbox: Path, warehouse: Path, as_of: date = date(2025, 6, 30)) -> dict:
     return run_job(inbox, warehouse, warehouse.parent / "reports", as_of, validate=validate_batch, workers=1)
+
+
+def simulated_night(work: Path, params: SimParams) -> dict:
+    """A simulated council's inbox under ``work``, its first night run: ``inbox``, ``warehouse``, ``as_of``."""
+    inbox = work / "inbox"
+    as_of = date.fromisoformat(str(write_simulation(inbox, params)["as_of"]))
+    run(inbox, work / "w.duckdb", as_of)
+    return {"inbox": inbox, "warehouse": work / "w.duckdb", "as_of": as_of}
 
 
 def copy_inbox(src: Path, dst: Path) -> Path:

@@ -11,7 +11,6 @@ a slice of the ledger at a time: in small slices the books are the same.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -20,26 +19,19 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from flows import reconcile as reconcile_mod
-from flows.job import run_job
 from flows.policy import load_policy
-from flows.simulate import write_simulation
-from flows.validation import validate_batch
 from pipelines import classify, match_text
 from pipelines.rules import EVIDENCE_READ, TXNS_READ
 from pipelines.rules.registry import declared
 from pipelines.rules.run import judge
 from pipelines.simulate import SimParams
 from schemas.warehouse import ddl
+from tests.flows.helpers import simulated_night
 
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory) -> dict:
-    work = tmp_path_factory.mktemp("narrow")
-    inbox = work / "inbox"
-    summary = write_simulation(inbox, SimParams(accounts=30, months=12, seed=11))
-    as_of = date.fromisoformat(str(summary["as_of"]))
-    run_job(inbox, work / "w.duckdb", work / "reports", as_of, validate=validate_batch, workers=1)
-    return {"inbox": inbox, "warehouse": work / "w.duckdb", "as_of": as_of}
+    return simulated_night(tmp_path_factory.mktemp("narrow"), SimParams(accounts=30, months=12, seed=11))
 
 
 def _books(night: dict, copy: Path):

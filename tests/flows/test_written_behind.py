@@ -5,7 +5,6 @@ fails fails the flag step, and the run's connection is never closed under it."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -13,22 +12,15 @@ import polars as pl
 import pytest
 
 from flows import reconcile as reconcile_mod
-from flows.job import run_job
 from flows.policy import load_policy
-from flows.simulate import write_simulation
-from flows.validation import validate_batch
 from pipelines.simulate import SimParams
 from schemas.warehouse import CORE, ddl
+from tests.flows.helpers import simulated_night
 
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory) -> dict:
-    work = tmp_path_factory.mktemp("behind")
-    inbox = work / "inbox"
-    summary = write_simulation(inbox, SimParams(accounts=20, months=6, seed=3))
-    as_of = date.fromisoformat(str(summary["as_of"]))
-    run_job(inbox, work / "w.duckdb", work / "reports", as_of, validate=validate_batch, workers=1)
-    return {"inbox": inbox, "warehouse": work / "w.duckdb", "as_of": as_of}
+    return simulated_night(tmp_path_factory.mktemp("behind"), SimParams(accounts=20, months=6, seed=3))
 
 
 def _night(night: dict, copy: Path, behind: list | None) -> dict[str, list]:
