@@ -247,8 +247,13 @@ def _load_table(con: duckdb.DuckDBPyConnection, name: str, typed: pl.DataFrame, 
     the note saying which documents it brought new versions of."""
     table = LAND[name]
     typed = typed.with_row_index("__i")
-    if name == "statement_lines":
-        known = read(con, "SELECT DISTINCT account_id, transaction_id FROM land.statement_lines")
+    if name == "statement_lines":  # what land knows of these accounts' transactions (no others can match)
+        con.register("__accounts", typed.select("account_id").unique().to_arrow())
+        try:
+            known = read(con, "SELECT DISTINCT account_id, transaction_id FROM land.statement_lines "
+                              "WHERE account_id IN (SELECT account_id FROM __accounts)")
+        finally:
+            con.unregister("__accounts")
         typed = typed.with_columns((pl.col("__i") + seq_base * 1_000_000).cast(pl.Int64).alias("seq"))
         append(con, "land", table, typed)
         return new_transactions(typed, known), {}
