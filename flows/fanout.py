@@ -13,7 +13,6 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -138,15 +137,11 @@ class Answer:
 
 
 class Checker:
-    """``validate``, here or in the validation process: ``checker(table, frame)`` answers
-    now; ``checker.send(table, frame)`` hands the rows over and answers when asked,
-    so the run goes on while they are validated."""
+    """``validate``, here or in the validation process: ``checker.send(table, frame)``
+    hands the rows over and answers when asked, so the run goes on while they are validated."""
 
     def __init__(self, validate: Callable, pool: ProcessPoolExecutor | None = None, work: Path | None = None):
         self.validate, self.pool, self.work, self.sent = validate, pool, work, 0
-
-    def __call__(self, table: Table, frame: pl.DataFrame) -> dict[int, list[str]]:
-        return self.send(table, frame)()
 
     def send(self, table: Table, frame: pl.DataFrame) -> Answer:
         if self.pool is None or self.work is None:
@@ -196,13 +191,6 @@ class ValidationProcess:
             self.pool.shutdown(wait=True, cancel_futures=kind is not None)
         if self.work is not None:
             self.work.cleanup()
-
-
-@contextmanager
-def validating_apart(validate: Callable, apart: bool) -> Iterator[Checker]:
-    """``validate`` in a :class:`ValidationProcess` of its own (``apart``), or here."""
-    with ValidationProcess(validate) as process:
-        yield process.checker(apart)
 
 
 def text_form(table: Table, frame: pl.DataFrame) -> pl.DataFrame:

@@ -95,8 +95,9 @@ def test_audit_views_are_the_same_validated_apart_and_in_process(
 
 def test_a_validate_that_cannot_be_sent_runs_in_process() -> None:
     seen = []
-    with fanout.validating_apart(lambda table, frame: seen.append(frame.height) or {}, True) as check:
-        assert check(None, pl.DataFrame({"a": [1, 2]})) == {}
+    with fanout.ValidationProcess(lambda table, frame: seen.append(frame.height) or {}) as process:
+        assert process.checker(True).send(None, pl.DataFrame({"a": [1, 2]}))() == {}
+        assert process.pool is None  # not started: the closure cannot be sent
     assert seen == [2]
 
 
@@ -152,8 +153,8 @@ def test_rows_validated_as_they_arrive_fail_as_the_whole_batch_does() -> None:
     twice = sorted(row for row, reasons in whole_budgets.items() if any("more than once" in r for r in reasons))
     assert twice == [0, 2]
     for apart in (False, True):
-        with fanout.validating_apart(validate_batch, apart) as checker:
-            arriving = fanout.ValidatedOnArrival(checker, rows=3)  # F1+F2 sent, then F3+F4, then F5
+        with fanout.ValidationProcess(validate_batch) as process:
+            arriving = fanout.ValidatedOnArrival(process.checker(apart), rows=3)  # F1+F2 sent, then F3+F4, then F5
             for frame in files:
                 arriving.arrived("statement_lines", frame)
             for frame in registers:  # a budget id unique across the register: never sent in parts
