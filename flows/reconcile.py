@@ -219,14 +219,15 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy,
     # what the lines say, before the transactions are settled: their working copies then
     # come on top of the lines alone, not of the lines and the settled transactions
     formats = read(con, "SELECT file_id, format FROM land.ingest_log WHERE format IS NOT NULL")
+    balances = read(con, "SELECT * FROM land.statement_balances")
     said = _StatementsSay(
         opening=opening_balances(lines),
-        coverage=statement_coverage(lines, read(con, "SELECT * FROM land.statement_balances"), formats),
+        coverage=statement_coverage(lines, balances, formats),
         breaks=balance_breaks(lines, read(con, "SELECT file_id, line FROM land.quarantine")))
-    dates = statement_dates(lines, read(con, "SELECT file_id, account_id, end_date FROM land.statement_balances"))
+    dates = statement_dates(lines, balances.select("file_id", "account_id", "end_date"))
     current, corrected = settle_transactions(lines, dates)
     replace_table(con, "core", CORE["corrections"], conform(corrected, CORE["corrections"]))
-    del lines, dates, corrected, formats
+    del lines, dates, corrected, formats, balances
     give_back_memory()
     txns = attach_budgets(current, reg["budgets"])
     if accounts is not None:
