@@ -33,7 +33,7 @@ from pipelines.references import with_evidence_refs
 from pipelines.register import REGISTERS, current_register
 from pipelines.rules import EVIDENCE_READ, TXNS_READ, Books, intake
 from pipelines.rules.registry import declared
-from pipelines.rules.run import judge, settle
+from pipelines.rules.run import Judged, judge, settle
 from pipelines.stake import money_at_stake
 from pipelines.statements import balance_breaks, statement_coverage
 from schemas import inputs
@@ -142,6 +142,7 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
         as_of=as_of, policy=policy, budgets=budgets, plan_lines=plan_lines, providers=providers,
         periods=periods, txns=txns, invoices=invoices, matches=result.matches, positions=positions,
         lines=lines_pos, coverage=said.coverage, balance_breaks=said.breaks, evidence=evidence, opening=said.opening,
+        changed=None if accounts is None else frozenset(accounts),
     )
 
 
@@ -244,8 +245,11 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
     """Tonight's exceptions (one per problem), settled against history; returns the
     count of exceptions needing attention by rule. ``behind``: the core tables still
     being written (:func:`rebuild_core`), waited for once the rules have judged."""
-    found = judge(books, declared())
+    found = None if books.changed is None else _judge_changed(con, books, behind)
+    if found is None:
+        found = judge(books, declared())
     wait_behind(behind)
+    replace_table(con, "core", CORE["raised"], conform(found.exceptions, CORE["raised"]))
     history = read(con, "SELECT * FROM land.exception_history")
     replace_table(con, "land", LAND["exception_history"], settle(found.exceptions, history, pl.DataFrame(), books.as_of))
     replace_table(con, "core", CORE["exception_periods"], conform(found.findings, CORE["exception_periods"]))
@@ -254,6 +258,23 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
     replace_table(con, "core", CORE["evidence_returns"], conform(books.returns, CORE["evidence_returns"]))
     counts = found.exceptions.filter(pl.col("current")).group_by("rule_code").len().sort("rule_code")
     return dict(counts.iter_rows())
+
+
+def _judge_changed(con: duckdb.DuckDBPyConnection, books: Books,
+                   behind: list[WrittenBehind] | None) -> Judged | None:
+    """On a night that changed only ``books.changed``'s books: those accounts' budgets judged
+    again, every other budget's findings as the last run raised them (core.raised, with its
+    core.exception_periods and core.statement_gaps); None when those do not belong together
+    (a release before core.raised, whose table is empty; findings the evidence intake rewrote)."""
+    wait_behind(behind)  # the last run's findings are read beside the tables being written
+    standing = Judged(exceptions=read(con, "SELECT * FROM core.raised"),
+                      findings=read(con, "SELECT * FROM core.exception_periods"),
+                      gaps=read(con, "SELECT * FROM core.statement_gaps"))
+    if set(standing.findings["exception_id"].to_list()) != set(standing.exceptions["exception_id"].to_list()):
+        return None
+    accounts = set(books.changed or ())
+    fresh = judge(incremental.restrict(books, accounts), declared())
+    return incremental.splice_judged(standing, fresh, books.budgets, accounts)
 
 
 def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy,

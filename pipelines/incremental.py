@@ -17,9 +17,13 @@ matches of 40005678 and its invoices' paid amounts are read back as they stood.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from pipelines.ledger import DOCUMENT
+from pipelines.rules import Books
+from pipelines.rules.run import Judged
 from schemas.money import MONEY_DTYPE
 from schemas.warehouse import matches as matches_table
 
@@ -83,3 +87,50 @@ def splice_classes(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFra
     figures = pl.concat([kept.select(*TXN, *CLASSIFIED).cast(schema), fresh.select(*TXN, *CLASSIFIED).cast(schema)])
     return txns.drop([c for c in CLASSIFIED if c in txns.columns]).join(
         figures, on=TXN, how="left", maintain_order="left")
+
+
+# ---- the rules: judge again only the budgets whose books changed -------------------------
+
+def restrict(books: Books, accounts: set[str]) -> Books:
+    """The books of ``accounts`` alone: their budgets (and those budgets' plan lines, periods,
+    positions, invoices, evidence), their transactions, matches, statements' coverage and
+    breaks; the providers (the register's, shared) whole. Every rule judges a budget from
+    its own books and the register's (pipelines/rules), so each budget's findings from these
+    are its findings from the whole books."""
+    chosen = list(accounts)
+    budgets = books.budgets.filter(pl.col("account_id").is_in(chosen))
+    ids = budgets["budget_id"].implode()
+
+    def own(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("budget_id").is_in(ids))
+
+    def held(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("account_id").is_in(chosen))
+
+    return replace(
+        books, budgets=budgets, plan_lines=own(books.plan_lines), periods=own(books.periods),
+        txns=held(books.txns), invoices=books.invoices.filter(invoices_in_scope(books.invoices, books.budgets, accounts)),
+        matches=held(books.matches), positions=own(books.positions), lines=own(books.lines),
+        coverage=held(books.coverage), balance_breaks=held(books.balance_breaks), evidence=own(books.evidence),
+        opening={a: v for a, v in books.opening.items() if a in accounts})
+
+
+def splice_judged(standing: Judged, fresh: Judged, budgets: pl.DataFrame, accounts: set[str]) -> Judged | None:
+    """The whole night's findings: ``fresh`` (judged from :func:`restrict`) for the budgets of
+    ``accounts``, ``standing`` (the last run's, as it raised them) for every other budget, in
+    the order :func:`pipelines.rules.run.judge` gives them (exceptions by id, findings by
+    exception, period and finding, gaps in the register's order of budgets). None when a
+    finding names no budget (it cannot be told whose books it rests on: judge them all)."""
+    if any(f["budget_id"].null_count() for j in (standing, fresh) for f in (j.exceptions, j.findings, j.gaps)):
+        return None
+    mine = budgets.filter(pl.col("account_id").is_in(list(accounts)))["budget_id"].implode()
+
+    def joined(last: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
+        return pl.concat([last.filter(~pl.col("budget_id").is_in(mine)).select(now.columns).cast(now.schema), now])
+
+    order = budgets.select("budget_id").with_row_index("__at")
+    gaps = joined(standing.gaps, fresh.gaps).join(order, on="budget_id", how="left", maintain_order="left")
+    return Judged(
+        exceptions=joined(standing.exceptions, fresh.exceptions).sort("exception_id"),
+        findings=joined(standing.findings, fresh.findings).sort("exception_id", "period_start", "flag_id"),
+        gaps=gaps.sort("__at", maintain_order=True).drop("__at"))

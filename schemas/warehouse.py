@@ -251,6 +251,18 @@ exceptions = replace(exceptions, columns=exceptions.columns + (
     Column("at_stake", Kind.MONEY, required=False,
            doc="its share of money at stake, no pound counted twice (docs/rules.md §10)"),))
 
+# what the rules raised on the last run, before history and officers' decisions: a night that
+# judges again only the budgets whose books changed keeps every other budget's from here
+# (pipelines/incremental.py); internal, not an audit view
+raised = Table(
+    name="raised",
+    grain="one exception the rules raised on the last run, as raised (before history and decisions)",
+    key=("exception_id",),
+    lineage=False,
+    columns=tuple(c for c in exceptions.columns if c.name not in ("first_seen", "last_seen", "status", "at_stake"))
+    + (Column("current", Kind.BOOL, doc="its condition holds in the latest period judged"),),
+)
+
 exception_periods = Table(
     name="exception_periods",
     grain="one period's finding of a rule, and the exception (episode) it belongs to",
@@ -334,6 +346,7 @@ CORE = {
         exceptions,
         exception_periods,
         statement_gaps,
+        raised,
         evidence_returns,
         reviews,
         council,

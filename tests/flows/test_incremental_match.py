@@ -14,13 +14,20 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from flows import job as job_mod
 from flows import reconcile as reconcile_mod
 from flows import version
 from flows.job import run_job
+from flows.policy import load_policy
 from flows.simulate import write_simulation
 from flows.validation import validate_batch
+from pipelines import incremental
+from pipelines.rules.registry import declared
+from pipelines.rules.run import judge
 from pipelines.simulate import SimParams
 from schemas.warehouse import CORE
 from tests.flows.helpers import bring_back, hold_back_statements
@@ -70,15 +77,31 @@ def matched(monkeypatch) -> list[tuple[int, int]]:
     return calls
 
 
-def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_leaves(council, matched,
+@pytest.fixture
+def judged(monkeypatch) -> list[int]:
+    """How many budgets each call of the rules judged from now on."""
+    calls: list[int] = []
+    real = reconcile_mod.judge
+
+    def spy(books, *args, **kw):
+        calls.append(books.budgets.height)
+        return real(books, *args, **kw)
+
+    monkeypatch.setattr(reconcile_mod, "judge", spy)
+    return calls
+
+
+def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_leaves(council, matched, judged,
                                                                                         monkeypatch):
     home, full = council["work"] / "statements-only", council["work"] / "statements-only-full"
     shutil.copytree(council["year"], home)
     shutil.copytree(council["year"], full)
     assert night(council["inbox"], home, council["as_of"])["ingest"]["accepted"] == HELD
-    with monkeypatch.context() as m:  # the same night, every account matched
+    with monkeypatch.context() as m:  # the same night, every account matched and judged
         m.setattr(reconcile_mod, "new_statement_accounts", lambda con, as_of: None)
         night(council["inbox"], full, council["as_of"])
+    budgets = len(core_tables(full)["budgets"])
+    assert 0 < judged[0] < budgets / 2 and judged[1] == budgets  # the rules judged only the named accounts' budgets
     scratch = council["scratch"]
     with duckdb.connect(str(scratch / "w.duckdb"), read_only=True) as con:
         every = con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
@@ -93,6 +116,17 @@ def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_
             == {k: v for k, v in core_tables(scratch, ordered=True).items() if k != "exceptions"})
     assert ({k: v for k, v in books(home).items() if k != "exceptions"}
             == {k: v for k, v in books(scratch).items() if k != "exceptions"})
+
+
+def test_a_night_after_a_release_without_the_raised_table_judges_every_budget(council, judged):
+    home = council["work"] / "no-raised"
+    shutil.copytree(council["year"], home)
+    with duckdb.connect(str(home / "w.duckdb")) as con:  # as a release before core.raised left it
+        con.execute("DROP TABLE core.raised")
+    night(council["inbox"], home, council["as_of"])
+    assert judged == [len(core_tables(home)["budgets"])]
+    assert ({k: v for k, v in core_tables(home, ordered=True).items() if k != "exceptions"}
+            == {k: v for k, v in core_tables(council["scratch"], ordered=True).items() if k != "exceptions"})
 
 
 def test_a_new_register_matches_every_account(council, matched):
@@ -186,3 +220,26 @@ def test_a_release_since_the_last_run_makes_a_night_with_nothing_new_rebuild_the
     monkeypatch.setattr(version, "code_version", lambda: "a third release")
     with pytest.raises(job_mod.SomethingNew):  # but for another, the books must be rebuilt
         job_mod.nothing_to_read(*look)
+
+
+def test_each_budget_is_judged_from_its_own_accounts_books_alone(council, tmp_path):
+    """Any set of accounts' books (pipelines.incremental.restrict) gives their budgets the
+    findings the whole books give them; spliced with the others' they are the whole night's."""
+    shutil.copy(council["scratch"] / "w.duckdb", tmp_path / "w.duckdb")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        whole = reconcile_mod.rebuild_core(con, council["as_of"], load_policy(council["inbox"]))
+    full = judge(whole, declared())
+    accounts = sorted(set(whole.budgets["account_id"].to_list()))
+    assert full.exceptions.height > 20 and full.gaps.height > 0
+
+    @given(st.sets(st.sampled_from(accounts), min_size=1, max_size=12))
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def check(chosen):
+        part = incremental.restrict(whole, chosen)
+        fresh = judge(part, declared())
+        assert set(fresh.exceptions["budget_id"].to_list()) <= set(part.budgets["budget_id"].to_list())
+        spliced = incremental.splice_judged(full, fresh, whole.budgets, chosen)
+        for name in ("exceptions", "findings", "gaps"):
+            assert_frame_equal(getattr(spliced, name), getattr(full, name))
+
+    check()
