@@ -142,7 +142,8 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
         as_of=as_of, policy=policy, budgets=budgets, plan_lines=plan_lines, providers=providers,
         periods=periods, txns=txns, invoices=invoices, matches=result.matches, positions=positions,
         lines=lines_pos, coverage=said.coverage, balance_breaks=said.breaks, evidence=evidence, opening=said.opening,
-        changed=None if accounts is None else frozenset(accounts),
+        # the rules judge by the date: only on the last run's day do the other budgets' findings stand
+        changed=None if accounts is None or not judged_on(con, as_of) else frozenset(accounts),
     )
 
 
@@ -168,15 +169,17 @@ SINCE = """l.seen_at > ? OR l.seq > coalesce((SELECT max(seq) FROM land.ingest_l
 
 
 def new_statement_accounts(con: duckdb.DuckDBPyConnection, as_of: date) -> set[str] | None:
-    """The accounts tonight's new files name, when all they are is statements: the last
-    completed run judged ``as_of`` and left its books (core.matches, core.invoices), written
-    by this very code (its land.runs.code_version is :func:`flows.version.code_version`), and
-    every file since (not a duplicate) is a statement accepted with lines. Anything else (a
-    register, an invoice, evidence, a policy, a quarantined file, a new date, a release since
-    or a run that recorded no version) → None: match every account."""
+    """The accounts tonight's new files name, when all they are is statements (none at all on
+    a new date with nothing new): the last completed run left its books (core.matches,
+    core.invoices), written by this very code (its land.runs.code_version is
+    :func:`flows.version.code_version`), and every file since (not a duplicate) is a statement
+    accepted with lines. Anything else (a register, an invoice, evidence, a policy, a
+    quarantined file, a release since or a run that recorded no version) → None: match every
+    account. Matching, classes and categories do not depend on the run's date (only periods,
+    positions and the rules do), so a new date alone is no reason to match again."""
     last = read(con, "SELECT as_of, finished_at, code_version FROM land.runs WHERE status = 'completed' "
                      "ORDER BY finished_at DESC LIMIT 1")
-    if last.height == 0 or last["as_of"][0] != as_of:
+    if last.height == 0:
         return None
     ours = version.code_version()
     if ours is None or last["code_version"][0] != ours:
@@ -186,7 +189,7 @@ def new_statement_accounts(con: duckdb.DuckDBPyConnection, as_of: date) -> set[s
                                                     WHERE s.file_id = l.file_id) AS has_lines
         FROM land.ingest_log l WHERE l.status <> 'duplicate' AND ({SINCE})""",  # noqa: S608 (a constant)
                  [last["finished_at"][0]])
-    if since.height == 0 or not since.select(
+    if not since.select(
             (pl.col("status") == "accepted") & pl.col("kind").str.starts_with("statement_") & pl.col("has_lines")
     ).to_series().all():
         return None
@@ -198,6 +201,12 @@ def new_statement_accounts(con: duckdb.DuckDBPyConnection, as_of: date) -> set[s
         (SELECT file_id FROM land.ingest_log l WHERE status = 'accepted' AND ({SINCE}))""",  # noqa: S608
                  [last["finished_at"][0]])
     return set(found["account_id"].to_list())
+
+
+def judged_on(con: duckdb.DuckDBPyConnection, as_of: date) -> bool:
+    """Did the last completed run judge ``as_of``?"""
+    last = read(con, "SELECT as_of FROM land.runs WHERE status = 'completed' ORDER BY finished_at DESC LIMIT 1")
+    return last.height > 0 and last["as_of"][0] == as_of
 
 
 class _StatementsSay(NamedTuple):
@@ -245,7 +254,7 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
     """Tonight's exceptions (one per problem), settled against history; returns the
     count of exceptions needing attention by rule. ``behind``: the core tables still
     being written (:func:`rebuild_core`), waited for once the rules have judged."""
-    found = None if books.changed is None else _judge_changed(con, books, behind)
+    found = None if books.changed is None else _judge_changed(con, books)
     if found is None:
         found = judge(books, declared())
     wait_behind(behind)
@@ -260,13 +269,12 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
     return dict(counts.iter_rows())
 
 
-def _judge_changed(con: duckdb.DuckDBPyConnection, books: Books,
-                   behind: list[WrittenBehind] | None) -> Judged | None:
+def _judge_changed(con: duckdb.DuckDBPyConnection, books: Books) -> Judged | None:
     """On a night that changed only ``books.changed``'s books: those accounts' budgets judged
     again, every other budget's findings as the last run raised them (core.raised, with its
     core.exception_periods and core.statement_gaps); None when those do not belong together
     (a release before core.raised, whose table is empty; findings the evidence intake rewrote)."""
-    wait_behind(behind)  # the last run's findings are read beside the tables being written
+    # read beside the tables being written behind (none of these three is among them)
     standing = Judged(exceptions=read(con, "SELECT * FROM core.raised"),
                       findings=read(con, "SELECT * FROM core.exception_periods"),
                       gaps=read(con, "SELECT * FROM core.statement_gaps"))

@@ -1,8 +1,8 @@
 """The version of the code that writes the books, as each run records it (land.runs.code_version).
 
-A same-date night that brings only statement files keeps the other accounts'
-matches, invoice figures and classes from the last completed run
-(flows/reconcile.new_statement_accounts). That is only right if the code that
+A night that brings only statement files keeps the other accounts' matches,
+invoice figures and classes from the last completed run (and, on its day, the
+other budgets' findings: flows/reconcile.new_statement_accounts). That is only right if the code that
 wrote them is tonight's: a release deployed between two runs of one day must
 make the second run rebuild every account. So each run records the fingerprint
 (schemas/fingerprint.py) of the source that shapes the books (pipelines/,

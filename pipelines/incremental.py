@@ -1,13 +1,20 @@
-"""A night that only brought statement files: match again only the accounts they touched.
+"""A night that only brought statement files: match again only the accounts they touched,
+and on the last run's day judge again only their budgets.
 
 Matching never crosses accounts (:func:`pipelines.match.match_within_accounts`
 groups payments and invoices by the account their budget names; an invoice
 whose budget the register does not know is grouped under its budget id as
-written). So when the register, the invoices and the as-of date are those of
-the last completed run, and only statement files arrived, every other
-account's matches and invoice figures are the ones the last run wrote, and
-the accounts the new files name are matched again on their own: the same
-payments and invoices in the same relative order, so the same book.
+written), and nothing in it depends on the run's date. So when the register
+and the invoices are those of the last completed run, and only statement files
+arrived (or none, on a new date), every other account's matches and invoice
+figures are the ones the last run wrote, and the accounts the new files name
+are matched again on their own: the same payments and invoices in the same
+relative order, so the same book.
+
+The rules judge each budget from its own books and the register's, but by the
+run's date (periods close, returns fall due): on the last run's day every other
+budget's findings are the ones it raised (:func:`restrict`, :func:`splice_judged`);
+on a new date every budget is judged again.
 
 Example: last night matched accounts 40001234 and 40005678; tonight one OFX
 file of 40001234 arrives. Its payments and the invoices of its budgets (and

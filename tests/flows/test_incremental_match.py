@@ -144,14 +144,36 @@ def test_a_new_register_matches_every_account(council, matched):
         core_tables(council["scratch"], ordered=True)["matches"], core_tables(council["scratch"], ordered=True)["invoices"])
 
 
-def test_statements_on_a_new_day_match_every_account(council, matched):
-    home = council["work"] / "new-day"
+@pytest.mark.parametrize("files", ["statements", "nothing new"])
+def test_a_new_day_matches_only_the_named_accounts_and_judges_every_budget(council, matched, judged, monkeypatch,
+                                                                            files):
+    """Matching does not depend on the date, the rules do: on the next day the statements'
+    accounts alone are matched again (none when nothing came), every budget is judged, and
+    the books are those of a night that matched every account."""
+    home, full = council["work"] / f"new-day-{files}", council["work"] / f"new-day-{files}-full"
     shutil.copytree(council["year"], home)
-    night(council["inbox"], home, council["as_of"] + timedelta(days=1))
-    with duckdb.connect(str(home / "w.duckdb"), read_only=True) as con:
-        every = con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
-        assert reconcile_mod.new_statement_accounts(con, council["as_of"] + timedelta(days=1)) is None
-    assert matched[0][0] == every
+    shutil.copytree(council["year"], full)
+    inbox = council["inbox"]
+    if files == "nothing new":
+        inbox = council["work"] / "inbox-as-the-year-new-day"
+        shutil.copytree(council["inbox"], inbox)
+        for p in council["held"].rglob("*"):
+            if p.is_file():
+                (inbox / p.relative_to(council["held"])).unlink()
+    day = council["as_of"] + timedelta(days=1)
+    night(inbox, home, day)
+    with monkeypatch.context() as m:
+        m.setattr(reconcile_mod, "new_statement_accounts", lambda con, as_of: None)
+        night(inbox, full, day)
+    every, budgets = len(core_tables(full)["transactions"]), len(core_tables(full)["budgets"])
+    if files == "nothing new":
+        assert matched[0][0] == 0
+    else:
+        assert 0 < matched[0][0] < every / 2
+    assert matched[1][0] == every
+    assert judged == [budgets, budgets]
+    assert core_tables(home) == core_tables(full)
+    assert books(home) == books(full)
 
 
 def recorded_versions(home: Path) -> list[str | None]:
