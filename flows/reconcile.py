@@ -6,6 +6,7 @@ periods, positions, rules). Reads ``land`` from the working copy, rebuilds
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -18,7 +19,7 @@ from flows.fanout import give_back_memory
 from flows.timing import Stopwatch
 from flows.warehouse import read, replace_table
 from pipelines import incremental
-from pipelines.classify import categorise, classify_transactions
+from pipelines.classify import categorise, classify_transactions, with_patterns
 from pipelines.corrections import settle_transactions, statement_dates
 from pipelines.decisions import apply_decisions
 from pipelines.ledger import (
@@ -111,6 +112,8 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
     going on a thread (:class:`WrittenBehind`, appended) for the caller to wait for after the rules."""
     clock = clock or Stopwatch()
     accounts = new_statement_accounts(con, as_of)
+    # on the last run's day, with its findings there to keep, only the named accounts' budgets are judged again
+    changed = accounts if accounts is not None and judged_on(con, as_of) and standing_judged(con) is not None else None
     with clock.lap("ledger"):
         reg, txns, said = _ledger(con, policy, accounts)
     with clock.lap("match"):
@@ -118,7 +121,7 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
         result = _match(con, accounts, txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")),
                         providers, budgets)
         invoices = result.invoices
-        txns = categorise(txns, result.matches, invoices, providers, plan_lines, policy)
+        txns = _categorise(con, changed, txns, result.matches, invoices, providers, plan_lines, policy)
     with clock.lap("positions"):
         periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
         txns = assign_period(txns, periods)
@@ -142,9 +145,24 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
         as_of=as_of, policy=policy, budgets=budgets, plan_lines=plan_lines, providers=providers,
         periods=periods, txns=txns, invoices=invoices, matches=result.matches, positions=positions,
         lines=lines_pos, coverage=said.coverage, balance_breaks=said.breaks, evidence=evidence, opening=said.opening,
-        # the rules judge by the date: only on the last run's day do the other budgets' findings stand
-        changed=None if accounts is None or not judged_on(con, as_of) else frozenset(accounts),
+        changed=None if changed is None else frozenset(changed),
     )
+
+
+def _categorise(con: duckdb.DuckDBPyConnection, changed: set[str] | None, txns: pl.DataFrame,
+                matches: pl.DataFrame, invoices: pl.DataFrame, providers: pl.DataFrame, plan_lines: pl.DataFrame,
+                policy: Policy) -> pl.DataFrame:
+    """Every transaction categorised, or on a night whose rules judge only ``changed``'s budgets,
+    only those accounts' (the others' categories as the last run wrote them: incremental.splice_categories)."""
+    if changed is not None:
+        mine = pl.col("account_id").is_in(list(changed))
+        fresh = categorise(txns.filter(mine), matches.filter(mine), invoices, providers, plan_lines, policy)
+        standing = read(con, "SELECT account_id, transaction_id, invoice_id, provider_id, category, plan_line_id, "
+                             "needs_evidence FROM core.transactions")
+        spliced = incremental.splice_categories(txns, fresh, standing, changed)
+        if spliced is not None:
+            return spliced
+    return categorise(txns, matches, invoices, providers, plan_lines, policy)
 
 
 def _match(con: duckdb.DuckDBPyConnection, accounts: set[str] | None, txns: pl.DataFrame, invoices: pl.DataFrame,
@@ -254,9 +272,7 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
     """Tonight's exceptions (one per problem), settled against history; returns the
     count of exceptions needing attention by rule. ``behind``: the core tables still
     being written (:func:`rebuild_core`), waited for once the rules have judged."""
-    found = None if books.changed is None else _judge_changed(con, books)
-    if found is None:
-        found = judge(books, declared())
+    found = judge(books, declared()) if books.changed is None else _judge_changed(con, books)
     wait_behind(behind)
     replace_table(con, "core", CORE["raised"], conform(found.exceptions, CORE["raised"]))
     history = read(con, "SELECT * FROM land.exception_history")
@@ -269,20 +285,31 @@ def raise_exceptions(con: duckdb.DuckDBPyConnection, books: Books, reviews: pl.D
     return dict(counts.iter_rows())
 
 
-def _judge_changed(con: duckdb.DuckDBPyConnection, books: Books) -> Judged | None:
+def _judge_changed(con: duckdb.DuckDBPyConnection, books: Books) -> Judged:
     """On a night that changed only ``books.changed``'s books: those accounts' budgets judged
-    again, every other budget's findings as the last run raised them (core.raised, with its
-    core.exception_periods and core.statement_gaps); None when those do not belong together
-    (a release before core.raised, whose table is empty; findings the evidence intake rewrote)."""
-    # read beside the tables being written behind (none of these three is among them)
+    again, every other budget's findings as the last run raised them (:func:`standing_judged`).
+    Should those not be there to keep, or a finding name no budget, every budget is judged,
+    the others' payee patterns (which categorise left out: incremental.splice_categories)
+    worked out first."""
+    standing = standing_judged(con)  # read beside the tables being written behind (none of these)
+    accounts = set(books.changed or ())
+    fresh = judge(incremental.restrict(books, accounts), declared())
+    spliced = None if standing is None else incremental.splice_judged(standing, fresh, books.budgets, accounts)
+    if spliced is None:  # every budget judged: the payee patterns categorise left out for the others
+        return judge(replace(books, txns=with_patterns(books.txns, books.providers)), declared())
+    return spliced
+
+
+def standing_judged(con: duckdb.DuckDBPyConnection) -> Judged | None:
+    """What the last run's rules raised (core.raised, with its core.exception_periods and
+    core.statement_gaps); None when those do not belong together (a release before
+    core.raised, whose table is empty; findings the evidence intake rewrote since)."""
     standing = Judged(exceptions=read(con, "SELECT * FROM core.raised"),
                       findings=read(con, "SELECT * FROM core.exception_periods"),
                       gaps=read(con, "SELECT * FROM core.statement_gaps"))
     if set(standing.findings["exception_id"].to_list()) != set(standing.exceptions["exception_id"].to_list()):
         return None
-    accounts = set(books.changed or ())
-    fresh = judge(incremental.restrict(books, accounts), declared())
-    return incremental.splice_judged(standing, fresh, books.budgets, accounts)
+    return standing
 
 
 def refresh_evidence(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy,

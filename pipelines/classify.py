@@ -80,9 +80,7 @@ def categorise(
         .select("account_id", "transaction_id", "invoice_id", pl.col("provider_id").alias("inv_provider"), "inv_category")
     )
     kept = txns.drop([c for c in CATEGORISE_ADDS if c in txns.columns])
-    # (2) payee patterns, computed once per distinct text of the whole ledger
-    texts = kept.select(search_text().alias("__text")).unique()
-    texts = texts.with_columns(payee_providers(texts["__text"], providers).alias("pat_providers"))
+    texts = _text_patterns(kept, providers)
     # Each row's answer rests on its own columns and these tables alone: worked out a slice
     # of the ledger at a time, on the columns read, and put beside the others at the end.
     # Joined whole, every join copied every column of the ledger (some 200 MiB at 5,000
@@ -90,6 +88,20 @@ def categorise(
     added = pl.concat([_categorised(kept.slice(start, CATEGORISE_SLICE), paid, texts, providers, plan_lines, policy)
                        for start in range(0, max(kept.height, 1), CATEGORISE_SLICE)])
     return kept.hstack(added.get_columns())
+
+
+def _text_patterns(txns: pl.DataFrame, providers: pl.DataFrame) -> pl.DataFrame:
+    """(2) payee patterns: ``__text`` → ``pat_providers``, once per distinct text of the ledger."""
+    texts = txns.select(search_text().alias("__text")).unique()
+    return texts.with_columns(payee_providers(texts["__text"], providers).alias("pat_providers"))
+
+
+def with_patterns(txns: pl.DataFrame, providers: pl.DataFrame) -> pl.DataFrame:
+    """``txns`` with ``pat_providers`` (the providers whose payee patterns each names) worked out
+    again for every row, as :func:`categorise` works it out, in place of the column it has."""
+    found = txns.select(search_text().alias("__text")).join(
+        _text_patterns(txns, providers), on="__text", how="left", maintain_order="left")["pat_providers"]
+    return txns.with_columns(found)
 
 
 def _categorised(rows: pl.DataFrame, paid: pl.DataFrame, texts: pl.DataFrame, providers: pl.DataFrame,

@@ -28,6 +28,7 @@ from dataclasses import replace
 
 import polars as pl
 
+from pipelines.classify import CATEGORISE_ADDS
 from pipelines.ledger import DOCUMENT
 from pipelines.rules import Books
 from pipelines.rules.run import Judged
@@ -141,3 +142,28 @@ def splice_judged(standing: Judged, fresh: Judged, budgets: pl.DataFrame, accoun
         exceptions=joined(standing.exceptions, fresh.exceptions).sort("exception_id"),
         findings=joined(standing.findings, fresh.findings).sort("exception_id", "period_start", "flag_id"),
         gaps=gaps.sort("__at", maintain_order=True).drop("__at"))
+
+
+CATEGORISED = {"invoice_id": pl.String, "provider_id": pl.String, "category": pl.String,
+               "plan_line_id": pl.String, "needs_evidence": pl.Boolean}  # categorise's, as core.transactions keeps them
+
+
+def splice_categories(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame,
+                      accounts: set[str]) -> pl.DataFrame | None:
+    """The whole night's transactions with what :func:`pipelines.classify.categorise` adds:
+    tonight's (``fresh``, categorised on their own: each row's answer rests on its own columns,
+    its matches and the register) for ``accounts``, last night's (``standing``, core.transactions)
+    for the others, whose matches, invoices and register are unchanged. The others' payee
+    patterns (``pat_providers``) are not kept in the warehouse and are left empty: only the
+    rules read them, and on such a night they judge only ``accounts``' budgets. In ``txns``'
+    order, the columns as categorise adds them; None when last night's books lack a row."""
+    others = txns.filter(~pl.col("account_id").is_in(list(accounts))).select(TXN)
+    kept = standing.join(others, on=TXN, how="semi")
+    if kept.height != others.height or kept.select(TXN).is_duplicated().any():
+        return None
+    adds = fresh.select(*TXN, *CATEGORISE_ADDS).schema
+    figures = pl.concat([
+        kept.select(*TXN, *CATEGORISED).with_columns(pl.lit(None).alias("pat_providers")).select(list(adds)).cast(adds),
+        fresh.select(list(adds))])
+    return txns.drop([c for c in CATEGORISE_ADDS if c in txns.columns]).join(
+        figures, on=TXN, how="left", maintain_order="left")

@@ -91,17 +91,32 @@ def judged(monkeypatch) -> list[int]:
     return calls
 
 
+@pytest.fixture
+def categorised(monkeypatch) -> list[int]:
+    """How many transactions each call of categorise read from now on."""
+    calls: list[int] = []
+    real = reconcile_mod.categorise
+
+    def spy(txns, *args, **kw):
+        calls.append(txns.height)
+        return real(txns, *args, **kw)
+
+    monkeypatch.setattr(reconcile_mod, "categorise", spy)
+    return calls
+
+
 def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_leaves(council, matched, judged,
-                                                                                        monkeypatch):
+                                                                                        categorised, monkeypatch):
     home, full = council["work"] / "statements-only", council["work"] / "statements-only-full"
     shutil.copytree(council["year"], home)
     shutil.copytree(council["year"], full)
     assert night(council["inbox"], home, council["as_of"])["ingest"]["accepted"] == HELD
-    with monkeypatch.context() as m:  # the same night, every account matched and judged
+    with monkeypatch.context() as m:  # the same night, every account matched, categorised and judged
         m.setattr(reconcile_mod, "new_statement_accounts", lambda con, as_of: None)
         night(council["inbox"], full, council["as_of"])
-    budgets = len(core_tables(full)["budgets"])
+    budgets, every = len(core_tables(full)["budgets"]), len(core_tables(full)["transactions"])
     assert 0 < judged[0] < budgets / 2 and judged[1] == budgets  # the rules judged only the named accounts' budgets
+    assert 0 < categorised[0] < every / 2 and categorised[1] == every
     scratch = council["scratch"]
     with duckdb.connect(str(scratch / "w.duckdb"), read_only=True) as con:
         every = con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
@@ -116,6 +131,21 @@ def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_
             == {k: v for k, v in core_tables(scratch, ordered=True).items() if k != "exceptions"})
     assert ({k: v for k, v in books(home).items() if k != "exceptions"}
             == {k: v for k, v in books(scratch).items() if k != "exceptions"})
+
+
+def test_findings_that_cannot_be_kept_have_every_budget_judged_with_every_payee_pattern(council, judged,
+                                                                                        categorised, monkeypatch):
+    """Should the last run's findings turn out unusable once the books are built (a finding naming
+    no budget), every budget is judged, the payee patterns categorise left out worked out first."""
+    home = council["work"] / "unkept-findings"
+    shutil.copytree(council["year"], home)
+    monkeypatch.setattr(incremental, "splice_judged", lambda *args: None)
+    night(council["inbox"], home, council["as_of"])
+    budgets, every = len(core_tables(home)["budgets"]), len(core_tables(home)["transactions"])
+    assert categorised[0] < every / 2  # categorised narrowed, then
+    assert judged[-1] == budgets  # every budget judged
+    assert ({k: v for k, v in core_tables(home, ordered=True).items() if k != "exceptions"}
+            == {k: v for k, v in core_tables(council["scratch"], ordered=True).items() if k != "exceptions"})
 
 
 def test_a_night_after_a_release_without_the_raised_table_judges_every_budget(council, judged):
