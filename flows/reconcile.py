@@ -261,7 +261,8 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy,
     if accounts is not None:
         fresh = with_evidence_refs(classify_transactions(txns.filter(pl.col("account_id").is_in(list(accounts))),
                                                          policy))
-        spliced = incremental.splice_classes(txns, fresh, read(con, "SELECT * FROM core.transactions"), accounts)
+        standing = read(con, "SELECT account_id, transaction_id, txn_class, evidence_ref FROM core.transactions")
+        spliced = incremental.splice_classes(txns, fresh, standing, accounts)
         if spliced is not None:
             return reg, spliced, said
     return reg, with_evidence_refs(classify_transactions(txns, policy)), said
