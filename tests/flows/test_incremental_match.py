@@ -9,6 +9,7 @@ flows/version.py): another code version, or a warehouse from before it was kept.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -77,32 +78,29 @@ def matched(monkeypatch) -> list[tuple[int, int]]:
     return calls
 
 
+def calls_of(monkeypatch, name: str, size: Callable) -> list[int]:
+    """``size`` of the first argument of each call of flows.reconcile's ``name`` from now on."""
+    calls: list[int] = []
+    real = getattr(reconcile_mod, name)
+
+    def spy(first, *args, **kw):
+        calls.append(size(first))
+        return real(first, *args, **kw)
+
+    monkeypatch.setattr(reconcile_mod, name, spy)
+    return calls
+
+
 @pytest.fixture
 def judged(monkeypatch) -> list[int]:
     """How many budgets each call of the rules judged from now on."""
-    calls: list[int] = []
-    real = reconcile_mod.judge
-
-    def spy(books, *args, **kw):
-        calls.append(books.budgets.height)
-        return real(books, *args, **kw)
-
-    monkeypatch.setattr(reconcile_mod, "judge", spy)
-    return calls
+    return calls_of(monkeypatch, "judge", lambda books: books.budgets.height)
 
 
 @pytest.fixture
 def categorised(monkeypatch) -> list[int]:
     """How many transactions each call of categorise read from now on."""
-    calls: list[int] = []
-    real = reconcile_mod.categorise
-
-    def spy(txns, *args, **kw):
-        calls.append(txns.height)
-        return real(txns, *args, **kw)
-
-    monkeypatch.setattr(reconcile_mod, "categorise", spy)
-    return calls
+    return calls_of(monkeypatch, "categorise", lambda txns: txns.height)
 
 
 def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_leaves(council, matched, judged,
