@@ -293,3 +293,18 @@ def test_each_budget_is_judged_from_its_own_accounts_books_alone(council, tmp_pa
             assert_frame_equal(getattr(spliced, name), getattr(full, name))
 
     check()
+
+
+@pytest.mark.parametrize(("kind", "status"), [("evidence_manifest", "accepted"), ("invoice_csv", "accepted"),
+                                              ("policy", "accepted"), ("statement_ofx", "quarantined")])
+def test_any_other_file_since_the_last_run_matches_and_judges_every_account(council, tmp_path, kind, status):
+    """Evidence the intake took in since the last run (it rewrites findings, not core.raised), an
+    invoice, a policy, a quarantined statement: every account matched, every budget judged."""
+    shutil.copy(council["year"] / "w.duckdb", tmp_path / "w.duckdb")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert reconcile_mod.new_statement_accounts(con, council["as_of"]) == set()  # nothing since
+        con.execute("""INSERT INTO land.ingest_log (file_id, path, sha256, kind, status, rows_loaded,
+                       rows_quarantined, rows_new, run_id, seen_at, seq)
+                       SELECT 'F-since', 'since/file', 'x', ?, ?, 0, 0, 0, 'r', now(), max(seq) + 1
+                       FROM land.ingest_log""", [kind, status])
+        assert reconcile_mod.new_statement_accounts(con, council["as_of"]) is None
