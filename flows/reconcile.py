@@ -6,6 +6,7 @@ periods, positions, rules). Reads ``land`` from the working copy, rebuilds
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -157,12 +158,16 @@ def _categorise(con: duckdb.DuckDBPyConnection, changed: set[str] | None, txns: 
     if changed is not None:
         mine = pl.col("account_id").is_in(list(changed))
         fresh = categorise(txns.filter(mine), matches.filter(mine), invoices, providers, plan_lines, policy)
-        standing = read(con, "SELECT account_id, transaction_id, invoice_id, provider_id, category, plan_line_id, "
-                             "needs_evidence FROM core.transactions")
+        standing = _last_written(con, incremental.CATEGORISED)
         spliced = incremental.splice_categories(txns, fresh, standing, changed)
         if spliced is not None:
             return spliced
     return categorise(txns, matches, invoices, providers, plan_lines, policy)
+
+
+def _last_written(con: duckdb.DuckDBPyConnection, columns: Iterable[str]) -> pl.DataFrame:
+    """Each transaction's ``columns`` as the last run wrote them (core.transactions), with its key."""
+    return read(con, f"SELECT {', '.join([*incremental.TXN, *columns])} FROM core.transactions")  # noqa: S608
 
 
 def _match(con: duckdb.DuckDBPyConnection, accounts: set[str] | None, txns: pl.DataFrame, invoices: pl.DataFrame,
@@ -261,7 +266,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy,
     if accounts is not None:
         fresh = with_evidence_refs(classify_transactions(txns.filter(pl.col("account_id").is_in(list(accounts))),
                                                          policy))
-        standing = read(con, "SELECT account_id, transaction_id, txn_class, evidence_ref FROM core.transactions")
+        standing = _last_written(con, incremental.CLASSIFIED)
         spliced = incremental.splice_classes(txns, fresh, standing, accounts)
         if spliced is not None:
             return reg, spliced, said

@@ -87,14 +87,28 @@ def splice_classes(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFra
     core.transactions) for the others, whose payee, memo, MCC, amount and policy are unchanged.
     In ``txns``' order, the columns added last as the full path adds them; None when last
     night's books lack one of the others' transactions."""
+    kept = _standing_others(txns, standing, accounts)
+    if kept is None:
+        return None
+    schema = {c: pl.String for c in CLASSIFIED}
+    figures = pl.concat([kept.select(*TXN, *CLASSIFIED).cast(schema), fresh.select(*TXN, *CLASSIFIED).cast(schema)])
+    return _beside(txns, figures, CLASSIFIED)
+
+
+def _standing_others(txns: pl.DataFrame, standing: pl.DataFrame, accounts: set[str]) -> pl.DataFrame | None:
+    """Last night's row (``standing``) of each transaction of the accounts not in ``accounts``;
+    None when it lacks one, or holds one twice."""
     others = txns.filter(~pl.col("account_id").is_in(list(accounts))).select(TXN)
     kept = standing.join(others, on=TXN, how="semi")
     if kept.height != others.height or kept.select(TXN).is_duplicated().any():
         return None
-    schema = {c: pl.String for c in CLASSIFIED}
-    figures = pl.concat([kept.select(*TXN, *CLASSIFIED).cast(schema), fresh.select(*TXN, *CLASSIFIED).cast(schema)])
-    return txns.drop([c for c in CLASSIFIED if c in txns.columns]).join(
-        figures, on=TXN, how="left", maintain_order="left")
+    return kept
+
+
+def _beside(txns: pl.DataFrame, figures: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """``txns`` in its order, its ``columns`` taken from ``figures`` (keyed by transaction), added last."""
+    return txns.drop([c for c in columns if c in txns.columns]).join(figures, on=TXN, how="left",
+                                                                     maintain_order="left")
 
 
 # ---- the rules: judge again only the budgets whose books changed -------------------------
@@ -157,13 +171,11 @@ def splice_categories(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.Data
     patterns (``pat_providers``) are not kept in the warehouse and are left empty: only the
     rules read them, and on such a night they judge only ``accounts``' budgets. In ``txns``'
     order, the columns as categorise adds them; None when last night's books lack a row."""
-    others = txns.filter(~pl.col("account_id").is_in(list(accounts))).select(TXN)
-    kept = standing.join(others, on=TXN, how="semi")
-    if kept.height != others.height or kept.select(TXN).is_duplicated().any():
+    kept = _standing_others(txns, standing, accounts)
+    if kept is None:
         return None
     adds = fresh.select(*TXN, *CATEGORISE_ADDS).schema
     figures = pl.concat([
         kept.select(*TXN, *CATEGORISED).with_columns(pl.lit(None).alias("pat_providers")).select(list(adds)).cast(adds),
         fresh.select(list(adds))])
-    return txns.drop([c for c in CATEGORISE_ADDS if c in txns.columns]).join(
-        figures, on=TXN, how="left", maintain_order="left")
+    return _beside(txns, figures, CATEGORISE_ADDS)
