@@ -259,7 +259,7 @@ raised = Table(
     grain="one exception the rules raised on the last run, as raised (before history and decisions)",
     key=("exception_id",),
     lineage=False,
-    columns=tuple(c for c in exceptions.columns if c.name not in ("first_seen", "last_seen", "status", "at_stake"))
+    columns=tuple(c for c in exception_history.columns if c.name not in ("first_seen", "last_seen", "status"))
     + (Column("current", Kind.BOOL, doc="its condition holds in the latest period judged"),),
 )
 

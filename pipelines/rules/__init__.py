@@ -53,8 +53,9 @@ class Books:
     balance_breaks: pl.DataFrame  # account_id, date, difference, transaction_id, source_path, source_line
     evidence: pl.DataFrame  # evidence_items (typed) + received_on: at least EVIDENCE_READ
     opening: dict[str, Decimal] = field(default_factory=dict)  # account → balance before its first line (positions.opening_balances)
-    # the accounts whose books changed since the last run, when every other account's books are
-    # as it left them (a night that brought only their statements: pipelines/incremental.py); else None
+    # the accounts whose books changed since the last run, on that run's day and when every other
+    # account's books are as it left them (a night that brought only their statements: the other
+    # budgets' findings stand, pipelines/incremental.py); else None
     changed: frozenset[str] | None = None
 
     @cached_property
