@@ -127,7 +127,7 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
         periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
         txns = assign_period(txns, periods)
         started = periods.filter(pl.col("period_start") <= as_of)
-        positions = budget_positions(budgets, started, txns, invoices, result.matches, said.opening)
+        positions = _positions(con, changed, budgets, started, txns, invoices, result.matches, said.opening)
         lines_pos = line_positions(budgets, started, plan_lines, txns)
     with clock.lap("load"):
         # the transactions first: the widest frame, let go (but for the rules' columns) once written
@@ -163,6 +163,21 @@ def _categorise(con: duckdb.DuckDBPyConnection, changed: set[str] | None, txns: 
         if spliced is not None:
             return spliced
     return categorise(txns, matches, invoices, providers, plan_lines, policy)
+
+
+def _positions(con: duckdb.DuckDBPyConnection, changed: set[str] | None, budgets: pl.DataFrame,
+               started: pl.DataFrame, txns: pl.DataFrame, invoices: pl.DataFrame, matches: pl.DataFrame,
+               opening: dict[str, Decimal]) -> pl.DataFrame:
+    """Each started period's position, or on a night whose rules judge only ``changed``'s budgets,
+    only those budgets' worked out again (the others' as the last run wrote them:
+    incremental.splice_positions)."""
+    if changed is not None:
+        fresh = incremental.positions_of(changed, budgets, started, txns, invoices, matches, opening)
+        spliced = incremental.splice_positions(started, fresh, read(con, "SELECT * FROM core.budget_positions"),
+                                               budgets, changed)
+        if spliced is not None:
+            return spliced
+    return budget_positions(budgets, started, txns, invoices, matches, opening)
 
 
 def _last_written(con: duckdb.DuckDBPyConnection, columns: Iterable[str]) -> pl.DataFrame:

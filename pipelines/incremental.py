@@ -25,14 +25,17 @@ matches of 40005678 and its invoices' paid amounts are read back as they stood.
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import polars as pl
 
 from pipelines.classify import CATEGORISE_ADDS
 from pipelines.ledger import DOCUMENT
+from pipelines.positions import budget_positions
 from pipelines.rules import Books
 from pipelines.rules.run import Judged
 from schemas.money import MONEY_DTYPE
+from schemas.warehouse import budget_positions as positions_table
 from schemas.warehouse import matches as matches_table
 
 FIGURES = {"credited_amount": MONEY_DTYPE, "paid_amount": MONEY_DTYPE, "payment_status": pl.String}
@@ -109,6 +112,42 @@ def _beside(txns: pl.DataFrame, figures: pl.DataFrame, columns: tuple[str, ...])
     """``txns`` in its order, its ``columns`` taken from ``figures`` (keyed by transaction), added last."""
     return txns.drop([c for c in columns if c in txns.columns]).join(figures, on=TXN, how="left",
                                                                      maintain_order="left")
+
+
+# ---- positions: worked out again only for the budgets whose books changed --------------
+
+PERIOD = ["budget_id", "period_start"]
+
+
+def positions_of(accounts: set[str], budgets: pl.DataFrame, started: pl.DataFrame, txns: pl.DataFrame,
+                 invoices: pl.DataFrame, matches: pl.DataFrame, opening: dict[str, Decimal]) -> pl.DataFrame:
+    """The positions of ``accounts``' budgets, from those accounts' books alone: a budget's
+    position rests on its periods, its account's transactions and opening balance, and its
+    invoices and what paid them (matched within the account), as for the rules (:func:`restrict`)."""
+    chosen = list(accounts)
+    mine = budgets.filter(pl.col("account_id").is_in(chosen))
+    own_txns, own_invoices = scope(txns, invoices, budgets, accounts)
+    return budget_positions(mine, started.filter(pl.col("budget_id").is_in(mine["budget_id"].implode())),
+                            own_txns, own_invoices, matches.filter(pl.col("account_id").is_in(chosen)),
+                            {a: v for a, v in opening.items() if a in accounts})
+
+
+def splice_positions(started: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame, budgets: pl.DataFrame,
+                     accounts: set[str]) -> pl.DataFrame | None:
+    """Every started period's position, in ``started``'s order (as
+    :func:`pipelines.positions.budget_positions` gives them): tonight's (``fresh``,
+    :func:`positions_of`) for the budgets of ``accounts``, last night's (``standing``,
+    core.budget_positions, written on the same day from the same register) for the others.
+    None when last night's lack one of the others' periods, or hold one twice."""
+    mine = budgets.filter(pl.col("account_id").is_in(list(accounts)))["budget_id"].implode()
+    others = started.filter(~pl.col("budget_id").is_in(mine)).select(PERIOD)
+    kept = standing.join(others, on=PERIOD, how="semi")
+    if (kept.height != others.height or kept.height + fresh.height != started.height
+            or kept.select(PERIOD).is_duplicated().any()):
+        return None
+    schema = positions_table.polars_schema()
+    rows = pl.concat([kept.select(list(schema)).cast(schema), fresh.select(list(schema)).cast(schema)])
+    return started.select(PERIOD).join(rows, on=PERIOD, how="left", maintain_order="left").select(list(schema))
 
 
 # ---- the rules: judge again only the budgets whose books changed -------------------------

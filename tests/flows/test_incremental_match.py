@@ -11,9 +11,11 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +29,7 @@ from flows.policy import load_policy
 from flows.simulate import write_simulation
 from flows.validation import validate_batch
 from pipelines import incremental
+from pipelines.positions import budget_positions
 from pipelines.rules.registry import declared
 from pipelines.rules.run import judge
 from pipelines.simulate import SimParams
@@ -103,8 +106,24 @@ def categorised(monkeypatch) -> list[int]:
     return calls_of(monkeypatch, "categorise", lambda txns: txns.height)
 
 
+@pytest.fixture
+def positioned(monkeypatch) -> list[int]:
+    """How many budgets each working-out of positions covered from now on (all, or the changed accounts')."""
+    calls: list[int] = []
+    real = reconcile_mod.budget_positions
+
+    def spy(budgets, *args, **kw):
+        calls.append(budgets.height)
+        return real(budgets, *args, **kw)
+
+    monkeypatch.setattr(reconcile_mod, "budget_positions", spy)
+    monkeypatch.setattr(incremental, "budget_positions", spy)
+    return calls
+
+
 def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_leaves(council, matched, judged,
-                                                                                        categorised, monkeypatch):
+                                                                                        categorised, positioned,
+                                                                                        monkeypatch):
     home, full = council["work"] / "statements-only", council["work"] / "statements-only-full"
     shutil.copytree(council["year"], home)
     shutil.copytree(council["year"], full)
@@ -115,6 +134,7 @@ def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_
     budgets, every = len(core_tables(full)["budgets"]), len(core_tables(full)["transactions"])
     assert 0 < judged[0] < budgets / 2 and judged[1] == budgets  # the rules judged only the named accounts' budgets
     assert 0 < categorised[0] < every / 2 and categorised[1] == every
+    assert 0 < positioned[0] < budgets / 2 and positioned[1] == budgets
     scratch = council["scratch"]
     with duckdb.connect(str(scratch / "w.duckdb"), read_only=True) as con:
         every = con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
@@ -293,6 +313,38 @@ def test_each_budget_is_judged_from_its_own_accounts_books_alone(council, tmp_pa
             assert_frame_equal(getattr(spliced, name), getattr(full, name))
 
     check()
+
+
+def test_each_budgets_position_rests_on_its_own_accounts_books_alone(council, tmp_path):
+    """Any set of accounts' positions worked out from their books alone (incremental.positions_of),
+    spliced with the others' as they stood, are the whole night's, row for row and in order;
+    last night's positions lacking a period of the others' → None (work them all out)."""
+    shutil.copy(council["scratch"] / "w.duckdb", tmp_path / "w.duckdb")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        whole = reconcile_mod.rebuild_core(con, council["as_of"], load_policy(council["inbox"]))
+    started = whole.periods.filter(pl.col("period_start") <= council["as_of"])
+    accounts = sorted(set(whole.budgets["account_id"].to_list()))
+    # each account opening at its own balance, as a statement's stated balance would have it
+    opening = {a: Decimal(f"{i}.{i % 100:02d}") for i, a in enumerate(accounts, start=1)}
+    every = budget_positions(whole.budgets, started, whole.txns, whole.invoices, whole.matches, opening)
+    assert every.height == started.height > 100 and every["owed"].sum() > 0
+
+    def spliced(chosen, standing=every):
+        fresh = incremental.positions_of(chosen, whole.budgets, started, whole.txns, whole.invoices,
+                                         whole.matches, opening)
+        return incremental.splice_positions(started, fresh, standing, whole.budgets, chosen)
+
+    @given(st.sets(st.sampled_from(accounts), min_size=1, max_size=12))
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def check(chosen):
+        assert_frame_equal(spliced(chosen), every)
+
+    check()
+    some = {accounts[0]}
+    other = every.filter(~pl.col("budget_id").is_in(
+        whole.budgets.filter(pl.col("account_id").is_in(list(some)))["budget_id"].implode()))
+    assert spliced(some, every.filter(pl.col("budget_id") != other["budget_id"][0])) is None
+    assert spliced(some, pl.concat([every, other.head(1)])) is None
 
 
 @pytest.mark.parametrize(("kind", "status"), [("evidence_manifest", "accepted"), ("invoice_csv", "accepted"),
