@@ -18,7 +18,7 @@ import polars as pl
 from flows import version
 from flows.fanout import give_back_memory
 from flows.timing import Stopwatch
-from flows.warehouse import read, replace_table
+from flows.warehouse import append, read, replace_table, update_rows
 from pipelines import incremental
 from pipelines.classify import categorise, classify_transactions, with_patterns
 from pipelines.corrections import settle_transactions, statement_dates
@@ -73,7 +73,7 @@ class WrittenBehind:
     else reads or writes the core tables; an error in the writes is raised there. Each
     frame is let go once written."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, tables: list[tuple[str, pl.DataFrame]]) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, tables: list[tuple[str, pl.DataFrame] | InPart]) -> None:
         self._tables, self._error = tables, None
         self._cursor = con.cursor()
         self._thread = threading.Thread(target=self._write, name="dprecon-core-tables", daemon=True)
@@ -93,12 +93,41 @@ class WrittenBehind:
             raise error
 
 
-def write_core(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, pl.DataFrame]]) -> None:
-    """Replace each named core table, in order, letting each frame go once written."""
+class InPart(NamedTuple):
+    """A core table changed where it stands: ``update``'s rows set in place (found by ``key``),
+    ``new``'s added at its end."""
+
+    name: str
+    update: pl.DataFrame
+    new: pl.DataFrame
+    key: tuple[str, ...]
+
+
+def write_core(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, pl.DataFrame] | InPart]) -> None:
+    """Replace each named core table (or change it in part), in order, letting each frame go once written."""
     while tables:
-        name, frame = tables.pop(0)
-        replace_table(con, "core", CORE[name], conform(frame, CORE[name]))
-        del frame
+        item = tables.pop(0)
+        if isinstance(item, InPart):
+            update_rows(con, "core", CORE[item.name], conform(item.update, CORE[item.name]), item.key)
+            append(con, "core", CORE[item.name], conform(item.new, CORE[item.name]))
+        else:
+            name, frame = item
+            replace_table(con, "core", CORE[name], conform(frame, CORE[name]))
+        del item
+
+
+def _transactions_write(con: duckdb.DuckDBPyConnection, accounts: set[str] | None,
+                        txns: pl.DataFrame) -> tuple[str, pl.DataFrame] | InPart:
+    """core.transactions rewritten whole, or on a night that only brought statements (``accounts``:
+    :func:`new_statement_accounts`) changed in part: the named accounts' rows set where they
+    stand and the new ones added after them, when that leaves the rows a whole rewrite would
+    (incremental.rows_in_place); 215,000 rows at 2,000 accounts, some thousands changed."""
+    if accounts is not None:
+        part = incremental.rows_in_place(txns, read(con, f"SELECT {', '.join(incremental.TXN)} FROM core.transactions"),  # noqa: S608
+                                         accounts)
+        if part is not None:
+            return InPart("transactions", *part, key=tuple(incremental.TXN))
+    return "transactions", txns
 
 
 def wait_behind(behind: list[WrittenBehind] | None) -> None:
@@ -131,8 +160,8 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
         lines_pos = line_positions(budgets, started, plan_lines, txns)
     with clock.lap("load"):
         # the transactions first: the widest frame, let go (but for the rules' columns) once written
-        tables = [("transactions", txns), *reg.items(), ("invoices", invoices), ("matches", result.matches),
-                  ("budget_positions", positions), ("line_positions", lines_pos)]
+        tables = [_transactions_write(con, accounts, txns), *reg.items(), ("invoices", invoices),
+                  ("matches", result.matches), ("budget_positions", positions), ("line_positions", lines_pos)]
         txns = txns.select(TXNS_READ)  # once written, only what the rules read (not paths, files, balances)
         if behind is None:
             write_core(con, tables)

@@ -165,6 +165,24 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: Table, fra
     append(con, schema, table, frame)
 
 
+def update_rows(con: duckdb.DuckDBPyConnection, schema: str, table: Table, frame: pl.DataFrame,
+                key: tuple[str, ...] | list[str]) -> None:
+    """Every other column of ``frame``'s rows set where they stand in the table (found by ``key``,
+    unique there): the table's other rows, and the order of all, as they were."""
+    if frame.height == 0:
+        return
+    cols = table.names
+    frame = frame.select(cols).cast(table.polars_schema())
+    sets = ", ".join(f'"{c}" = i."{c}"' for c in cols if c not in key)
+    on = " AND ".join(f't."{c}" = i."{c}"' for c in key)
+    for offset in range(0, frame.height, APPEND_ROWS):
+        con.register("__incoming", frame.slice(offset, APPEND_ROWS).to_arrow())
+        try:
+            con.execute(f"UPDATE {schema}.{table.name} AS t SET {sets} FROM __incoming AS i WHERE {on}")  # noqa: S608 - names come from schemas/
+        finally:
+            con.unregister("__incoming")
+
+
 def read(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
     # DuckDB 2: results come from a relation; decimals stay Decimal through Arrow.
     return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())

@@ -114,6 +114,24 @@ def _beside(txns: pl.DataFrame, figures: pl.DataFrame, columns: tuple[str, ...])
                                                                      maintain_order="left")
 
 
+def rows_in_place(txns: pl.DataFrame, standing: pl.DataFrame,
+                  accounts: set[str]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """Tonight's transactions as a change to last night's table (``standing``: its keys, as
+    stored): ``(accounts' rows that stood, rows new tonight)``, when tonight's are last night's
+    in the same order with the new ones after them (a line's place is its first arrival, so a
+    new statement's transactions come last) and every new one is of ``accounts``. The others'
+    rows are last night's as they stand (their lines, register, matches and classes unchanged).
+    None when a row moved (a correction's version stands where it arrived) or went."""
+    n = standing.height
+    if txns.height < n or not txns.head(n).select(TXN).equals(standing.select(TXN)):
+        return None
+    chosen = list(accounts)
+    new = txns.slice(n)
+    if not new["account_id"].is_in(chosen).all():
+        return None
+    return txns.head(n).filter(pl.col("account_id").is_in(chosen)), new
+
+
 # ---- positions: worked out again only for the budgets whose books changed --------------
 
 PERIOD = ["budget_id", "period_start"]

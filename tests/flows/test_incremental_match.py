@@ -121,9 +121,25 @@ def positioned(monkeypatch) -> list[int]:
     return calls
 
 
+@pytest.fixture
+def written_in_part(monkeypatch) -> list[tuple[int, int]]:
+    """(rows set in place, rows added) of each write of core.transactions in part from now on."""
+    calls: list[tuple[int, int]] = []
+    real = incremental.rows_in_place
+
+    def spy(*args):
+        part = real(*args)
+        if part is not None:
+            calls.append((part[0].height, part[1].height))
+        return part
+
+    monkeypatch.setattr(incremental, "rows_in_place", spy)
+    return calls
+
+
 def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_leaves(council, matched, judged,
                                                                                         categorised, positioned,
-                                                                                        monkeypatch):
+                                                                                        written_in_part, monkeypatch):
     home, full = council["work"] / "statements-only", council["work"] / "statements-only-full"
     shutil.copytree(council["year"], home)
     shutil.copytree(council["year"], full)
@@ -135,6 +151,9 @@ def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_
     assert 0 < judged[0] < budgets / 2 and judged[1] == budgets  # the rules judged only the named accounts' budgets
     assert 0 < categorised[0] < every / 2 and categorised[1] == every
     assert 0 < positioned[0] < budgets / 2 and positioned[1] == budgets
+    # core.transactions changed in part: the named accounts' rows set where they stand, the new ones added
+    (in_place, added), = written_in_part
+    assert 0 < in_place < every / 2 and 0 < added < every / 10
     scratch = council["scratch"]
     with duckdb.connect(str(scratch / "w.duckdb"), read_only=True) as con:
         every = con.execute("SELECT count(*) FROM core.transactions").fetchall()[0][0]
