@@ -90,12 +90,41 @@ def splice_classes(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFra
     core.transactions) for the others, whose payee, memo, MCC, amount and policy are unchanged.
     In ``txns``' order, the columns added last as the full path adds them; None when last
     night's books lack one of the others' transactions."""
+    return _spliced(txns, fresh, standing, accounts, {c: pl.String for c in CLASSIFIED})
+
+
+def _spliced(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame, accounts: set[str],
+             schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
+    """``txns`` in its order with ``schema``'s columns (typed so, added last in its order): ``fresh``'s
+    for the rows of ``accounts``, ``standing``'s (last night's) for the others. Taken by place when
+    the rows are where last night left them (:func:`_by_place`), else by key; None when last
+    night's books lack one of the others' transactions."""
+    columns = tuple(schema)
+    at = _by_place(txns, fresh, standing, accounts)
+    if at is not None:
+        both = pl.concat([standing.select(columns).cast(schema), fresh.select(columns).cast(schema)])
+        return txns.drop([c for c in columns if c in txns.columns]).hstack(both[at].get_columns())
     kept = _standing_others(txns, standing, accounts)
     if kept is None:
         return None
-    schema = {c: pl.String for c in CLASSIFIED}
-    figures = pl.concat([kept.select(*TXN, *CLASSIFIED).cast(schema), fresh.select(*TXN, *CLASSIFIED).cast(schema)])
-    return _beside(txns, figures, CLASSIFIED)
+    figures = pl.concat([kept.select(*TXN, *columns).cast(schema), fresh.select(*TXN, *columns).cast(schema)])
+    return _beside(txns, figures, columns)
+
+
+def _by_place(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame, accounts: set[str]) -> pl.Series | None:
+    """Each of ``txns``' rows' place in ``standing`` followed by ``fresh``, when ``txns`` begins with
+    ``standing``'s rows in its order (a line's place is its first arrival: :func:`rows_in_place`),
+    every later row is of ``accounts``, and ``fresh`` holds ``accounts``' rows in ``txns``' order;
+    else None. The usual night: no join over every transaction to find what stands where."""
+    n = standing.height
+    if txns.height < n or not txns.head(n).select(TXN).equals(standing.select(TXN)):
+        return None
+    mine = txns.select(pl.col("account_id").is_in(list(accounts))).to_series()
+    if not mine.slice(n).all() or not fresh.select(TXN).equals(txns.filter(mine).select(TXN)):
+        return None
+    return pl.DataFrame({"mine": mine}).with_row_index("row").select(
+        pl.when(pl.col("mine")).then(n - 1 + pl.col("mine").cast(pl.Int64).cum_sum())
+        .otherwise(pl.col("row").cast(pl.Int64))).to_series()
 
 
 def _standing_others(txns: pl.DataFrame, standing: pl.DataFrame, accounts: set[str]) -> pl.DataFrame | None:
@@ -228,11 +257,5 @@ def splice_categories(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.Data
     patterns (``pat_providers``) are not kept in the warehouse and are left empty: only the
     rules read them, and on such a night they judge only ``accounts``' budgets. In ``txns``'
     order, the columns as categorise adds them; None when last night's books lack a row."""
-    kept = _standing_others(txns, standing, accounts)
-    if kept is None:
-        return None
-    adds = fresh.select(*TXN, *CATEGORISE_ADDS).schema
-    figures = pl.concat([
-        kept.select(*TXN, *CATEGORISED).with_columns(pl.lit(None).alias("pat_providers")).select(list(adds)).cast(adds),
-        fresh.select(list(adds))])
-    return _beside(txns, figures, CATEGORISE_ADDS)
+    adds = fresh.select(CATEGORISE_ADDS).schema
+    return _spliced(txns, fresh, standing.with_columns(pl.lit(None).alias("pat_providers")), accounts, dict(adds))

@@ -122,6 +122,21 @@ def positioned(monkeypatch) -> list[int]:
 
 
 @pytest.fixture
+def placed(monkeypatch) -> list[bool]:
+    """Whether each splice of classes or categories from now on found the rows where last night left them."""
+    calls: list[bool] = []
+    real = incremental._by_place
+
+    def spy(*args):
+        at = real(*args)
+        calls.append(at is not None)
+        return at
+
+    monkeypatch.setattr(incremental, "_by_place", spy)
+    return calls
+
+
+@pytest.fixture
 def written_in_part(monkeypatch) -> list[tuple[int, int]]:
     """(rows set in place, rows added) of each write of core.transactions in part from now on."""
     calls: list[tuple[int, int]] = []
@@ -139,7 +154,8 @@ def written_in_part(monkeypatch) -> list[tuple[int, int]]:
 
 def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_leaves(council, matched, judged,
                                                                                         categorised, positioned,
-                                                                                        written_in_part, monkeypatch):
+                                                                                        written_in_part, placed,
+                                                                                        monkeypatch):
     home, full = council["work"] / "statements-only", council["work"] / "statements-only-full"
     shutil.copytree(council["year"], home)
     shutil.copytree(council["year"], full)
@@ -153,6 +169,7 @@ def test_statements_alone_rematch_their_accounts_and_leave_the_books_a_full_run_
     assert 0 < positioned[0] < budgets / 2 and positioned[1] == budgets
     # core.transactions changed in part: the named accounts' rows set where they stand, the new ones added
     (in_place, added), = written_in_part
+    assert placed == [True, True]  # classes and categories spliced by place, not joined over every transaction
     assert 0 < in_place < every / 2 and 0 < added < every / 10
     scratch = council["scratch"]
     with duckdb.connect(str(scratch / "w.duckdb"), read_only=True) as con:
@@ -330,6 +347,36 @@ def test_each_budget_is_judged_from_its_own_accounts_books_alone(council, tmp_pa
         spliced = incremental.splice_judged(full, fresh, whole.budgets, chosen)
         for name in ("exceptions", "findings", "gaps"):
             assert_frame_equal(getattr(spliced, name), getattr(full, name))
+
+    check()
+
+
+def test_a_splice_by_place_equals_the_splice_by_key(council, monkeypatch):
+    """Classes and categories taken by place (rows where last night left them) are those a join
+    on the key gives, for any set of accounts, with new rows after last night's."""
+    with duckdb.connect(str(council["scratch"] / "w.duckdb"), read_only=True) as con:
+        every = pl.from_arrow(con.sql("SELECT * FROM core.transactions").to_arrow_table())
+    accounts = sorted(set(every["account_id"].to_list()))
+    by_key = incremental._by_place
+
+    @given(st.sets(st.sampled_from(accounts), min_size=1, max_size=8), st.integers(0, 40))
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def check(chosen, new):
+        mine = pl.col("account_id").is_in(list(chosen))
+        standing = every.head(every.height - new)  # the last ``new`` rows arrive tonight, of the chosen accounts
+        tonight = pl.concat([standing, every.tail(new).with_columns(
+            pl.lit(sorted(chosen)[0]).alias("account_id"),
+            pl.concat_str(pl.lit("new-"), "transaction_id").alias("transaction_id"))]) if new else every
+        fresh = tonight.filter(mine).with_columns(pl.lit("tonight").alias("txn_class"), pl.lit("R-1").alias("evidence_ref"))
+        places = incremental.splice_classes(tonight, fresh, standing, chosen)
+        monkeypatch.setattr(incremental, "_by_place", lambda *a: None)
+        try:
+            keys = incremental.splice_classes(tonight, fresh, standing, chosen)
+        finally:
+            monkeypatch.setattr(incremental, "_by_place", by_key)
+        assert by_key(tonight, fresh, standing, chosen) is not None
+        assert_frame_equal(places, keys)
+        assert places.filter(mine)["txn_class"].unique().to_list() == ["tonight"]
 
     check()
 
