@@ -145,7 +145,7 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
     # on the last run's day, with its findings there to keep, only the named accounts' budgets are judged again
     changed = accounts if accounts is not None and judged_on(con, as_of) and standing_judged(con) is not None else None
     with clock.lap("ledger"):
-        reg, txns, said = _ledger(con, policy, accounts)
+        reg, txns, said = _ledger(con, policy, accounts, changed)
     with clock.lap("match"):
         budgets, plan_lines, providers = reg["budgets"], reg["plan_lines"], reg["providers"]
         result = _match(con, accounts, txns, current_invoices(read(con, "SELECT * FROM land.invoice_lines")),
@@ -156,7 +156,7 @@ def rebuild_core(con: duckdb.DuckDBPyConnection, as_of: date, policy: Policy, cl
         periods = monitoring_periods(budgets, policy.return_frequency, policy.evidence_due_days, as_of)
         txns = assign_period(txns, periods)
         started = periods.filter(pl.col("period_start") <= as_of)
-        positions = _positions(con, changed, budgets, started, txns, invoices, result.matches, said.opening)
+        positions = _positions(con, changed, budgets, started, txns, invoices, result.matches, said)
         lines_pos = line_positions(budgets, started, plan_lines, txns)
     with clock.lap("load"):
         # the transactions first: the widest frame, let go (but for the rules' columns) once written
@@ -196,16 +196,17 @@ def _categorise(con: duckdb.DuckDBPyConnection, changed: set[str] | None, txns: 
 
 def _positions(con: duckdb.DuckDBPyConnection, changed: set[str] | None, budgets: pl.DataFrame,
                started: pl.DataFrame, txns: pl.DataFrame, invoices: pl.DataFrame, matches: pl.DataFrame,
-               opening: dict[str, Decimal]) -> pl.DataFrame:
+               said: _StatementsSay) -> pl.DataFrame:
     """Each started period's position, or on a night whose rules judge only ``changed``'s budgets,
     only those budgets' worked out again (the others' as the last run wrote them:
     incremental.splice_positions)."""
     if changed is not None:
-        fresh = incremental.positions_of(changed, budgets, started, txns, invoices, matches, opening)
+        fresh = incremental.positions_of(changed, budgets, started, txns, invoices, matches, said.opening)
         spliced = incremental.splice_positions(started, fresh, read(con, "SELECT * FROM core.budget_positions"),
                                                budgets, changed)
         if spliced is not None:
             return spliced
+    opening = said.opening if said.of is None else whole_statements_say(con).opening
     return budget_positions(budgets, started, txns, invoices, matches, opening)
 
 
@@ -278,33 +279,60 @@ def judged_on(con: duckdb.DuckDBPyConnection, as_of: date) -> bool:
 
 class _StatementsSay(NamedTuple):
     """What the statement lines say beyond their transactions (each worked out from the lines
-    as they landed, so the lines can be freed before matching)."""
+    as they landed, so the lines can be freed before matching): of every account, or of the
+    accounts ``of`` alone."""
 
     opening: dict[str, Decimal]
     coverage: pl.DataFrame
     breaks: pl.DataFrame
+    of: frozenset[str] | None = None
 
 
-def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy,
-            accounts: set[str] | None = None) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, _StatementsSay]:
-    """The register as it stands, every transaction once, classified, with its evidence
-    reference, and what the statements say (``accounts`` as in :func:`_match`: only theirs
-    classified again). Every version of every line (land) is read once and let go here: at
-    5,000 accounts it is some 300 MiB beside the books."""
-    reg = load_register(con)
-    lines = read(con, "SELECT * FROM land.statement_lines")
-    # what the lines say, before the transactions are settled: their working copies then
-    # come on top of the lines alone, not of the lines and the settled transactions
+def _statements_say(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, balances: pl.DataFrame,
+                    of: set[str] | None = None) -> _StatementsSay:
+    """What ``lines`` say of every account, or (``of``) of those accounts alone, worked out from
+    the files that hold their lines only: a file's span and the order of its lines are the whole
+    file's, and an account's opening and follow-on are its files' (pipelines/statements.py)."""
+    if of is not None:
+        chosen = list(of)
+        lines = lines.filter(pl.col("file_id").is_in(
+            lines.filter(pl.col("account_id").is_in(chosen))["file_id"].unique().implode()))
     formats = read(con, "SELECT file_id, format FROM land.ingest_log WHERE format IS NOT NULL")
-    balances = read(con, "SELECT * FROM land.statement_balances")
     said = _StatementsSay(
         opening=opening_balances(lines),
         coverage=statement_coverage(lines, balances, formats),
         breaks=balance_breaks(lines, read(con, "SELECT file_id, line FROM land.quarantine")))
+    if of is None:
+        return said
+    theirs = pl.col("account_id").is_in(chosen)
+    return _StatementsSay(opening={a: v for a, v in said.opening.items() if a in of},
+                          coverage=said.coverage.filter(theirs), breaks=said.breaks.filter(theirs), of=frozenset(of))
+
+
+def whole_statements_say(con: duckdb.DuckDBPyConnection) -> _StatementsSay:
+    """What every account's statement lines say: for a night that worked out only some accounts'
+    (:func:`_ledger`'s ``changed``) and finds it needs them all after all."""
+    return _statements_say(con, read(con, "SELECT * FROM land.statement_lines"),
+                           read(con, "SELECT * FROM land.statement_balances"))
+
+
+def _ledger(con: duckdb.DuckDBPyConnection, policy: Policy, accounts: set[str] | None = None,
+            changed: set[str] | None = None) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, _StatementsSay]:
+    """The register as it stands, every transaction once, classified, with its evidence
+    reference, and what the statements say (``accounts`` as in :func:`_match`: only theirs
+    classified again; ``changed``: what the statements say of those accounts alone, on a night
+    whose rules judge only their budgets). Every version of every line (land) is read once and
+    let go here: at 5,000 accounts it is some 300 MiB beside the books."""
+    reg = load_register(con)
+    lines = read(con, "SELECT * FROM land.statement_lines")
+    # what the lines say, before the transactions are settled: their working copies then
+    # come on top of the lines alone, not of the lines and the settled transactions
+    balances = read(con, "SELECT * FROM land.statement_balances")
+    said = _statements_say(con, lines, balances, changed)
     dates = statement_dates(lines, balances.select("file_id", "account_id", "end_date"))
     current, corrected = settle_transactions(lines, dates)
     replace_table(con, "core", CORE["corrections"], conform(corrected, CORE["corrections"]))
-    del lines, dates, corrected, formats, balances
+    del lines, dates, corrected, balances
     give_back_memory()
     txns = attach_budgets(current, reg["budgets"])
     if accounts is not None:
@@ -339,14 +367,16 @@ def _judge_changed(con: duckdb.DuckDBPyConnection, books: Books) -> Judged:
     """On a night that changed only ``books.changed``'s books: those accounts' budgets judged
     again, every other budget's findings as the last run raised them (:func:`standing_judged`).
     Should those not be there to keep, or a finding name no budget, every budget is judged,
-    the others' payee patterns (which categorise left out: incremental.splice_categories)
-    worked out first."""
+    the others' payee patterns (which categorise left out: incremental.splice_categories) and
+    what their statements say (which the ledger left out: :func:`_statements_say`) worked out first."""
     standing = standing_judged(con)  # read beside the tables being written behind (none of these)
     accounts = set(books.changed or ())
     fresh = judge(incremental.restrict(books, accounts), declared())
     spliced = None if standing is None else incremental.splice_judged(standing, fresh, books.budgets, accounts)
-    if spliced is None:  # every budget judged: the payee patterns categorise left out for the others
-        return judge(replace(books, txns=with_patterns(books.txns, books.providers)), declared())
+    if spliced is None:  # every budget judged: the payee patterns categorise, and what the statements
+        whole = whole_statements_say(con)  # say, the ledger left out for the others
+        return judge(replace(books, txns=with_patterns(books.txns, books.providers), coverage=whole.coverage,
+                             balance_breaks=whole.breaks, opening=whole.opening), declared())
     return spliced
 
 

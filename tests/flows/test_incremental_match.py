@@ -202,6 +202,55 @@ def test_findings_that_cannot_be_kept_have_every_budget_judged_with_every_payee_
             == {k: v for k, v in core_tables(council["scratch"], ordered=True).items() if k != "exceptions"})
 
 
+def test_positions_that_cannot_be_kept_are_worked_out_for_every_budget(council, positioned, monkeypatch):
+    """Should last night's positions not fit tonight's periods, every budget's are worked out,
+    from what every account's statements say (the ledger said only the named accounts')."""
+    home = council["work"] / "unkept-positions"
+    shutil.copytree(council["year"], home)
+    monkeypatch.setattr(incremental, "splice_positions", lambda *args: None)
+    openings: list[set[str]] = []
+    real = reconcile_mod.budget_positions
+
+    def spy(budgets, periods, txns, invoices, matches, opening):
+        openings.append(set(opening))
+        return real(budgets, periods, txns, invoices, matches, opening)
+
+    monkeypatch.setattr(reconcile_mod, "budget_positions", spy)
+    night(council["inbox"], home, council["as_of"])
+    budgets = len(core_tables(home)["budgets"])
+    assert positioned[0] < budgets and len(openings) == 1
+    with duckdb.connect(str(home / "w.duckdb"), read_only=True) as con:  # every account's opening, not the named ones'
+        assert openings[0] == set(reconcile_mod.whole_statements_say(con).opening) != set()
+    assert ({k: v for k, v in core_tables(home, ordered=True).items() if k != "exceptions"}
+            == {k: v for k, v in core_tables(council["scratch"], ordered=True).items() if k != "exceptions"})
+
+
+def test_what_the_statements_say_of_some_accounts_is_what_they_say_of_them_among_all(council, tmp_path):
+    """Coverage, balance breaks and opening balances worked out from the files that hold some
+    accounts' lines are those accounts' share of what every file says."""
+    with duckdb.connect(str(council["scratch"] / "w.duckdb"), read_only=True) as con:
+        # every running balance a pound up: each account opens at £1.00, not £0.00
+        lines = pl.from_arrow(con.sql("SELECT * FROM land.statement_lines").to_arrow_table()).with_columns(
+            pl.col("balance") + Decimal("1.00"))
+        balances = pl.from_arrow(con.sql("SELECT * FROM land.statement_balances").to_arrow_table())
+        whole = reconcile_mod._statements_say(con, lines, balances)
+        accounts = sorted(set(lines["account_id"].to_list()))
+        assert whole.coverage.height and whole.breaks.height and Decimal("1.00") in whole.opening.values()
+        assert lines.group_by("file_id").agg(pl.col("account_id").n_unique())["account_id"].max() > 1
+
+        @given(st.sets(st.sampled_from(accounts), min_size=1, max_size=8))
+        @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+        def check(chosen):
+            some = reconcile_mod._statements_say(con, lines, balances, chosen)
+            theirs = pl.col("account_id").is_in(list(chosen))
+            assert some.of == frozenset(chosen)
+            assert some.opening == {a: v for a, v in whole.opening.items() if a in chosen}
+            assert_frame_equal(some.coverage, whole.coverage.filter(theirs))
+            assert_frame_equal(some.breaks, whole.breaks.filter(theirs))
+
+        check()
+
+
 def test_a_night_after_a_release_without_the_raised_table_judges_every_budget(council, judged):
     home = council["work"] / "no-raised"
     shutil.copytree(council["year"], home)
@@ -328,12 +377,23 @@ def test_a_release_since_the_last_run_makes_a_night_with_nothing_new_rebuild_the
         job_mod.nothing_to_read(*look)
 
 
+def whole_books(con, as_of, policy):
+    """Every account's books, as a night that matched, categorised and judged them all builds them
+    (the warehouse's last run was on this day: rebuild_core would narrow to what came since)."""
+    real = reconcile_mod.new_statement_accounts
+    reconcile_mod.new_statement_accounts = lambda con, as_of: None
+    try:
+        return reconcile_mod.rebuild_core(con, as_of, policy)
+    finally:
+        reconcile_mod.new_statement_accounts = real
+
+
 def test_each_budget_is_judged_from_its_own_accounts_books_alone(council, tmp_path):
     """Any set of accounts' books (pipelines.incremental.restrict) gives their budgets the
     findings the whole books give them; spliced with the others' they are the whole night's."""
     shutil.copy(council["scratch"] / "w.duckdb", tmp_path / "w.duckdb")
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        whole = reconcile_mod.rebuild_core(con, council["as_of"], load_policy(council["inbox"]))
+        whole = whole_books(con, council["as_of"], load_policy(council["inbox"]))
     full = judge(whole, declared())
     accounts = sorted(set(whole.budgets["account_id"].to_list()))
     assert full.exceptions.height > 20 and full.gaps.height > 0
@@ -387,7 +447,7 @@ def test_each_budgets_position_rests_on_its_own_accounts_books_alone(council, tm
     last night's positions lacking a period of the others' → None (work them all out)."""
     shutil.copy(council["scratch"] / "w.duckdb", tmp_path / "w.duckdb")
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        whole = reconcile_mod.rebuild_core(con, council["as_of"], load_policy(council["inbox"]))
+        whole = whole_books(con, council["as_of"], load_policy(council["inbox"]))
     started = whole.periods.filter(pl.col("period_start") <= council["as_of"])
     accounts = sorted(set(whole.budgets["account_id"].to_list()))
     # each account opening at its own balance, as a statement's stated balance would have it

@@ -40,7 +40,7 @@ def test_the_tables_written_behind_are_the_tables_written_in_line(night, tmp_pat
 
     class Spy(real):
         def __init__(self, con, tables) -> None:
-            threads.append([name for name, _ in tables])
+            threads.append([table[0] for table in tables])  # (name, frame), or InPart (name first)
             super().__init__(con, tables)
 
     reconcile_mod.WrittenBehind = Spy
