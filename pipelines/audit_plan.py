@@ -96,15 +96,19 @@ def audit_plan(budgets: pl.DataFrame, exceptions: pl.DataFrame, returns: pl.Data
 
     live = exceptions.filter(pl.col("budget_id").is_not_null() & ~pl.col("status").is_in(SETTLED)
                              & ~pl.col("rule_code").is_in(EVIDENCE_RULES))
-    for (budget_id,), g in live.group_by("budget_id"):
-        for sev in ("high", "medium", "low"):
-            n = g.filter(pl.col("severity") == sev).height
-            if n:
+    # money at stake as the report counts it (pipelines/stake.py, stored as ``at_stake``);
+    # a frame without that column (a hand-made one) falls back to the amounts
+    money = pl.col("at_stake" if "at_stake" in live.columns else "amount")
+    severities = ("high", "medium", "low")
+    per_budget = live.group_by("budget_id").agg(  # once for every budget, not a filter per budget
+        *[(pl.col("severity") == sev).sum().alias(f"__{sev}") for sev in severities],
+        money.filter(money > 0).alias("__stake"))
+    for r in per_budget.iter_rows(named=True):
+        budget_id = r["budget_id"]
+        for sev in severities:
+            if n := r[f"__{sev}"]:
                 points[budget_id].append((n * SEVERITY_POINTS[sev], f"{_plural(n, f'open {sev}-severity exception')}"))
-        # money at stake as the report counts it (pipelines/stake.py, stored as ``at_stake``);
-        # a frame without that column (a hand-made one) falls back to the amounts
-        money = g["at_stake"] if "at_stake" in g.columns else g["amount"]
-        at_stake = sum((a for a in money.to_list() if a is not None and a > 0), Decimal("0.00"))
+        at_stake = sum(r["__stake"], Decimal("0.00"))
         if at_stake >= MONEY_STEP:
             points[budget_id].append((min(MONEY_CAP, int(at_stake // MONEY_STEP)), f"{_gbp(at_stake)} at stake"))
 
@@ -121,14 +125,13 @@ def audit_plan(budgets: pl.DataFrame, exceptions: pl.DataFrame, returns: pl.Data
                                                          f"{_plural(outstanding, 'item')}"))
 
     surplus = positions.filter((pl.col("period_end") < as_of) & (pl.col("weeks_held") > policy.surplus_weeks))
-    for (budget_id,), g in surplus.group_by("budget_id"):
-        points[budget_id].append((min(SURPLUS_CAP, SURPLUS_POINTS * g.height),
-                                  f"surplus held in {_plural(g.height, 'period')}"))
+    for budget_id, n in surplus.group_by("budget_id").len().iter_rows():
+        points[budget_id].append((min(SURPLUS_CAP, SURPLUS_POINTS * n), f"surplus held in {_plural(n, 'period')}"))
 
     late = recoveries.filter(pl.col("status").is_in(["notified", "part_repaid"]) & pl.col("due_on").is_not_null()
                              & (pl.col("due_on") < as_of))
-    for (budget_id,), g in late.group_by("budget_id"):
-        points[budget_id].append((RECOVERY_OVERDUE * g.height, f"{_plural(g.height, 'recovery')} overdue"
+    for budget_id, n in late.group_by("budget_id").len().iter_rows():
+        points[budget_id].append((RECOVERY_OVERDUE * n, f"{_plural(n, 'recovery')} overdue"
                                   .replace("recoverys", "recoveries")))
 
     last_audit = dict(audits.filter(pl.col("audited_on") <= as_of).group_by("budget_id")

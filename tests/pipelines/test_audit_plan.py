@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.audit_plan import audit_plan, tier_of
+from pipelines.audit_plan import MONEY_CAP, MONEY_STEP, SEVERITY_POINTS, audit_plan, tier_of
 from schemas.policy import Policy
 from schemas.warehouse import audits as audits_table
 from schemas.warehouse import recoveries as recoveries_table
@@ -151,3 +151,32 @@ def test_a_never_audited_budget_is_always_due_inside_its_first_audit_window(star
     exc = exceptions(*[("B1", "INELIGIBLE_SPEND", "high", D("50.00"), "open")] * highs)
     row = plan(b, start + timedelta(days=days_in), exc=exc, policy=policy)["B1"]
     assert start + timedelta(weeks=lo) <= row["next_audit_due"] <= start + timedelta(weeks=lo + extra)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["B1", "B2", "B3"]),
+                          st.sampled_from(["UNPLANNED_SPEND", "SURPLUS", "EVIDENCE_OVERDUE", "EVIDENCE_INCOMPLETE"]),
+                          st.sampled_from(["high", "medium", "low"]),
+                          st.one_of(st.none(), st.decimals(min_value=-5000, max_value=5000, places=2)),
+                          st.sampled_from(["open", "reopened", "resolved", "dismissed", "recovered", "written_off"])),
+                max_size=25))
+def test_each_budgets_exceptions_score_their_count_by_severity_and_the_money_at_stake(rows):
+    """The exceptions' points counted by hand, one budget at a time: per severity, the open
+    (not settled, not evidence) exceptions; and the positive amounts at stake, a point a step."""
+    old = (date(2025, 4, 1), date(2027, 3, 31), None)  # audited last month: no audit points
+    got = plan(budgets(*[(b, *old) for b in ("B1", "B2", "B3")]), date(2026, 4, 1), exc=exceptions(*rows),
+               aud=audits(*[(b, date(2026, 3, 1)) for b in ("B1", "B2", "B3")]))
+    for b in ("B1", "B2", "B3"):
+        live = [r for r in rows if r[0] == b and r[4] not in ("resolved", "dismissed", "recovered", "written_off")
+                and not r[1].startswith("EVIDENCE_")]
+        expected = []
+        for sev, each in SEVERITY_POINTS.items():
+            n = sum(1 for r in live if r[2] == sev)
+            if n:
+                expected.append((n * each, f"{n} open {sev}-severity exception{'' if n == 1 else 's'}"))
+        stake = sum((r[3] for r in live if r[3] is not None and r[3] > 0), D("0.00"))
+        if stake >= MONEY_STEP:
+            expected.append((min(MONEY_CAP, int(stake // MONEY_STEP)), f"£{stake:,.2f} at stake"))
+        assert got[b]["risk_score"] == sum(p for p, _ in expected)
+        assert got[b]["risk_reasons"] == ("; ".join(f"{why} (+{p})" for p, why in sorted(expected, key=lambda x: (-x[0], x[1])))
+                                          or "nothing of note")
