@@ -141,13 +141,18 @@ def append(con: duckdb.DuckDBPyConnection, schema: str, table: Table, frame: pl.
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         frame = frame.with_columns([pl.lit(None).alias(c) for c in missing])
-    frame = frame.select(cols).cast(table.polars_schema())
     quoted = ", ".join(f'"{c}"' for c in cols)
-    # in slices, in order: the Arrow copy DuckDB reads from is then one slice, not the table
+    _in_slices(con, frame.select(cols).cast(table.polars_schema()),
+               f"INSERT INTO {schema}.{table.name} ({quoted}) SELECT {quoted} FROM __incoming")  # noqa: S608 - names come from schemas/
+
+
+def _in_slices(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, sql: str) -> None:
+    """``sql`` run on each slice of ``frame`` in turn, as the table ``__incoming``: the Arrow
+    copy DuckDB reads from is then one slice, not the whole frame."""
     for offset in range(0, frame.height, APPEND_ROWS):
         con.register("__incoming", frame.slice(offset, APPEND_ROWS).to_arrow())
         try:
-            con.execute(f"INSERT INTO {schema}.{table.name} ({quoted}) SELECT {quoted} FROM __incoming")  # noqa: S608 - names come from schemas/
+            con.execute(sql)
         finally:
             con.unregister("__incoming")
 
@@ -172,15 +177,10 @@ def update_rows(con: duckdb.DuckDBPyConnection, schema: str, table: Table, frame
     if frame.height == 0:
         return
     cols = table.names
-    frame = frame.select(cols).cast(table.polars_schema())
     sets = ", ".join(f'"{c}" = i."{c}"' for c in cols if c not in key)
     on = " AND ".join(f't."{c}" = i."{c}"' for c in key)
-    for offset in range(0, frame.height, APPEND_ROWS):
-        con.register("__incoming", frame.slice(offset, APPEND_ROWS).to_arrow())
-        try:
-            con.execute(f"UPDATE {schema}.{table.name} AS t SET {sets} FROM __incoming AS i WHERE {on}")  # noqa: S608 - names come from schemas/
-        finally:
-            con.unregister("__incoming")
+    _in_slices(con, frame.select(cols).cast(table.polars_schema()),
+               f"UPDATE {schema}.{table.name} AS t SET {sets} FROM __incoming AS i WHERE {on}")  # noqa: S608 - names come from schemas/
 
 
 def read(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
