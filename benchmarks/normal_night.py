@@ -167,10 +167,11 @@ def main() -> None:
         show(name, r)
     for day in ("D", "D+1"):
         quiet, normal = best[f"nothing new, {day}"], best[f"normal, {day}"]
-        for what in ("cpu", "wall"):
+        for what, note in (("cpu", "the issue's cost: target ≤ 0.20"),
+                           ("wall", "beside it: the full year's wall has both cores, a small night's mostly one")):
             ratio = (normal[what] - quiet[what]) / (full[what] - quiet[what])
             print(f"  {day:<4} {what:<4}: (normal {normal[what]:.2f} − nothing new {quiet[what]:.2f}) ÷ "
-                  f"(full year {full[what]:.2f} − nothing new {quiet[what]:.2f}) = {ratio:.2f}  (target ≤ 0.20)")
+                  f"(full year {full[what]:.2f} − nothing new {quiet[what]:.2f}) = {ratio:.2f}  ({note})")
     # the "nothing new": the quiet night at D; at D+1 a new date alone
     quiet = best["nothing new, D"]
     normal = best["normal, D+1"]
