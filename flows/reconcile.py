@@ -123,8 +123,7 @@ def _transactions_write(con: duckdb.DuckDBPyConnection, accounts: set[str] | Non
     stand and the new ones added after them, when that leaves the rows a whole rewrite would
     (incremental.rows_in_place); 215,000 rows at 2,000 accounts, some thousands changed."""
     if accounts is not None:
-        part = incremental.rows_in_place(txns, read(con, f"SELECT {', '.join(incremental.TXN)} FROM core.transactions"),  # noqa: S608
-                                         accounts)
+        part = incremental.rows_in_place(txns, _last_written(con, ()), accounts)
         if part is not None:
             return InPart("transactions", *part, key=tuple(incremental.TXN))
     return "transactions", txns

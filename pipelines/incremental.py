@@ -42,10 +42,15 @@ FIGURES = {"credited_amount": MONEY_DTYPE, "paid_amount": MONEY_DTYPE, "payment_
 MATCH_ORDER = ["transaction_id", "account_id", "invoice_id"]  # as pipelines.match_results.matches_frame sorts
 
 
+def budgets_of(budgets: pl.DataFrame, accounts: set[str]) -> pl.DataFrame:
+    """The budgets paid into ``accounts``."""
+    return budgets.filter(pl.col("account_id").is_in(list(accounts)))
+
+
 def invoices_in_scope(invoices: pl.DataFrame, budgets: pl.DataFrame, accounts: set[str]) -> pl.Series:
     """Which invoices are matched with the payments of ``accounts``: those of the
     accounts' budgets, and those filed under a budget id that is one of the accounts."""
-    scoped = budgets.filter(pl.col("account_id").is_in(list(accounts)))["budget_id"].to_list()
+    scoped = budgets_of(budgets, accounts)["budget_id"].to_list()
     return invoices.select(pl.col("budget_id").is_in([*scoped, *accounts]).fill_null(False)).to_series()
 
 
@@ -100,15 +105,16 @@ def _spliced(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame, ac
     the rows are where last night left them (:func:`_by_place`), else by key; None when last
     night's books lack one of the others' transactions."""
     columns = tuple(schema)
+    base = txns.drop([c for c in columns if c in txns.columns])
     at = _by_place(txns, fresh, standing, accounts)
     if at is not None:
         both = pl.concat([standing.select(columns).cast(schema), fresh.select(columns).cast(schema)])
-        return txns.drop([c for c in columns if c in txns.columns]).hstack(both[at].get_columns())
+        return base.hstack(both[at].get_columns())
     kept = _standing_others(txns, standing, accounts)
     if kept is None:
         return None
     figures = pl.concat([kept.select(*TXN, *columns).cast(schema), fresh.select(*TXN, *columns).cast(schema)])
-    return _beside(txns, figures, columns)
+    return base.join(figures, on=TXN, how="left", maintain_order="left")
 
 
 def _by_place(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame, accounts: set[str]) -> pl.Series | None:
@@ -116,12 +122,10 @@ def _by_place(txns: pl.DataFrame, fresh: pl.DataFrame, standing: pl.DataFrame, a
     ``standing``'s rows in its order (a line's place is its first arrival: :func:`rows_in_place`),
     every later row is of ``accounts``, and ``fresh`` holds ``accounts``' rows in ``txns``' order;
     else None. The usual night: no join over every transaction to find what stands where."""
+    mine = _after_last_night(txns, standing, accounts)
+    if mine is None or not fresh.select(TXN).equals(txns.filter(mine).select(TXN)):
+        return None
     n = standing.height
-    if txns.height < n or not txns.head(n).select(TXN).equals(standing.select(TXN)):
-        return None
-    mine = txns.select(pl.col("account_id").is_in(list(accounts))).to_series()
-    if not mine.slice(n).all() or not fresh.select(TXN).equals(txns.filter(mine).select(TXN)):
-        return None
     return pl.DataFrame({"mine": mine}).with_row_index("row").select(
         pl.when(pl.col("mine")).then(n - 1 + pl.col("mine").cast(pl.Int64).cum_sum())
         .otherwise(pl.col("row").cast(pl.Int64))).to_series()
@@ -137,12 +141,6 @@ def _standing_others(txns: pl.DataFrame, standing: pl.DataFrame, accounts: set[s
     return kept
 
 
-def _beside(txns: pl.DataFrame, figures: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
-    """``txns`` in its order, its ``columns`` taken from ``figures`` (keyed by transaction), added last."""
-    return txns.drop([c for c in columns if c in txns.columns]).join(figures, on=TXN, how="left",
-                                                                     maintain_order="left")
-
-
 def rows_in_place(txns: pl.DataFrame, standing: pl.DataFrame,
                   accounts: set[str]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """Tonight's transactions as a change to last night's table (``standing``: its keys, as
@@ -151,14 +149,21 @@ def rows_in_place(txns: pl.DataFrame, standing: pl.DataFrame,
     new statement's transactions come last) and every new one is of ``accounts``. The others'
     rows are last night's as they stand (their lines, register, matches and classes unchanged).
     None when a row moved (a correction's version stands where it arrived) or went."""
+    mine = _after_last_night(txns, standing, accounts)
+    if mine is None:
+        return None
+    n = standing.height
+    return txns.head(n).filter(mine.head(n)), txns.slice(n)
+
+
+def _after_last_night(txns: pl.DataFrame, standing: pl.DataFrame, accounts: set[str]) -> pl.Series | None:
+    """Which of ``txns``' rows are ``accounts``', when ``txns`` begins with ``standing``'s rows (last
+    night's keys, as stored) in their order and every later row is of ``accounts``; else None."""
     n = standing.height
     if txns.height < n or not txns.head(n).select(TXN).equals(standing.select(TXN)):
         return None
-    chosen = list(accounts)
-    new = txns.slice(n)
-    if not new["account_id"].is_in(chosen).all():
-        return None
-    return txns.head(n).filter(pl.col("account_id").is_in(chosen)), new
+    mine = txns.select(pl.col("account_id").is_in(list(accounts))).to_series()
+    return mine if mine.slice(n).all() else None
 
 
 # ---- positions: worked out again only for the budgets whose books changed --------------
@@ -172,7 +177,7 @@ def positions_of(accounts: set[str], budgets: pl.DataFrame, started: pl.DataFram
     position rests on its periods, its account's transactions and opening balance, and its
     invoices and what paid them (matched within the account), as for the rules (:func:`restrict`)."""
     chosen = list(accounts)
-    mine = budgets.filter(pl.col("account_id").is_in(chosen))
+    mine = budgets_of(budgets, accounts)
     own_txns, own_invoices = scope(txns, invoices, budgets, accounts)
     return budget_positions(mine, started.filter(pl.col("budget_id").is_in(mine["budget_id"].implode())),
                             own_txns, own_invoices, matches.filter(pl.col("account_id").is_in(chosen)),
@@ -186,7 +191,7 @@ def splice_positions(started: pl.DataFrame, fresh: pl.DataFrame, standing: pl.Da
     :func:`positions_of`) for the budgets of ``accounts``, last night's (``standing``,
     core.budget_positions, written on the same day from the same register) for the others.
     None when last night's lack one of the others' periods, or hold one twice."""
-    mine = budgets.filter(pl.col("account_id").is_in(list(accounts)))["budget_id"].implode()
+    mine = budgets_of(budgets, accounts)["budget_id"].implode()
     others = started.filter(~pl.col("budget_id").is_in(mine)).select(PERIOD)
     kept = standing.join(others, on=PERIOD, how="semi")
     if (kept.height != others.height or kept.height + fresh.height != started.height
@@ -206,7 +211,7 @@ def restrict(books: Books, accounts: set[str]) -> Books:
     its own books and the register's (pipelines/rules), so each budget's findings from these
     are its findings from the whole books."""
     chosen = list(accounts)
-    budgets = books.budgets.filter(pl.col("account_id").is_in(chosen))
+    budgets = budgets_of(books.budgets, accounts)
     ids = budgets["budget_id"].implode()
 
     def own(frame: pl.DataFrame) -> pl.DataFrame:
@@ -231,7 +236,7 @@ def splice_judged(standing: Judged, fresh: Judged, budgets: pl.DataFrame, accoun
     finding names no budget (it cannot be told whose books it rests on: judge them all)."""
     if any(f["budget_id"].null_count() for j in (standing, fresh) for f in (j.exceptions, j.findings, j.gaps)):
         return None
-    mine = budgets.filter(pl.col("account_id").is_in(list(accounts)))["budget_id"].implode()
+    mine = budgets_of(budgets, accounts)["budget_id"].implode()
 
     def joined(last: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
         return pl.concat([last.filter(~pl.col("budget_id").is_in(mine)).select(now.columns).cast(now.schema), now])
