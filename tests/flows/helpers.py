@@ -22,6 +22,28 @@ def run(inbox: Path, warehouse: Path, as_of: date = date(2025, 6, 30)) -> dict:
     return run_job(inbox, warehouse, warehouse.parent / "reports", as_of, validate=validate_batch, workers=1)
 
 
+def night(inbox: Path, home: Path, as_of: date) -> dict:
+    """The job over ``inbox`` into ``home``'s warehouse and reports."""
+    return run(inbox, home / "w.duckdb", as_of)
+
+
+HELD = 6  # statement files a statements-only night brings (statements_council)
+
+
+def statements_council(work: Path) -> dict:
+    """A 40-account council's year with :data:`HELD` of the last month's statement files held
+    back (``year``), then the same files from scratch in one night (``scratch``): the inbox holds
+    them all again. Keys: work, inbox, held, year, scratch, as_of."""
+    inbox, held = work / "inbox", work / "held"
+    as_of = date.fromisoformat(str(write_simulation(inbox, SimParams(accounts=40, months=12, seed=5))["as_of"]))
+    hold_back_statements(inbox, held, HELD, seed=4)
+    night(inbox, work / "year", as_of)
+    bring_back(held, inbox)
+    night(inbox, work / "scratch", as_of)
+    return {"work": work, "inbox": inbox, "held": held, "year": work / "year", "scratch": work / "scratch",
+            "as_of": as_of}
+
+
 def simulated_night(work: Path, params: SimParams) -> dict:
     """A simulated council's inbox under ``work``, its first night run: ``inbox``, ``warehouse``, ``as_of``."""
     inbox = work / "inbox"
